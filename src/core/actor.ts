@@ -1,0 +1,37 @@
+import type { Channel } from './task.js';
+
+export const ROLES = ['owner', 'approver', 'viewer', 'runner', 'system'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is acting: a person (by role from config), a runner service, or the system itself. */
+export interface Actor {
+  readonly id: string;
+  readonly role: Role;
+  readonly channel: Channel;
+}
+
+export type Action =
+  | 'task.submit'
+  | 'task.approve'
+  | 'task.reject'
+  | 'task.cancel'
+  | 'task.read'
+  | 'task.claim'
+  | 'task.report'
+  | 'lease.reap';
+
+const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
+  'task.submit': ['owner', 'approver'],
+  'task.approve': ['owner', 'approver'],
+  'task.reject': ['owner', 'approver'],
+  'task.cancel': ['owner', 'approver'],
+  'task.read': ['owner', 'approver', 'viewer', 'system'],
+  'task.claim': ['runner', 'system'],
+  'task.report': ['runner', 'system'],
+  'lease.reap': ['runner', 'system', 'owner'],
+};
+
+export const isAllowed = (actor: Actor, action: Action): boolean =>
+  ALLOWED[action].includes(actor.role);
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'system', channel: 'system' };

@@ -1,0 +1,31 @@
+import type { Channel } from './task.js';
+
+export const AUDIT_ACTIONS = [
+  'task.submitted',
+  'task.approval_requested',
+  'task.approved',
+  'task.rejected',
+  'task.cancelled',
+  'task.approval_expired',
+  'task.claimed',
+  'task.succeeded',
+  'task.failed',
+  'task.timed_out',
+  'task.lost',
+  'task.requeued',
+  'access.denied',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Append-only record of an action: who, through which channel, did what to which subject. */
+export interface AuditEvent {
+  readonly id: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly channel: Channel;
+  readonly action: AuditAction;
+  readonly subject: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export const taskSubject = (taskId: string): string => `task:${taskId}`;

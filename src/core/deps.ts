@@ -1,0 +1,38 @@
+import type { ApprovalPolicy } from './approval-policy.js';
+import type { ApprovalStore } from './ports/approval-store.js';
+import type { AuditLog } from './ports/audit-log.js';
+import type { BreakerStore } from './ports/breaker-store.js';
+import type { Clock } from './ports/clock.js';
+import type { IdGen } from './ports/id-gen.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { Notifier } from './ports/notifier.js';
+import type { StageStore } from './ports/stage-store.js';
+import type { TaskStore } from './ports/task-store.js';
+import type { Catalog } from './task-draft.js';
+
+export interface Stores {
+  readonly tasks: TaskStore;
+  readonly stages: StageStore;
+  readonly approvals: ApprovalStore;
+  readonly audit: AuditLog;
+  readonly breakers: BreakerStore;
+  readonly queue: JobQueue;
+}
+
+export interface CoreSettings {
+  readonly policy: ApprovalPolicy;
+  readonly catalog: Catalog;
+  readonly leaseS: number;
+  /** Attempts an idempotent task gets before a lost lease makes it `lost` for good. */
+  readonly maxAttempts: number;
+}
+
+/** Everything a use case may touch. Each use case asks for the slice it needs. */
+export interface CoreDeps extends Stores, CoreSettings {
+  readonly clock: Clock;
+  readonly ids: IdGen;
+  readonly notifier: Notifier;
+}
+
+export const DEFAULT_LEASE_S = 30;
+export const DEFAULT_MAX_ATTEMPTS = 3;

@@ -1,0 +1,57 @@
+import type { Action, Role } from './actor.js';
+import type { ApprovalStatus } from './approval.js';
+import type { TaskStatus } from './task.js';
+
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * The closed set of expected failures. Each adapter maps it with one exhaustive switch
+ * (HTTP status, chat text, MCP isError); nothing branches on message text.
+ */
+export type DomainError =
+  | { readonly code: 'not_found'; readonly entity: 'task'; readonly id: string }
+  | { readonly code: 'forbidden'; readonly action: Action; readonly role: Role }
+  | { readonly code: 'invalid_input'; readonly issues: readonly FieldIssue[] }
+  | { readonly code: 'invalid_transition'; readonly from: TaskStatus; readonly to: TaskStatus }
+  | { readonly code: 'conflict'; readonly id: string }
+  | {
+      readonly code: 'already_decided';
+      readonly taskId: string;
+      readonly status: ApprovalStatus;
+      readonly decidedBy: string | null;
+    }
+  | { readonly code: 'approval_expired'; readonly taskId: string; readonly expiredAt: string }
+  | { readonly code: 'phrase_required'; readonly taskId: string; readonly phrase: string }
+  | { readonly code: 'lease_lost'; readonly taskId: string }
+  | { readonly code: 'lease_expired'; readonly taskId: string; readonly expiredAt: string };
+
+export type DomainErrorCode = DomainError['code'];
+
+/** One human-readable sentence per error, shared by every channel. */
+export function describeError(error: DomainError): string {
+  switch (error.code) {
+    case 'not_found':
+      return `No ${error.entity} with id ${error.id}.`;
+    case 'forbidden':
+      return `A ${error.role} may not do ${error.action}.`;
+    case 'invalid_input':
+      return `Invalid input: ${error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}.`;
+    case 'invalid_transition':
+      return `A ${error.from.replace('_', ' ')} task cannot become ${error.to.replace('_', ' ')}.`;
+    case 'conflict':
+      return `Task ${error.id} changed at the same time; look again and retry.`;
+    case 'already_decided':
+      return `Already ${error.status}${error.decidedBy ? ` by ${error.decidedBy}` : ''}.`;
+    case 'approval_expired':
+      return `The approval request expired at ${error.expiredAt}; submit the task again.`;
+    case 'phrase_required':
+      return `This task needs the typed confirmation "${error.phrase}".`;
+    case 'lease_lost':
+      return `The lease on task ${error.taskId} is no longer held by this runner.`;
+    case 'lease_expired':
+      return `The lease on task ${error.taskId} expired at ${error.expiredAt}.`;
+  }
+}

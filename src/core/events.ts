@@ -1,0 +1,7 @@
+import type { Approval } from './approval.js';
+import type { Task, TaskStatus } from './task.js';
+
+/** What the core tells the outside world after a state change (chat, PWA stream, MCP). */
+export type DomainEvent =
+  | { readonly type: 'task.changed'; readonly task: Task; readonly from: TaskStatus | null }
+  | { readonly type: 'approval.requested'; readonly task: Task; readonly approval: Approval };

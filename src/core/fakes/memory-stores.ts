@@ -1,0 +1,205 @@
+import type { Approval } from '../approval.js';
+import type { AuditEvent } from '../audit.js';
+import type { Breaker } from '../breaker.js';
+import type { Stores } from '../deps.js';
+import type { Claim, ClaimRequest, JobQueue } from '../ports/job-queue.js';
+import type { TaskChange, TaskQuery, TaskStore } from '../ports/task-store.js';
+import type { Stage } from '../stage.js';
+import { isTerminal, type Task } from '../task.js';
+
+interface State {
+  tasks: Map<string, Task>;
+  stages: Stage[];
+  approvals: Approval[];
+  audit: AuditEvent[];
+  breakers: Map<string, Breaker>;
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+function matches(task: Task, q: TaskQuery): boolean {
+  return (
+    (!q.status || q.status.includes(task.status)) &&
+    (!q.kind || task.kind === q.kind) &&
+    (!q.host || task.host === q.host) &&
+    (!q.executor || task.executor === q.executor) &&
+    (!q.requester || task.requester === q.requester) &&
+    (!q.channel || task.channel === q.channel) &&
+    (!q.after || task.id < q.after)
+  );
+}
+
+/** Every method body is synchronous, so each one is as atomic as the SQL batch it stands for. */
+function createTaskStore(s: State): TaskStore {
+  return {
+    async create(task, approval, audit) {
+      if (s.tasks.has(task.id)) throw new Error(`duplicate task id ${task.id}`);
+      s.tasks.set(task.id, task);
+      if (approval) s.approvals.push(approval);
+      s.audit.push(...audit);
+    },
+    async get(id) {
+      return s.tasks.get(id) ?? null;
+    },
+    async list(q) {
+      const all = [...s.tasks.values()].filter((t) => matches(t, q)).sort(byId).reverse();
+      const items = all.slice(0, q.limit);
+      return { items, nextCursor: all.length > q.limit ? (items.at(-1)?.id ?? null) : null };
+    },
+    async transition(change: TaskChange) {
+      const task = s.tasks.get(change.taskId);
+      if (!task || !change.from.includes(task.status)) return null;
+      if (change.fencingToken !== undefined && task.fencingToken !== change.fencingToken) return null;
+      if (change.leaseExpiredBy !== undefined && !(task.leaseExpiresAt !== null && task.leaseExpiresAt <= change.leaseExpiredBy)) {
+        return null;
+      }
+      let next: Task = {
+        ...task,
+        status: change.to,
+        updatedAt: change.at,
+        finishedAt: isTerminal(change.to) ? change.at : task.finishedAt,
+        ...(task.status === 'running' ? { leaseOwner: null, leaseExpiresAt: null } : {}),
+      };
+      const open = s.stages.findIndex(
+        (st) => st.taskId === task.id && st.fencingToken === task.fencingToken && st.outcome === 'running',
+      );
+      const openStage = s.stages[open];
+      if (change.stage && openStage) {
+        const r = change.stage.result;
+        s.stages[open] = { ...openStage, ...r, outcome: change.stage.outcome, finishedAt: change.at };
+        next = {
+          ...next,
+          costUsd: next.costUsd + r.costUsd,
+          tokensIn: next.tokensIn + r.tokensIn,
+          tokensOut: next.tokensOut + r.tokensOut,
+        };
+      }
+      const pending = s.approvals.findIndex((a) => a.taskId === task.id && a.status === 'pending');
+      const pendingApproval = s.approvals[pending];
+      if (change.approval && pendingApproval) s.approvals[pending] = { ...pendingApproval, ...change.approval };
+      s.tasks.set(task.id, next);
+      s.audit.push(...change.audit);
+      return next;
+    },
+  };
+}
+
+function createJobQueue(s: State): JobQueue {
+  return {
+    async claim(r: ClaimRequest): Promise<Claim | null> {
+      const task = [...s.tasks.values()]
+        .filter((t) => t.status === 'queued' && (!r.hosts || (t.host !== null && r.hosts.includes(t.host))))
+        .sort(byId)[0];
+      if (!task) return null;
+      const claimed: Task = {
+        ...task,
+        status: 'running',
+        attempts: task.attempts + 1,
+        fencingToken: task.fencingToken + 1,
+        leaseOwner: r.runnerId,
+        leaseExpiresAt: r.leaseExpiresAt,
+        updatedAt: r.now,
+      };
+      const stage: Stage = {
+        id: r.stageId,
+        taskId: task.id,
+        attempt: claimed.attempts,
+        fencingToken: claimed.fencingToken,
+        runnerId: r.runnerId,
+        executor: task.executor,
+        model: null,
+        host: task.host,
+        outcome: 'running',
+        exitCode: null,
+        signal: null,
+        errorClass: null,
+        latencyMs: null,
+        tokensIn: 0,
+        tokensOut: 0,
+        costUsd: 0,
+        stdoutTail: null,
+        stderrTail: null,
+        summary: null,
+        outputPath: null,
+        startedAt: r.now,
+        finishedAt: null,
+      };
+      s.tasks.set(task.id, claimed);
+      s.stages.push(stage);
+      s.audit.push({
+        id: r.auditId,
+        at: r.now,
+        actor: r.runnerId,
+        channel: 'runner',
+        action: 'task.claimed',
+        subject: `task:${task.id}`,
+        detail: { attempt: claimed.attempts, fencing_token: claimed.fencingToken },
+      });
+      const lease = { taskId: task.id, runnerId: r.runnerId, fencingToken: claimed.fencingToken, expiresAt: r.leaseExpiresAt };
+      return { task: claimed, stage, lease };
+    },
+    async heartbeat(r) {
+      const task = s.tasks.get(r.taskId);
+      if (!task || task.status !== 'running' || task.fencingToken !== r.fencingToken) return null;
+      if (!task.leaseOwner || !task.leaseExpiresAt || task.leaseExpiresAt <= r.now) return null;
+      s.tasks.set(task.id, { ...task, leaseExpiresAt: r.leaseExpiresAt });
+      return { taskId: task.id, runnerId: task.leaseOwner, fencingToken: task.fencingToken, expiresAt: r.leaseExpiresAt };
+    },
+    async expiredLeases(now, limit) {
+      return [...s.tasks.values()]
+        .filter((t) => t.status === 'running' && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now)
+        .sort(byId)
+        .slice(0, limit);
+    },
+    async depth() {
+      return [...s.tasks.values()].filter((t) => t.status === 'queued').length;
+    },
+  };
+}
+
+/** In-memory versions of every store port, sharing one state like tables share a database. */
+export function createMemoryStores(): Stores {
+  const s: State = { tasks: new Map(), stages: [], approvals: [], audit: [], breakers: new Map() };
+  return {
+    tasks: createTaskStore(s),
+    queue: createJobQueue(s),
+    stages: {
+      async listByTask(taskId) {
+        return s.stages.filter((st) => st.taskId === taskId).sort((a, b) => a.attempt - b.attempt);
+      },
+    },
+    approvals: {
+      async listByTask(taskId) {
+        return s.approvals.filter((a) => a.taskId === taskId).sort(byId);
+      },
+      async pendingForTask(taskId) {
+        return s.approvals.find((a) => a.taskId === taskId && a.status === 'pending') ?? null;
+      },
+      async listExpired(now, limit) {
+        return s.approvals
+          .filter((a) => a.status === 'pending' && a.expiresAt <= now)
+          .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : byId(a, b)))
+          .slice(0, limit);
+      },
+    },
+    audit: {
+      async append(event) {
+        s.audit.push(event);
+      },
+      async listBySubject(subject, limit) {
+        return s.audit.filter((e) => e.subject === subject).slice(0, limit);
+      },
+    },
+    breakers: {
+      async get(key) {
+        return s.breakers.get(key) ?? null;
+      },
+      async list() {
+        return [...s.breakers.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+      },
+      async save(breaker) {
+        s.breakers.set(breaker.key, breaker);
+      },
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import type { Breaker } from '../breaker.js';
+
+export interface BreakerStore {
+  get(key: string): Promise<Breaker | null>;
+  list(): Promise<readonly Breaker[]>;
+  save(breaker: Breaker): Promise<void>;
+}

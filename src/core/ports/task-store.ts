@@ -1,0 +1,51 @@
+import type { Approval, ApprovalDecision } from '../approval.js';
+import type { AuditEvent } from '../audit.js';
+import type { StageOutcome, StageResult } from '../stage.js';
+import type { Channel, Task, TaskKind, TaskStatus } from '../task.js';
+
+export interface TaskQuery {
+  readonly status?: readonly TaskStatus[];
+  readonly kind?: TaskKind;
+  readonly host?: string;
+  readonly executor?: string;
+  readonly requester?: string;
+  readonly channel?: Channel;
+  readonly limit: number;
+  /** Id of the last task of the previous page; pages run newest first (ids are UUIDv7). */
+  readonly after?: string;
+}
+
+export interface TaskPage {
+  readonly items: readonly Task[];
+  readonly nextCursor: string | null;
+}
+
+/**
+ * One atomic move of a task. It applies only while the task is in one of `from` (and, for
+ * runner reports, while `fencingToken` is current); the dependent writes ride in the same
+ * batch and happen only if the move did, so a double tap or a late report changes nothing.
+ */
+export interface TaskChange {
+  readonly taskId: string;
+  readonly from: readonly TaskStatus[];
+  readonly to: TaskStatus;
+  readonly at: string;
+  readonly changeId: string;
+  readonly fencingToken?: number;
+  /** Reaper guard: apply only if the lease expired at or before this instant. */
+  readonly leaseExpiredBy?: string;
+  /** Decides the task's pending approval. */
+  readonly approval?: ApprovalDecision;
+  /** Closes the open stage of the current attempt and adds its cost and tokens to the task. */
+  readonly stage?: { readonly outcome: Exclude<StageOutcome, 'running'>; readonly result: StageResult };
+  readonly audit: readonly AuditEvent[];
+}
+
+export interface TaskStore {
+  /** Stores a new task with its approval gate (if any) and audit trail in one atomic write. */
+  create(task: Task, approval: Approval | null, audit: readonly AuditEvent[]): Promise<void>;
+  get(id: string): Promise<Task | null>;
+  list(query: TaskQuery): Promise<TaskPage>;
+  /** Returns the task as changed, or null when its state no longer allowed the move. */
+  transition(change: TaskChange): Promise<Task | null>;
+}

@@ -1,0 +1,64 @@
+export const STAGE_OUTCOMES = [
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'lost',
+] as const;
+export type StageOutcome = (typeof STAGE_OUTCOMES)[number];
+
+/** One execution attempt of a task, opened when a runner claims it. */
+export interface Stage {
+  readonly id: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly fencingToken: number;
+  readonly runnerId: string;
+  readonly executor: string | null;
+  readonly model: string | null;
+  readonly host: string | null;
+  readonly outcome: StageOutcome;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly errorClass: string | null;
+  readonly latencyMs: number | null;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  readonly costUsd: number;
+  readonly stdoutTail: string | null;
+  readonly stderrTail: string | null;
+  readonly summary: string | null;
+  readonly outputPath: string | null;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+}
+
+/** What a runner reports when an attempt ends. */
+export interface StageResult {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly errorClass: string | null;
+  readonly latencyMs: number | null;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  readonly costUsd: number;
+  readonly stdoutTail: string | null;
+  readonly stderrTail: string | null;
+  readonly summary: string | null;
+  readonly outputPath: string | null;
+}
+
+export const EMPTY_STAGE_RESULT: StageResult = {
+  exitCode: null,
+  signal: null,
+  errorClass: null,
+  latencyMs: null,
+  tokensIn: 0,
+  tokensOut: 0,
+  costUsd: 0,
+  stdoutTail: null,
+  stderrTail: null,
+  summary: null,
+  outputPath: null,
+};

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import type { FieldIssue } from './errors.js';
+import { ENVIRONMENTS, RISKS, type Environment, type ParamValue, type Risk, type TaskKind } from './task.js';
+
+/** Limits on what a request may carry; bigger input is refused, never truncated silently. */
+export const DRAFT_LIMITS = {
+  nameChars: 64,
+  promptChars: 100_000,
+  argvItems: 256,
+  argChars: 8_192,
+  params: 50,
+  paramChars: 4_096,
+  maxTimeoutS: 24 * 60 * 60,
+} as const;
+
+const name = z
+  .string()
+  .min(1)
+  .max(DRAFT_LIMITS.nameChars)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"');
+const common = {
+  host: name.optional(),
+  repo: name.optional(),
+  environment: z.enum(ENVIRONMENTS).optional(),
+  timeoutS: z.number().int().min(1).max(DRAFT_LIMITS.maxTimeoutS).optional(),
+  risk: z.enum(RISKS).optional(),
+  budgetUsd: z.number().positive().max(10_000).optional(),
+};
+const paramValue = z.union([z.string().max(DRAFT_LIMITS.paramChars), z.number(), z.boolean()]);
+
+export const taskDraftSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('shell'),
+    ...common,
+    host: name,
+    argv: z
+      .array(z.string().min(1).max(DRAFT_LIMITS.argChars).refine((s) => !s.includes('\0'), 'no NUL bytes'))
+      .min(1)
+      .max(DRAFT_LIMITS.argvItems),
+  }),
+  z.strictObject({
+    kind: z.literal('agent'),
+    ...common,
+    executor: name.optional(),
+    prompt: z.string().trim().min(1).max(DRAFT_LIMITS.promptChars),
+  }),
+  z.strictObject({
+    kind: z.literal('template'),
+    ...common,
+    template: name,
+    params: z
+      .record(z.string().max(DRAFT_LIMITS.nameChars), paramValue)
+      .refine((p) => Object.keys(p).length <= DRAFT_LIMITS.params, `at most ${DRAFT_LIMITS.params} params`)
+      .default({}),
+  }),
+]);
+
+/** A structured request (SPEC §4): what the requester wants, before policy and defaults apply. */
+export type TaskDraft = z.infer<typeof taskDraftSchema>;
+
+export interface TemplateInfo {
+  readonly name: string;
+  readonly riskByEnvironment: Partial<Record<Environment, Risk>>;
+  readonly idempotent: boolean;
+  readonly timeoutS: number | null;
+}
+
+/** What the configuration knows about: names a draft may refer to. */
+export interface Catalog {
+  readonly hosts: readonly string[];
+  readonly executors: readonly string[];
+  readonly repos: readonly { readonly name: string; readonly host: string }[];
+  readonly templates: readonly TemplateInfo[];
+  readonly defaultExecutor: string | null;
+  readonly defaultTimeoutS: number;
+}
+
+export interface ResolvedDraft {
+  readonly kind: TaskKind;
+  readonly executor: string | null;
+  readonly host: string | null;
+  readonly repo: string | null;
+  readonly environment: Environment | null;
+  readonly template: string | null;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly prompt: string | null;
+  readonly argv: readonly string[] | null;
+  readonly timeoutS: number;
+  readonly budgetUsd: number | null;
+  readonly requestedRisk: Risk | null;
+  readonly declaredRisk: Risk | null;
+  readonly idempotent: boolean;
+}
+
+const oneOf = (list: readonly string[]) => (list.length ? `one of ${list.join(', ')}` : 'none configured');
+
+/** Fills defaults from the catalog and names every reference it does not know. */
+export function resolveDraft(
+  draft: TaskDraft,
+  catalog: Catalog,
+): { ok: true; value: ResolvedDraft } | { ok: false; issues: FieldIssue[] } {
+  const issues: FieldIssue[] = [];
+  const repo = draft.repo ? catalog.repos.find((r) => r.name === draft.repo) : undefined;
+  if (draft.repo && !repo) issues.push({ path: 'repo', message: `unknown repo; expected ${oneOf(catalog.repos.map((r) => r.name))}` });
+  const host = draft.host ?? repo?.host ?? 'local';
+  if (!catalog.hosts.includes(host)) issues.push({ path: 'host', message: `unknown host; expected ${oneOf(catalog.hosts)}` });
+  if (repo && draft.host && repo.host !== draft.host) {
+    issues.push({ path: 'repo', message: `repo ${repo.name} lives on ${repo.host}, not ${draft.host}` });
+  }
+  let executor: string | null = null;
+  let template: TemplateInfo | undefined;
+  if (draft.kind === 'agent') {
+    executor = draft.executor ?? catalog.defaultExecutor;
+    if (!executor || !catalog.executors.includes(executor)) {
+      issues.push({ path: 'executor', message: `unknown executor; expected ${oneOf(catalog.executors)}` });
+    }
+  }
+  if (draft.kind === 'template') {
+    template = catalog.templates.find((t) => t.name === draft.template);
+    if (!template) issues.push({ path: 'template', message: `unknown template; expected ${oneOf(catalog.templates.map((t) => t.name))}` });
+  }
+  if (issues.length) return { ok: false, issues };
+  const environment = draft.environment ?? null;
+  return {
+    ok: true,
+    value: {
+      kind: draft.kind,
+      executor,
+      host,
+      repo: repo?.name ?? null,
+      environment,
+      template: template?.name ?? null,
+      params: draft.kind === 'template' ? draft.params : {},
+      prompt: draft.kind === 'agent' ? draft.prompt : null,
+      argv: draft.kind === 'shell' ? draft.argv : null,
+      timeoutS: draft.timeoutS ?? template?.timeoutS ?? catalog.defaultTimeoutS,
+      budgetUsd: draft.budgetUsd ?? null,
+      requestedRisk: draft.risk ?? null,
+      declaredRisk: template && environment ? (template.riskByEnvironment[environment] ?? null) : null,
+      idempotent: template?.idempotent ?? false,
+    },
+  };
+}

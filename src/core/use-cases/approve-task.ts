@@ -1,0 +1,44 @@
+import { taskSubject } from '../audit.js';
+import type { CoreDeps } from '../deps.js';
+import type { DomainError } from '../errors.js';
+import { err, ok, type Result } from '../result.js';
+import type { Task } from '../task.js';
+import { loadPendingApproval } from './pending-approval.js';
+import { auditEntry, denyUnlessAllowed, explainMiss, notifySafely, type UseCaseArgs } from './support.js';
+
+type Deps = Pick<CoreDeps, 'tasks' | 'approvals' | 'audit' | 'clock' | 'ids' | 'notifier'>;
+
+export interface ApproveTaskInput {
+  readonly taskId: string;
+  /** Required for high-risk work: the exact phrase, typed by an approver. */
+  readonly phrase?: string | undefined;
+}
+
+/** Opens the gate: the task moves to the queue. Double and stale taps change nothing. */
+export async function approveTask({
+  deps,
+  actor,
+  input,
+}: UseCaseArgs<Deps, ApproveTaskInput>): Promise<Result<Task, DomainError>> {
+  const denied = await denyUnlessAllowed(deps, actor, 'task.approve', taskSubject(input.taskId));
+  if (denied) return denied;
+  const pending = await loadPendingApproval(deps, input.taskId, 'queued');
+  if (!pending.ok) return pending;
+  const { approval } = pending.value;
+  if (approval.requiredPhrase !== null && input.phrase?.trim() !== approval.requiredPhrase) {
+    return err({ code: 'phrase_required', taskId: input.taskId, phrase: approval.requiredPhrase });
+  }
+  const at = deps.clock.now().toISOString();
+  const task = await deps.tasks.transition({
+    taskId: input.taskId,
+    from: ['awaiting_approval'],
+    to: 'queued',
+    at,
+    changeId: deps.ids.next(),
+    approval: { status: 'approved', decidedBy: actor.id, decidedChannel: actor.channel, decidedAt: at, reason: null },
+    audit: [auditEntry(deps, actor, at, 'task.approved', taskSubject(input.taskId), { gate: approval.gate })],
+  });
+  if (!task) return explainMiss(deps, input.taskId, 'queued');
+  await notifySafely(deps, { type: 'task.changed', task, from: 'awaiting_approval' });
+  return ok(task);
+}

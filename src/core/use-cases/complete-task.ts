@@ -1,0 +1,54 @@
+import { taskSubject } from '../audit.js';
+import type { CoreDeps } from '../deps.js';
+import type { DomainError } from '../errors.js';
+import { ok, type Result } from '../result.js';
+import type { StageResult } from '../stage.js';
+import type { Task } from '../task.js';
+import { explainLeaseMiss } from './lease-check.js';
+import { auditEntry, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
+
+type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier'>;
+
+export type CompletionOutcome = 'succeeded' | 'failed' | 'timed_out';
+
+export interface CompleteTaskInput {
+  readonly taskId: string;
+  readonly fencingToken: number;
+  readonly outcome: CompletionOutcome;
+  readonly result: StageResult;
+}
+
+/**
+ * Records how an attempt ended. Only the current lease holder may report: a report carrying a
+ * stale fencing token (the task was reaped, cancelled or re-claimed) is refused.
+ */
+export async function completeTask({
+  deps,
+  actor,
+  input,
+}: UseCaseArgs<Deps, CompleteTaskInput>): Promise<Result<Task, DomainError>> {
+  const denied = await denyUnlessAllowed(deps, actor, 'task.report', taskSubject(input.taskId));
+  if (denied) return denied;
+  const at = deps.clock.now().toISOString();
+  const { result } = input;
+  const task = await deps.tasks.transition({
+    taskId: input.taskId,
+    from: ['running'],
+    to: input.outcome,
+    at,
+    changeId: deps.ids.next(),
+    fencingToken: input.fencingToken,
+    stage: { outcome: input.outcome, result },
+    audit: [
+      auditEntry(deps, actor, at, `task.${input.outcome}`, taskSubject(input.taskId), {
+        exit_code: result.exitCode,
+        error_class: result.errorClass,
+        cost_usd: result.costUsd,
+        latency_ms: result.latencyMs,
+      }),
+    ],
+  });
+  if (!task) return explainLeaseMiss(deps, input.taskId, input.fencingToken);
+  await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
+  return ok(task);
+}

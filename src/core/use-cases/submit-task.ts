@@ -1,0 +1,102 @@
+import type { Approval } from '../approval.js';
+import { assessRisk, phraseFor } from '../approval-policy.js';
+import { taskSubject, type AuditEvent } from '../audit.js';
+import type { CoreDeps } from '../deps.js';
+import type { DomainError } from '../errors.js';
+import { err, ok, type Result } from '../result.js';
+import { resolveDraft, type TaskDraft } from '../task-draft.js';
+import type { Task } from '../task.js';
+import { addSeconds, auditEntry, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
+
+type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'policy' | 'catalog'>;
+
+export interface Submitted {
+  readonly task: Task;
+  readonly approval: Approval | null;
+}
+
+/** Turns a draft into a task: low risk is queued at once, anything else waits behind a gate. */
+export async function submitTask({
+  deps,
+  actor,
+  input,
+}: UseCaseArgs<Deps, { readonly draft: TaskDraft }>): Promise<Result<Submitted, DomainError>> {
+  const denied = await denyUnlessAllowed(deps, actor, 'task.submit', 'task:new');
+  if (denied) return denied;
+  const resolved = resolveDraft(input.draft, deps.catalog);
+  if (!resolved.ok) return err({ code: 'invalid_input', issues: resolved.issues });
+  const draft = resolved.value;
+  const assessment = assessRisk(draft, deps.policy);
+  const now = deps.clock.now();
+  const at = now.toISOString();
+  const id = deps.ids.next();
+  const task: Task = {
+    id,
+    kind: draft.kind,
+    status: assessment.gate === 'none' ? 'queued' : 'awaiting_approval',
+    executor: draft.executor,
+    host: draft.host,
+    repo: draft.repo,
+    environment: draft.environment,
+    template: draft.template,
+    params: draft.params,
+    prompt: draft.prompt,
+    argv: draft.argv,
+    risk: assessment.risk,
+    gate: assessment.gate,
+    riskReason: assessment.reason,
+    idempotent: draft.idempotent,
+    budgetUsd: draft.budgetUsd,
+    timeoutS: draft.timeoutS,
+    costUsd: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    requester: actor.id,
+    channel: actor.channel,
+    attempts: 0,
+    fencingToken: 0,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    createdAt: at,
+    updatedAt: at,
+    finishedAt: null,
+  };
+  const approval: Approval | null =
+    assessment.gate === 'none'
+      ? null
+      : {
+          id: deps.ids.next(),
+          taskId: id,
+          gate: assessment.gate,
+          requiredPhrase: phraseFor(assessment.gate),
+          status: 'pending',
+          scope: 'once',
+          requestedAt: at,
+          expiresAt: addSeconds(now, deps.policy.approvalTimeoutS),
+          decidedBy: null,
+          decidedChannel: null,
+          decidedAt: null,
+          reason: null,
+        };
+  const subject = taskSubject(id);
+  const audit: AuditEvent[] = [
+    auditEntry(deps, actor, at, 'task.submitted', subject, {
+      kind: task.kind,
+      risk: task.risk,
+      gate: task.gate,
+      reason: task.riskReason,
+    }),
+  ];
+  if (approval) {
+    audit.push(
+      auditEntry(deps, actor, at, 'task.approval_requested', subject, {
+        gate: approval.gate,
+        expires_at: approval.expiresAt,
+      }),
+    );
+  }
+  await deps.tasks.create(task, approval, audit);
+  await notifySafely(deps, { type: 'task.changed', task, from: null });
+  if (approval) await notifySafely(deps, { type: 'approval.requested', task, approval });
+  return ok({ task, approval });
+}
