@@ -64,9 +64,9 @@ function createTaskStore(s: State): TaskStore {
         (st) => st.taskId === task.id && st.fencingToken === task.fencingToken && st.outcome === 'running',
       );
       const openStage = s.stages[open];
-      if (change.stage && openStage) {
+      if (change.stage) {
         const r = change.stage.result;
-        s.stages[open] = { ...openStage, ...r, outcome: change.stage.outcome, finishedAt: change.at };
+        if (openStage) s.stages[open] = { ...openStage, ...r, outcome: change.stage.outcome, finishedAt: change.at };
         next = {
           ...next,
           costUsd: next.costUsd + r.costUsd,
@@ -187,7 +187,10 @@ export function createMemoryStores(): Stores {
         s.audit.push(event);
       },
       async listBySubject(subject, limit) {
-        return s.audit.filter((e) => e.subject === subject).slice(0, limit);
+        return s.audit
+          .filter((e) => e.subject === subject)
+          .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : byId(a, b)))
+          .slice(0, limit);
       },
     },
     breakers: {

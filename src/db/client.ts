@@ -1,0 +1,46 @@
+import { createClient, type Client } from '@libsql/client';
+import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import * as schema from './schema.js';
+
+export type Database = LibSQLDatabase<typeof schema>;
+
+export interface DatabaseOptions {
+  /** `file:` path, `libsql:`/`http(s):` URL of a libSQL server, or `:memory:`. */
+  readonly url: string;
+  readonly authToken?: string | undefined;
+  /** How long a writer waits for the lock before SQLITE_BUSY (local files). */
+  readonly busyTimeoutMs?: number | undefined;
+}
+
+export interface DatabaseHandle {
+  readonly db: Database;
+  readonly client: Client;
+  close(): void;
+}
+
+export const isLocalUrl = (url: string): boolean => url.startsWith('file:') || url === ':memory:';
+
+/**
+ * Opens libSQL and wraps it in drizzle. A local file gets exactly one connection, so the
+ * per-connection pragmas (busy_timeout, synchronous) hold for every statement; WAL lets
+ * readers in other processes run beside the single writer.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const local = isLocalUrl(options.url);
+  const client = createClient({
+    url: options.url,
+    ...(options.authToken ? { authToken: options.authToken } : {}),
+    ...(local ? { concurrency: 1, timeout: options.busyTimeoutMs ?? 5_000 } : {}),
+  });
+  try {
+    if (local) {
+      await client.execute('PRAGMA journal_mode = WAL');
+      await client.execute('PRAGMA synchronous = NORMAL');
+      await client.execute('PRAGMA foreign_keys = ON');
+    }
+  } catch (cause) {
+    client.close();
+    throw cause;
+  }
+  return { db: drizzle(client, { schema }), client, close: () => client.close() };
+}

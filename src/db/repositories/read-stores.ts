@@ -1,0 +1,46 @@
+import { and, asc, eq, isNull, lte } from 'drizzle-orm';
+import type { ApprovalStore } from '../../core/ports/approval-store.js';
+import type { StageStore } from '../../core/ports/stage-store.js';
+import type { Database } from '../client.js';
+import { approvals, stages } from '../schema.js';
+import { toApproval, toStage } from './row-mappers.js';
+
+export function createStageStore(db: Database): StageStore {
+  return {
+    async listByTask(taskId) {
+      const rows = await db
+        .select()
+        .from(stages)
+        .where(and(eq(stages.taskId, taskId), isNull(stages.deletedAt)))
+        .orderBy(asc(stages.attempt));
+      return rows.map(toStage);
+    },
+  };
+}
+
+export function createApprovalStore(db: Database): ApprovalStore {
+  const live = isNull(approvals.deletedAt);
+  return {
+    async listByTask(taskId) {
+      const rows = await db.select().from(approvals).where(and(eq(approvals.taskId, taskId), live)).orderBy(asc(approvals.id));
+      return rows.map(toApproval);
+    },
+    async pendingForTask(taskId) {
+      const [row] = await db
+        .select()
+        .from(approvals)
+        .where(and(eq(approvals.taskId, taskId), eq(approvals.status, 'pending'), live))
+        .limit(1);
+      return row ? toApproval(row) : null;
+    },
+    async listExpired(now, limit) {
+      const rows = await db
+        .select()
+        .from(approvals)
+        .where(and(eq(approvals.status, 'pending'), lte(approvals.expiresAt, now), live))
+        .orderBy(asc(approvals.expiresAt), asc(approvals.id))
+        .limit(limit);
+      return rows.map(toApproval);
+    },
+  };
+}

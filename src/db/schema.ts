@@ -1,0 +1,233 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { ParamValue } from '../core/task.js';
+
+// Ids are UUIDv7 text, times ISO 8601 UTC text (they sort as strings), rows are soft-deleted.
+const createdAt = () => text('created_at').notNull();
+const deletedAt = () => text('deleted_at');
+
+export const tasks = sqliteTable(
+  'tasks',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    executor: text('executor'),
+    host: text('host'),
+    repo: text('repo'),
+    environment: text('environment'),
+    template: text('template'),
+    params: text('params', { mode: 'json' }).$type<Record<string, ParamValue>>().notNull().default(sql`'{}'`),
+    prompt: text('prompt'),
+    argv: text('argv', { mode: 'json' }).$type<string[]>(),
+    risk: text('risk').notNull(),
+    gate: text('gate').notNull(),
+    riskReason: text('risk_reason').notNull(),
+    idempotent: integer('idempotent', { mode: 'boolean' }).notNull().default(false),
+    budgetUsd: real('budget_usd'),
+    timeoutS: integer('timeout_s').notNull(),
+    costUsd: real('cost_usd').notNull().default(0),
+    tokensIn: integer('tokens_in').notNull().default(0),
+    tokensOut: integer('tokens_out').notNull().default(0),
+    requester: text('requester').notNull(),
+    channel: text('channel').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    fencingToken: integer('fencing_token').notNull().default(0),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: text('lease_expires_at'),
+    // Set by every write; the dependent writes of a batch are tied to it (see task-change.ts).
+    changeId: text('change_id').notNull(),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at').notNull(),
+    finishedAt: text('finished_at'),
+    deletedAt: deletedAt(),
+  },
+  (t) => [
+    index('tasks_status_id').on(t.status, t.id),
+    index('tasks_lease').on(t.status, t.leaseExpiresAt),
+    index('tasks_change').on(t.changeId),
+  ],
+);
+
+export const stages = sqliteTable(
+  'stages',
+  {
+    id: text('id').primaryKey(),
+    taskId: text('task_id').notNull().references(() => tasks.id),
+    attempt: integer('attempt').notNull(),
+    fencingToken: integer('fencing_token').notNull(),
+    runnerId: text('runner_id').notNull(),
+    executor: text('executor'),
+    model: text('model'),
+    host: text('host'),
+    outcome: text('outcome').notNull(),
+    exitCode: integer('exit_code'),
+    signal: text('signal'),
+    errorClass: text('error_class'),
+    latencyMs: integer('latency_ms'),
+    tokensIn: integer('tokens_in').notNull().default(0),
+    tokensOut: integer('tokens_out').notNull().default(0),
+    costUsd: real('cost_usd').notNull().default(0),
+    stdoutTail: text('stdout_tail'),
+    stderrTail: text('stderr_tail'),
+    summary: text('summary'),
+    outputPath: text('output_path'),
+    startedAt: text('started_at').notNull(),
+    finishedAt: text('finished_at'),
+    deletedAt: deletedAt(),
+  },
+  (t) => [index('stages_task').on(t.taskId, t.attempt)],
+);
+
+export const approvals = sqliteTable(
+  'approvals',
+  {
+    id: text('id').primaryKey(),
+    taskId: text('task_id').notNull().references(() => tasks.id),
+    gate: text('gate').notNull(),
+    requiredPhrase: text('required_phrase'),
+    status: text('status').notNull(),
+    scope: text('scope').notNull(),
+    requestedAt: text('requested_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    decidedBy: text('decided_by'),
+    decidedChannel: text('decided_channel'),
+    decidedAt: text('decided_at'),
+    reason: text('reason'),
+    deletedAt: deletedAt(),
+  },
+  (t) => [index('approvals_task').on(t.taskId), index('approvals_pending').on(t.status, t.expiresAt)],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    at: text('at').notNull(),
+    actor: text('actor').notNull(),
+    channel: text('channel').notNull(),
+    action: text('action').notNull(),
+    subject: text('subject').notNull(),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index('audit_subject').on(t.subject, t.at)],
+);
+
+export const circuitBreakers = sqliteTable('circuit_breakers', {
+  key: text('key').primaryKey(),
+  scope: text('scope').notNull(),
+  period: text('period').notNull(),
+  thresholdUsd: real('threshold_usd').notNull(),
+  spentUsd: real('spent_usd').notNull().default(0),
+  reservedUsd: real('reserved_usd').notNull().default(0),
+  state: text('state').notNull(),
+  overriddenBy: text('overridden_by'),
+  updatedAt: text('updated_at').notNull(),
+});
+
+export const modelStats = sqliteTable(
+  'model_stats',
+  {
+    executor: text('executor').notNull(),
+    taskKind: text('task_kind').notNull(),
+    runs: integer('runs').notNull().default(0),
+    successes: integer('successes').notNull().default(0),
+    failures: integer('failures').notNull().default(0),
+    totalCostUsd: real('total_cost_usd').notNull().default(0),
+    totalLatencyMs: integer('total_latency_ms').notNull().default(0),
+    totalTokens: integer('total_tokens').notNull().default(0),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.executor, t.taskKind] })],
+);
+
+export const checkpoints = sqliteTable(
+  'checkpoints',
+  {
+    id: text('id').primaryKey(),
+    taskId: text('task_id').notNull().references(() => tasks.id),
+    stageId: text('stage_id'),
+    name: text('name').notNull(),
+    data: text('data', { mode: 'json' }).$type<unknown>().notNull(),
+    createdAt: createdAt(),
+    deletedAt: deletedAt(),
+  },
+  (t) => [index('checkpoints_task').on(t.taskId)],
+);
+
+export const decisions = sqliteTable(
+  'decisions',
+  {
+    id: text('id').primaryKey(),
+    taskId: text('task_id').notNull().references(() => tasks.id),
+    kind: text('kind').notNull(),
+    decision: text('decision').notNull(),
+    reason: text('reason'),
+    decidedBy: text('decided_by').notNull(),
+    createdAt: createdAt(),
+    deletedAt: deletedAt(),
+  },
+  (t) => [index('decisions_task').on(t.taskId)],
+);
+
+export const transcripts = sqliteTable(
+  'transcripts',
+  {
+    id: text('id').primaryKey(),
+    taskId: text('task_id').notNull().references(() => tasks.id),
+    stageId: text('stage_id'),
+    seq: integer('seq').notNull(),
+    stream: text('stream').notNull(),
+    content: text('content').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('transcripts_stage_seq').on(t.stageId, t.seq)],
+);
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  telegramId: integer('telegram_id').unique(),
+  name: text('name').notNull(),
+  role: text('role').notNull(),
+  createdAt: createdAt(),
+  deletedAt: deletedAt(),
+});
+
+export const hosts = sqliteTable('hosts', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  address: text('address').notNull(),
+  port: integer('port').notNull().default(22),
+  user: text('user').notNull(),
+  keyFile: text('key_file'),
+  hostKey: text('host_key'),
+  maxSessions: integer('max_sessions').notNull().default(10),
+  labels: text('labels', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  createdAt: createdAt(),
+  updatedAt: text('updated_at').notNull(),
+  deletedAt: deletedAt(),
+});
+
+export const runners = sqliteTable('runners', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  version: text('version'),
+  hosts: text('hosts', { mode: 'json' }).$type<string[]>(),
+  lastSeenAt: text('last_seen_at').notNull(),
+  createdAt: createdAt(),
+  deletedAt: deletedAt(),
+});
+
+/** Telegram redelivers; an update is persisted here before it is acknowledged (dedupe by id). */
+export const telegramUpdates = sqliteTable(
+  'telegram_updates',
+  {
+    updateId: integer('update_id').primaryKey(),
+    chatId: integer('chat_id'),
+    status: text('status').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<unknown>().notNull(),
+    receivedAt: text('received_at').notNull(),
+    processedAt: text('processed_at'),
+  },
+  (t) => [index('telegram_updates_status').on(t.status, t.updateId)],
+);

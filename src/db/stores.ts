@@ -1,0 +1,19 @@
+import type { Stores } from '../core/deps.js';
+import type { Database } from './client.js';
+import { createAuditLog } from './repositories/audit-log.js';
+import { createBreakerStore } from './repositories/breaker-store.js';
+import { createJobQueue } from './repositories/job-queue.js';
+import { createApprovalStore, createStageStore } from './repositories/read-stores.js';
+import { createTaskStore } from './repositories/task-store.js';
+
+/** Every store port, backed by one libSQL database. */
+export function createLibsqlStores(db: Database): Stores {
+  return {
+    tasks: createTaskStore(db),
+    stages: createStageStore(db),
+    approvals: createApprovalStore(db),
+    audit: createAuditLog(db),
+    breakers: createBreakerStore(db),
+    queue: createJobQueue(db),
+  };
+}
