@@ -1,4 +1,5 @@
 import type { ApprovalPolicy } from './approval-policy.js';
+import type { BreakerLimits } from './breaker.js';
 import type { ApprovalStore } from './ports/approval-store.js';
 import type { AuditLog } from './ports/audit-log.js';
 import type { BreakerStore } from './ports/breaker-store.js';
@@ -22,6 +23,7 @@ export interface Stores {
 export interface CoreSettings {
   readonly policy: ApprovalPolicy;
   readonly catalog: Catalog;
+  readonly breakerLimits: BreakerLimits;
   readonly leaseS: number;
   /** Attempts an idempotent task gets before a lost lease makes it `lost` for good. */
   readonly maxAttempts: number;

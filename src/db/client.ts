@@ -7,7 +7,7 @@ export type Database = LibSQLDatabase<typeof schema>;
 export interface DatabaseOptions {
   /** `file:` path, `libsql:`/`http(s):` URL of a libSQL server, or `:memory:`. */
   readonly url: string;
-  readonly authToken?: string | undefined;
+  readonly authToken?: string | null | undefined;
   /** How long a writer waits for the lock before SQLITE_BUSY (local files). */
   readonly busyTimeoutMs?: number | undefined;
 }

@@ -12,13 +12,13 @@ const TABLE = '__drizzle_migrations';
 const ATTEMPTS = 5;
 
 async function lastApplied(client: Client): Promise<number> {
-  await client.execute(
-    `CREATE TABLE IF NOT EXISTS ${TABLE} (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
-  );
+  const table = await client.execute({ sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", args: [TABLE] });
+  if (table.rows.length === 0) return 0;
   const rs = await client.execute(`SELECT max(created_at) AS last FROM ${TABLE}`);
   return Number(rs.rows[0]?.['last'] ?? 0);
 }
 
+/** Read-only: what `applyMigrations` would apply. */
 export async function pendingMigrations(client: Client, migrations: readonly Migration[]): Promise<Migration[]> {
   const last = await lastApplied(client);
   return migrations.filter((m) => m.folderMillis > last);
@@ -30,6 +30,9 @@ export async function pendingMigrations(client: Client, migrations: readonly Mig
  * created and rolls back whole; it then finds nothing pending and carries on.
  */
 export async function applyMigrations(client: Client, migrations: readonly Migration[]): Promise<number> {
+  await client.execute(
+    `CREATE TABLE IF NOT EXISTS ${TABLE} (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
+  );
   let applied = 0;
   for (let attempt = 1; ; attempt++) {
     const pending = await pendingMigrations(client, migrations);

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatConfigError, loadConfig } from './config/load-config.js';
+import type { Config } from './config/config.js';
+import { StartupError, ensureDataDir } from './data-dir.js';
+import { formatChecks, runDoctor } from './doctor.js';
+import { createConsoleLogger } from './logger.js';
+import { openMigratedDatabase, startSwitchboard, type RunningSwitchboard } from './node.js';
+import { VERSION } from './version.js';
+
+const USAGE = `Usage: switchboard <command>
+
+Commands:
+  start     run the gateway with its embedded libSQL database (default)
+  migrate   apply pending database migrations, then exit
+  doctor    check the configuration, data dir and database
+  help      show this help
+  version   print the version
+
+Configuration comes from the environment (PORT, HOST, SWITCHBOARD_DATA_DIR,
+SWITCHBOARD_CONFIG, SWITCHBOARD_ADMIN_TOKEN, DATABASE_URL, …); see README.md.`;
+
+interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+function banner(config: Config, running: RunningSwitchboard, cwd: string): string {
+  const show = (path: string) => (path.startsWith(cwd) ? relative(cwd, path) || '.' : path);
+  const token = running.adminToken;
+  const lines = [
+    `Switchboard ${config.version} is running at ${running.url}`,
+    `  data dir:  ${config.dataDir}`,
+    `  database:  ${config.database.url}${running.migrationsApplied ? ` (${running.migrationsApplied} migrations applied)` : ''}`,
+  ];
+  if (token.created && token.file) {
+    lines.push(`  admin token (shown once; saved to ${show(token.file)}, mode 0600):`, `    ${token.value}`);
+  } else {
+    lines.push(`  admin token: ${token.file ? `in ${show(token.file)}` : 'from SWITCHBOARD_ADMIN_TOKEN'}`);
+  }
+  lines.push(`  try: curl ${running.url}/health`, 'Press Ctrl+C to stop.');
+  return lines.join('\n');
+}
+
+async function start(config: Config, io: Io): Promise<number> {
+  const running = await startSwitchboard(config, createConsoleLogger());
+  io.out(banner(config, running, process.cwd()));
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      io.err(`${signal} received: finishing in-flight requests, then exiting`);
+      void running.close().then(() => resolve(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+async function migrate(config: Config, io: Io): Promise<number> {
+  if (config.database.url.startsWith('file:')) ensureDataDir(config.dataDir);
+  const { handle, applied } = await openMigratedDatabase(config);
+  handle.close();
+  io.out(applied ? `Applied ${applied} migration(s) to ${config.database.url}.` : `${config.database.url} is up to date.`);
+  return 0;
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    strict: false,
+  });
+  const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'start');
+  if (command === 'help') return io.out(USAGE), 0;
+  if (command === 'version') return io.out(VERSION), 0;
+  if (!['start', 'migrate', 'doctor'].includes(command)) {
+    io.err(`switchboard: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  const loaded = loadConfig({ env: process.env, cwd: process.cwd(), version: VERSION, readFile: (p) => readFileSync(p, 'utf8') });
+  if (!loaded.ok) {
+    io.err(formatConfigError(loaded.error));
+    return 1;
+  }
+  const config = loaded.value;
+  try {
+    if (command === 'doctor') {
+      const checks = await runDoctor(config);
+      io.out(formatChecks(checks));
+      return checks.every((c) => c.ok) ? 0 : 1;
+    }
+    return command === 'migrate' ? await migrate(config, io) : await start(config, io);
+  } catch (e) {
+    if (e instanceof StartupError) {
+      io.err(`switchboard: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,60 @@
+import type { ApprovalPolicy } from '../../core/approval-policy.js';
+import type { BreakerLimits } from '../../core/breaker.js';
+import type { Catalog } from '../../core/task-draft.js';
+import type { FileConfig } from './file-schema.js';
+
+export interface ExecutorConfig {
+  readonly name: string;
+  readonly cli: string;
+  readonly model: string | null;
+  readonly router: boolean;
+}
+
+/** Everything the process runs with, parsed once and frozen. */
+export interface Config {
+  readonly version: string;
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly configFile: string | null;
+  readonly adminToken: string | null;
+  readonly database: { readonly url: string; readonly authToken: string | null };
+  readonly telegram: {
+    readonly botToken: string | null;
+    readonly webhookSecret: string | null;
+    readonly apiRoot: string | null;
+  };
+  readonly users: FileConfig['users'];
+  readonly hosts: FileConfig['hosts'];
+  readonly repos: FileConfig['repos'];
+  readonly executors: readonly ExecutorConfig[];
+  readonly defaultExecutor: string | null;
+  readonly ladder: readonly string[];
+  readonly breakers: BreakerLimits;
+  readonly approvalPolicy: ApprovalPolicy;
+  readonly templatesDir: string;
+  readonly taskTimeoutS: number;
+  readonly leaseS: number;
+  readonly bodyLimitBytes: number;
+}
+
+/** The executors SPEC §4 names, so a fresh install can take agent requests at once. */
+export const DEFAULT_EXECUTORS: readonly ExecutorConfig[] = [
+  { name: 'claude-sonnet', cli: 'claude', model: 'sonnet', router: false },
+  { name: 'codex', cli: 'codex', model: null, router: false },
+  { name: 'gemini-flash', cli: 'gemini', model: 'gemini-2.5-flash', router: false },
+];
+
+export const DEFAULT_LADDER = ['gemini-flash', 'codex', 'claude-sonnet', 'consensus', 'human'];
+
+/** The names a request may refer to, as the core sees them. */
+export function catalogOf(config: Config): Catalog {
+  return {
+    hosts: ['local', ...config.hosts.map((h) => h.name)],
+    executors: config.executors.map((e) => e.name),
+    repos: config.repos.map((r) => ({ name: r.name, host: r.host })),
+    templates: [],
+    defaultExecutor: config.defaultExecutor,
+    defaultTimeoutS: config.taskTimeoutS,
+  };
+}

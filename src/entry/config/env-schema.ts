@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+const optional = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+/** The environment variables of SPEC §4. Nothing outside src/entry reads process.env. */
+export const envSchema = z.object({
+  SWITCHBOARD_DATA_DIR: optional,
+  PORT: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, 'a port number (0 picks a free one)')
+      .transform(Number)
+      .pipe(z.number().max(65_535, 'a port number up to 65535'))
+      .optional(),
+  ),
+  HOST: optional,
+  SWITCHBOARD_CONFIG: optional,
+  SWITCHBOARD_ADMIN_TOKEN: optional.pipe(z.string().min(16, 'at least 16 characters').optional()),
+  DATABASE_URL: optional,
+  DATABASE_AUTH_TOKEN: optional,
+  TELEGRAM_BOT_TOKEN: optional,
+  TELEGRAM_WEBHOOK_SECRET: optional,
+  TELEGRAM_API_ROOT: optional.pipe(z.url().optional()),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ROLES } from '../../core/actor.js';
+
+const name = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name of letters, digits, ".", "_" or "-"');
+const usd = z.number().nonnegative();
+
+export const userSchema = z.strictObject({
+  telegram_id: z.number().int().positive(),
+  name: z.string().min(1).max(64),
+  role: z.enum(ROLES.filter((r) => r === 'owner' || r === 'approver' || r === 'viewer') as ['owner', 'approver', 'viewer']),
+});
+
+export const hostSchema = z.strictObject({
+  name: name.refine((n) => n !== 'local', '"local" is built in (it runs on this machine without SSH)'),
+  address: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65_535).default(22),
+  user: z.string().min(1).max(64),
+  key_file: z.string().min(1).optional(),
+  host_key: z
+    .string()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'a pinned fingerprint like "SHA256:…" (ssh-keygen -lf)')
+    .optional(),
+  known_hosts: z.string().min(1).optional(),
+  max_sessions: z.number().int().min(1).max(64).default(8),
+  labels: z.array(z.string().min(1).max(64)).default([]),
+});
+
+export const repoSchema = z.strictObject({
+  name,
+  host: name,
+  path: z.string().min(1),
+  aliases: z.array(z.string().min(1).max(64)).default([]),
+});
+
+export const executorSchema = z.strictObject({
+  name,
+  cli: z.string().min(1).max(64),
+  model: z.string().min(1).max(128).optional(),
+  router: z.boolean().default(false),
+});
+
+/** The YAML file of SPEC §4. Keys are strict so a typo is an error, not a silent default. */
+export const fileConfigSchema = z.strictObject({
+  users: z.array(userSchema).default([]),
+  hosts: z.array(hostSchema).default([]),
+  repos: z.array(repoSchema).default([]),
+  executors: z.array(executorSchema).optional(),
+  default_executor: name.optional(),
+  ladder: z.array(name).optional(),
+  breakers: z
+    .strictObject({
+      task_warn_usd: usd.default(2),
+      task_halt_usd: usd.default(5),
+      day_block_usd: usd.default(20),
+      month_flag_usd: usd.default(80),
+    })
+    .default({ task_warn_usd: 2, task_halt_usd: 5, day_block_usd: 20, month_flag_usd: 80 }),
+  approvals: z
+    .strictObject({
+      timeout_s: z.number().int().min(10).max(7 * 24 * 3600).default(600),
+      /** Commands that run without a gate, as argv prefixes: "git status" allows `git status -s`. */
+      shell_allow_list: z.array(z.string().trim().min(1)).optional(),
+    })
+    .default({ timeout_s: 600 }),
+  templates_dir: z.string().min(1).default('./templates'),
+  task_timeout_s: z.number().int().min(1).max(24 * 3600).default(180),
+  lease_s: z.number().int().min(5).max(3600).default(30),
+  body_limit_kib: z.number().int().min(1).max(10_240).default(256),
+});
+
+export type FileConfig = z.infer<typeof fileConfigSchema>;

@@ -1,0 +1,121 @@
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { DEFAULT_SHELL_ALLOW_LIST } from '../../core/approval-policy.js';
+import { err, ok, type Result } from '../../core/result.js';
+import { DEFAULT_EXECUTORS, DEFAULT_LADDER, type Config } from './config.js';
+import { envSchema } from './env-schema.js';
+import { fileConfigSchema, type FileConfig } from './file-schema.js';
+
+/** Where the problem is (env or the YAML file) and each bad field with what was expected. */
+export interface ConfigError {
+  readonly source: string;
+  readonly problems: readonly string[];
+}
+
+export const formatConfigError = (e: ConfigError): string =>
+  [`Invalid configuration in ${e.source}:`, ...e.problems.map((p) => `  - ${p}`)].join('\n');
+
+const fieldPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+
+export const describeIssues = (issues: readonly z.core.$ZodIssue[]): string[] =>
+  issues.map((i) => `${fieldPath(i.path) || '(top level)'}: ${i.message}`);
+
+export interface ConfigSources {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly version: string;
+  readFile(path: string): string;
+}
+
+function crossCheck(file: FileConfig, executors: readonly { name: string }[]): string[] {
+  const problems: string[] = [];
+  const hostNames = new Set(['local', ...file.hosts.map((h) => h.name)]);
+  const dupes = (names: string[]) => names.filter((n, i) => names.indexOf(n) !== i);
+  for (const n of dupes(file.hosts.map((h) => h.name))) problems.push(`hosts: "${n}" is defined twice`);
+  for (const n of dupes(file.repos.map((r) => r.name))) problems.push(`repos: "${n}" is defined twice`);
+  for (const n of dupes(file.users.map((u) => String(u.telegram_id)))) problems.push(`users: telegram_id ${n} is listed twice`);
+  file.repos.forEach((r, i) => {
+    if (!hostNames.has(r.host)) problems.push(`repos[${i}].host: unknown host "${r.host}"`);
+  });
+  const executorNames = new Set(executors.map((e) => e.name));
+  if (file.default_executor && !executorNames.has(file.default_executor)) {
+    problems.push(`default_executor: unknown executor "${file.default_executor}"`);
+  }
+  return problems;
+}
+
+/** Reads env and the optional YAML file once; the result is frozen and passed down. */
+export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
+  const env = envSchema.safeParse(src.env);
+  if (!env.success) return err({ source: 'the environment', problems: describeIssues(env.error.issues) });
+  const e = env.data;
+  const configFile = e.SWITCHBOARD_CONFIG ? resolve(src.cwd, e.SWITCHBOARD_CONFIG) : null;
+  let raw: unknown = {};
+  if (configFile) {
+    let text: string;
+    try {
+      text = src.readFile(configFile);
+    } catch (cause) {
+      return err({ source: configFile, problems: [`cannot read the file (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`] });
+    }
+    const doc = parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length) return err({ source: configFile, problems: doc.errors.map((x) => x.message.split('\n')[0] ?? x.message) });
+    raw = doc.toJS() ?? {};
+  }
+  const parsed = fileConfigSchema.safeParse(raw);
+  if (!parsed.success) return err({ source: configFile ?? 'the built-in defaults', problems: describeIssues(parsed.error.issues) });
+  const file = parsed.data;
+  const executors = file.executors
+    ? file.executors.map((x) => ({ name: x.name, cli: x.cli, model: x.model ?? null, router: x.router }))
+    : DEFAULT_EXECUTORS;
+  const problems = crossCheck(file, executors);
+  if (problems.length) return err({ source: configFile ?? 'the built-in defaults', problems });
+  const dataDir = resolve(src.cwd, e.SWITCHBOARD_DATA_DIR ?? './data');
+  const config: Config = {
+    version: src.version,
+    dataDir,
+    host: e.HOST ?? '127.0.0.1',
+    port: e.PORT ?? 8787,
+    configFile,
+    adminToken: e.SWITCHBOARD_ADMIN_TOKEN ?? null,
+    database: { url: e.DATABASE_URL ?? `file:${resolve(dataDir, 'switchboard.db')}`, authToken: e.DATABASE_AUTH_TOKEN ?? null },
+    telegram: {
+      botToken: e.TELEGRAM_BOT_TOKEN ?? null,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET ?? null,
+      apiRoot: e.TELEGRAM_API_ROOT ?? null,
+    },
+    users: file.users,
+    hosts: file.hosts,
+    repos: file.repos,
+    executors,
+    defaultExecutor: file.default_executor ?? executors[0]?.name ?? null,
+    ladder: file.ladder ?? DEFAULT_LADDER,
+    breakers: {
+      taskWarnUsd: file.breakers.task_warn_usd,
+      taskHaltUsd: file.breakers.task_halt_usd,
+      dayBlockUsd: file.breakers.day_block_usd,
+      monthFlagUsd: file.breakers.month_flag_usd,
+    },
+    approvalPolicy: {
+      approvalTimeoutS: file.approvals.timeout_s,
+      shellAllowList: file.approvals.shell_allow_list
+        ? file.approvals.shell_allow_list.map((cmd) => cmd.split(/\s+/))
+        : DEFAULT_SHELL_ALLOW_LIST,
+    },
+    templatesDir: resolve(configFile ? resolve(configFile, '..') : src.cwd, file.templates_dir),
+    taskTimeoutS: file.task_timeout_s,
+    leaseS: file.lease_s,
+    bodyLimitBytes: file.body_limit_kib * 1024,
+  };
+  return ok(deepFreeze(config));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

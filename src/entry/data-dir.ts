@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** An expected start-up failure: printed as one line, exit code 1, nothing damaged. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+export function ensureDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK);
+  } catch (cause) {
+    throw new StartupError(`data dir ${dir} is not writable (${(cause as NodeJS.ErrnoException).code ?? cause})`);
+  }
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * One `switchboard start` per data dir. The lock file holds the owner's pid; a lock left by a
+ * process that no longer exists is taken over, a live one is refused and left untouched.
+ */
+export function acquireDataDirLock(dir: string): { release(): void } {
+  const path = join(dir, 'switchboard.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
+          if (owner === process.pid) rmSync(path, { force: true });
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+        throw new StartupError(`another switchboard (pid ${owner}) is already using data dir ${dir}`);
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  throw new StartupError(`could not lock data dir ${dir}`);
+}
+
+export const ADMIN_TOKEN_FILE = 'admin-token';
+
+/**
+ * The admin token: from the environment if set, else from the data dir, else a new one is
+ * generated and written there (mode 0600). `created` tells the caller to show it once.
+ */
+export function loadOrCreateAdminToken(dir: string, fromEnv: string | null): { token: string; created: boolean; file: string | null } {
+  if (fromEnv) return { token: fromEnv, created: false, file: null };
+  const file = join(dir, ADMIN_TOKEN_FILE);
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token.length >= 16) return { token, created: false, file };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const token = `sb_${randomBytes(32).toString('base64url')}`;
+  const fd = openSync(file, 'w', 0o600);
+  writeSync(fd, `${token}\n`);
+  closeSync(fd);
+  return { token, created: true, file };
+}

@@ -1,0 +1,124 @@
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { SYSTEM_ACTOR } from '../core/actor.js';
+import { DEFAULT_MAX_ATTEMPTS, type CoreDeps } from '../core/deps.js';
+import type { Logger } from '../core/ports/logger.js';
+import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
+import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
+import { openDatabase, type DatabaseHandle } from '../db/client.js';
+import { applyMigrations } from '../db/migrate.js';
+import { createLibsqlStores } from '../db/stores.js';
+import { createApp } from '../gateway/app.js';
+import { catalogOf, type Config } from './config/config.js';
+import { acquireDataDirLock, ensureDataDir, loadOrCreateAdminToken, StartupError } from './data-dir.js';
+import { readMigrations } from './migrations.js';
+import { createLogNotifier, systemClock, uuidV7Ids } from './system-ports.js';
+
+const MAINTENANCE_EVERY_MS = 5_000;
+const DRAIN_MS = 4_000;
+
+export interface RunningSwitchboard {
+  readonly url: string;
+  readonly adminToken: { readonly value: string; readonly created: boolean; readonly file: string | null };
+  readonly migrationsApplied: number;
+  /** Stop accepting, let in-flight requests finish (bounded), close the database, unlock. */
+  close(): Promise<void>;
+}
+
+export async function openMigratedDatabase(config: Config): Promise<{ handle: DatabaseHandle; applied: number }> {
+  let handle: DatabaseHandle;
+  try {
+    handle = await openDatabase({ url: config.database.url, authToken: config.database.authToken });
+  } catch (cause) {
+    throw new StartupError(`cannot open database ${config.database.url}: ${(cause as Error).message}`);
+  }
+  try {
+    return { handle, applied: await applyMigrations(handle.client, readMigrations()) };
+  } catch (cause) {
+    handle.close();
+    throw new StartupError(`cannot migrate database ${config.database.url}: ${(cause as Error).message}`);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new StartupError(`port ${port} on ${host} is already in use (is another switchboard running?)`)
+          : new StartupError(`cannot listen on ${host}:${port}: ${e.message}`),
+      );
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/** The one-machine deployment: gateway, maintenance loop and an embedded libSQL file. */
+export async function startSwitchboard(config: Config, log: Logger): Promise<RunningSwitchboard> {
+  ensureDataDir(config.dataDir);
+  const lock = acquireDataDirLock(config.dataDir);
+  const cleanups: (() => void)[] = [() => lock.release()];
+  const cleanup = () => cleanups.splice(0).reverse().forEach((f) => f());
+  try {
+    const { handle, applied } = await openMigratedDatabase(config);
+    cleanups.push(() => handle.close());
+    const token = loadOrCreateAdminToken(config.dataDir, config.adminToken);
+    const core: CoreDeps = {
+      ...createLibsqlStores(handle.db),
+      clock: systemClock,
+      ids: uuidV7Ids,
+      notifier: createLogNotifier(log),
+      policy: config.approvalPolicy,
+      catalog: catalogOf(config),
+      breakerLimits: config.breakers,
+      leaseS: config.leaseS,
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+    };
+    const app = createApp(
+      {
+        core,
+        log,
+        probeDatabase: () => handle.client.execute('SELECT 1').then(() => true, () => false),
+      },
+      { version: config.version, startedAt: systemClock.now(), adminToken: token.token, bodyLimitBytes: config.bodyLimitBytes },
+    );
+    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const address = await listen(server, config.port, config.host);
+    const maintenance = setInterval(() => {
+      void Promise.all([
+        expireStaleApprovals({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
+        reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
+      ]).catch((e: unknown) => log.error('maintenance failed', { error: String(e) }));
+    }, MAINTENANCE_EVERY_MS);
+    maintenance.unref();
+    const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host}:${address.port}`,
+      adminToken: { value: token.token, created: token.created, file: token.file },
+      migrationsApplied: applied,
+      close: () =>
+        (closing ??= new Promise<void>((resolve) => {
+          clearInterval(maintenance);
+          const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+          server.close(() => {
+            clearTimeout(force);
+            cleanup();
+            resolve();
+          });
+          server.closeIdleConnections();
+        })),
+    };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}

@@ -1,0 +1,20 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Clock } from '../core/ports/clock.js';
+import type { IdGen } from '../core/ports/id-gen.js';
+import type { Logger } from '../core/ports/logger.js';
+import type { Notifier } from '../core/ports/notifier.js';
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** UUIDv7: time-ordered and monotonic within a millisecond, so ids sort by creation. */
+export const uuidV7Ids: IdGen = { next: () => uuidv7() };
+
+/** Until the chat and PWA notifiers arrive, state changes are logged. */
+export function createLogNotifier(log: Logger): Notifier {
+  return {
+    async notify(event) {
+      const { task } = event;
+      log.info(event.type, { task: task.id, status: task.status, kind: task.kind, host: task.host });
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { Actor } from '../core/actor.js';
+import type { CoreDeps } from '../core/deps.js';
+import type { Logger } from '../core/ports/logger.js';
+
+export interface GatewayDeps {
+  readonly core: CoreDeps;
+  readonly log: Logger;
+  /** True when the database answers a trivial query. */
+  probeDatabase(): Promise<boolean>;
+}
+
+export interface GatewayOptions {
+  readonly version: string;
+  readonly startedAt: Date;
+  readonly adminToken: string;
+  readonly bodyLimitBytes: number;
+}
+
+/** Per-request values set by middleware. */
+export interface GatewayEnv {
+  Variables: {
+    actor: Actor;
+    requestId: string;
+  };
+}

@@ -1,0 +1,36 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { describeError, type DomainError } from '../core/errors.js';
+
+function statusOf(error: DomainError): ContentfulStatusCode {
+  switch (error.code) {
+    case 'not_found':
+      return 404;
+    case 'forbidden':
+      return 403;
+    case 'invalid_input':
+      return 400;
+    case 'phrase_required':
+      return 422;
+    case 'approval_expired':
+      return 410;
+    case 'invalid_transition':
+    case 'conflict':
+    case 'already_decided':
+    case 'lease_lost':
+    case 'lease_expired':
+      return 409;
+  }
+}
+
+/** The one place a domain error becomes an HTTP response: `{ error, message, …details }`. */
+export function domainErrorResponse(c: Context, error: DomainError): Response {
+  const { code, ...details } = error;
+  return c.json({ error: code, message: describeError(error), ...details }, statusOf(error));
+}
+
+export const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => ({
+  error,
+  message,
+  ...extra,
+});

@@ -1,0 +1,99 @@
+import type { Approval } from '../core/approval.js';
+import type { AuditEvent } from '../core/audit.js';
+import type { Breaker } from '../core/breaker.js';
+import type { Stage } from '../core/stage.js';
+import type { Task } from '../core/task.js';
+import type { TaskDetail } from '../core/use-cases/get-task.js';
+
+// Wire casing (snake_case) lives here and nowhere else.
+
+export const presentTask = (t: Task) => ({
+  id: t.id,
+  kind: t.kind,
+  status: t.status,
+  executor: t.executor,
+  host: t.host,
+  repo: t.repo,
+  environment: t.environment,
+  template: t.template,
+  params: t.params,
+  prompt: t.prompt,
+  argv: t.argv,
+  risk: t.risk,
+  gate: t.gate,
+  risk_reason: t.riskReason,
+  idempotent: t.idempotent,
+  budget_usd: t.budgetUsd,
+  timeout_s: t.timeoutS,
+  cost_usd: t.costUsd,
+  tokens_in: t.tokensIn,
+  tokens_out: t.tokensOut,
+  requester: t.requester,
+  channel: t.channel,
+  attempts: t.attempts,
+  lease: t.leaseOwner ? { runner: t.leaseOwner, expires_at: t.leaseExpiresAt, fencing_token: t.fencingToken } : null,
+  created_at: t.createdAt,
+  updated_at: t.updatedAt,
+  finished_at: t.finishedAt,
+});
+
+export const presentStage = (s: Stage) => ({
+  id: s.id,
+  attempt: s.attempt,
+  runner: s.runnerId,
+  executor: s.executor,
+  model: s.model,
+  host: s.host,
+  outcome: s.outcome,
+  exit_code: s.exitCode,
+  signal: s.signal,
+  error_class: s.errorClass,
+  latency_ms: s.latencyMs,
+  tokens_in: s.tokensIn,
+  tokens_out: s.tokensOut,
+  cost_usd: s.costUsd,
+  stdout_tail: s.stdoutTail,
+  stderr_tail: s.stderrTail,
+  summary: s.summary,
+  started_at: s.startedAt,
+  finished_at: s.finishedAt,
+});
+
+export const presentApproval = (a: Approval) => ({
+  id: a.id,
+  gate: a.gate,
+  required_phrase: a.requiredPhrase,
+  status: a.status,
+  scope: a.scope,
+  requested_at: a.requestedAt,
+  expires_at: a.expiresAt,
+  decided_by: a.decidedBy,
+  decided_channel: a.decidedChannel,
+  decided_at: a.decidedAt,
+  reason: a.reason,
+});
+
+export const presentAudit = (e: AuditEvent) => ({
+  id: e.id,
+  at: e.at,
+  actor: e.actor,
+  channel: e.channel,
+  action: e.action,
+  detail: e.detail,
+});
+
+export const presentTaskDetail = (d: TaskDetail) => ({
+  ...presentTask(d.task),
+  stages: d.stages.map(presentStage),
+  approvals: d.approvals.map(presentApproval),
+  audit: d.audit.map(presentAudit),
+});
+
+export const presentBreaker = (b: Breaker) => ({
+  scope: b.scope,
+  period: b.period,
+  state: b.state,
+  spent_usd: b.spentUsd,
+  reserved_usd: b.reservedUsd,
+  threshold_usd: b.thresholdUsd,
+});

@@ -1,0 +1,84 @@
+import { Hono } from 'hono';
+import type { CoreDeps } from '../../core/deps.js';
+import { approveTask } from '../../core/use-cases/approve-task.js';
+import { cancelTask } from '../../core/use-cases/cancel-task.js';
+import { getTask } from '../../core/use-cases/get-task.js';
+import { listTasks } from '../../core/use-cases/list-tasks.js';
+import { rejectTask } from '../../core/use-cases/reject-task.js';
+import { submitTask } from '../../core/use-cases/submit-task.js';
+import type { GatewayEnv } from '../deps.js';
+import { domainErrorResponse, errorBody } from '../http-errors.js';
+import { requireJson } from '../middleware/require-json.js';
+import { presentApproval, presentTask, presentTaskDetail } from '../presenters.js';
+import { validate } from '../validation.js';
+import {
+  approveBodySchema,
+  createTaskBodySchema,
+  encodeCursor,
+  listTasksQuerySchema,
+  reasonBodySchema,
+  taskIdParamSchema,
+} from './task-schemas.js';
+
+const DEFAULT_PAGE = 20;
+
+/** /api/tasks: thin — validate, call one use case, map its result. */
+export function createTaskRoutes(core: CoreDeps) {
+  return new Hono<GatewayEnv>()
+    .post('/', requireJson, validate('json', createTaskBodySchema), async (c) => {
+      const body = c.req.valid('json');
+      if ('text' in body) {
+        return c.json(
+          errorBody(
+            'intent_parser_unavailable',
+            'Free-text requests need the intent parser, which is not installed yet; send a structured draft with kind shell, agent or template.',
+          ),
+          422,
+        );
+      }
+      const result = await submitTask({ deps: core, actor: c.get('actor'), input: { draft: body } });
+      if (!result.ok) return domainErrorResponse(c, result.error);
+      const { task, approval } = result.value;
+      c.header('Location', `/api/tasks/${task.id}`);
+      return c.json({ ...presentTask(task), approval: approval ? presentApproval(approval) : null }, 201);
+    })
+    .get('/', validate('query', listTasksQuerySchema), async (c) => {
+      const q = c.req.valid('query');
+      const result = await listTasks({
+        deps: core,
+        actor: c.get('actor'),
+        input: {
+          limit: q.limit ?? DEFAULT_PAGE,
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.kind ? { kind: q.kind } : {}),
+          ...(q.host ? { host: q.host } : {}),
+          ...(q.executor ? { executor: q.executor } : {}),
+          ...(q.requester ? { requester: q.requester } : {}),
+          ...(q.channel ? { channel: q.channel } : {}),
+          ...(q.cursor ? { after: q.cursor } : {}),
+        },
+      });
+      if (!result.ok) return domainErrorResponse(c, result.error);
+      const { items, nextCursor } = result.value;
+      return c.json({ items: items.map(presentTask), next_cursor: nextCursor ? encodeCursor(nextCursor) : null });
+    })
+    .get('/:id', validate('param', taskIdParamSchema), async (c) => {
+      const result = await getTask({ deps: core, actor: c.get('actor'), input: { taskId: c.req.valid('param').id } });
+      return result.ok ? c.json(presentTaskDetail(result.value)) : domainErrorResponse(c, result.error);
+    })
+    .post('/:id/cancel', validate('param', taskIdParamSchema), validate('json', reasonBodySchema), async (c) => {
+      const input = { taskId: c.req.valid('param').id, reason: c.req.valid('json').reason };
+      const result = await cancelTask({ deps: core, actor: c.get('actor'), input });
+      return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
+    })
+    .post('/:id/approve', validate('param', taskIdParamSchema), validate('json', approveBodySchema), async (c) => {
+      const input = { taskId: c.req.valid('param').id, phrase: c.req.valid('json').phrase };
+      const result = await approveTask({ deps: core, actor: c.get('actor'), input });
+      return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
+    })
+    .post('/:id/reject', validate('param', taskIdParamSchema), validate('json', reasonBodySchema), async (c) => {
+      const input = { taskId: c.req.valid('param').id, reason: c.req.valid('json').reason };
+      const result = await rejectTask({ deps: core, actor: c.get('actor'), input });
+      return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
+    });
+}
