@@ -16,7 +16,6 @@ export type DomainError =
   | { readonly code: 'forbidden'; readonly action: Action; readonly role: Role }
   | { readonly code: 'invalid_input'; readonly issues: readonly FieldIssue[] }
   | { readonly code: 'invalid_transition'; readonly from: TaskStatus; readonly to: TaskStatus }
-  | { readonly code: 'conflict'; readonly id: string }
   | {
       readonly code: 'already_decided';
       readonly taskId: string;
@@ -30,6 +29,8 @@ export type DomainError =
 
 export type DomainErrorCode = DomainError['code'];
 
+const human = (status: TaskStatus): string => status.replace('_', ' ');
+
 /** One human-readable sentence per error, shared by every channel. */
 export function describeError(error: DomainError): string {
   switch (error.code) {
@@ -40,9 +41,9 @@ export function describeError(error: DomainError): string {
     case 'invalid_input':
       return `Invalid input: ${error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}.`;
     case 'invalid_transition':
-      return `A ${error.from.replace('_', ' ')} task cannot become ${error.to.replace('_', ' ')}.`;
-    case 'conflict':
-      return `Task ${error.id} changed at the same time; look again and retry.`;
+      return error.from === error.to
+        ? `The task is already ${human(error.from)}.`
+        : `A ${human(error.from)} task cannot become ${human(error.to)}.`;
     case 'already_decided':
       return `Already ${error.status}${error.decidedBy ? ` by ${error.decidedBy}` : ''}.`;
     case 'approval_expired':

@@ -13,6 +13,10 @@ export const DRAFT_LIMITS = {
   maxTimeoutS: 24 * 60 * 60,
 } as const;
 
+// A NUL byte cannot cross exec or a remote shell intact: refuse it rather than truncate later.
+const noNul = (s: string) => !s.includes('\0');
+const NO_NUL = 'no NUL bytes';
+
 const name = z
   .string()
   .min(1)
@@ -26,7 +30,7 @@ const common = {
   risk: z.enum(RISKS).optional(),
   budgetUsd: z.number().positive().max(10_000).optional(),
 };
-const paramValue = z.union([z.string().max(DRAFT_LIMITS.paramChars), z.number(), z.boolean()]);
+const paramValue = z.union([z.string().max(DRAFT_LIMITS.paramChars).refine(noNul, NO_NUL), z.number(), z.boolean()]);
 
 export const taskDraftSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -34,7 +38,7 @@ export const taskDraftSchema = z.discriminatedUnion('kind', [
     ...common,
     host: name,
     argv: z
-      .array(z.string().min(1).max(DRAFT_LIMITS.argChars).refine((s) => !s.includes('\0'), 'no NUL bytes'))
+      .array(z.string().min(1).max(DRAFT_LIMITS.argChars).refine(noNul, NO_NUL))
       .min(1)
       .max(DRAFT_LIMITS.argvItems),
   }),
@@ -42,7 +46,7 @@ export const taskDraftSchema = z.discriminatedUnion('kind', [
     kind: z.literal('agent'),
     ...common,
     executor: name.optional(),
-    prompt: z.string().trim().min(1).max(DRAFT_LIMITS.promptChars),
+    prompt: z.string().trim().min(1).max(DRAFT_LIMITS.promptChars).refine(noNul, NO_NUL),
   }),
   z.strictObject({
     kind: z.literal('template'),

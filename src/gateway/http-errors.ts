@@ -15,7 +15,6 @@ function statusOf(error: DomainError): ContentfulStatusCode {
     case 'approval_expired':
       return 410;
     case 'invalid_transition':
-    case 'conflict':
     case 'already_decided':
     case 'lease_lost':
     case 'lease_expired':

@@ -100,9 +100,10 @@ describe('assessRisk (SPEC §3.1)', () => {
       gate: 'typed_phrase',
       reason: 'declared by the template',
     });
-    expect(assess({ kind: 'template', environment: 'dev', declaredRisk: 'medium' })).toMatchObject(
-      { risk: 'medium', gate: 'tap' },
-    );
+    expect(assess({ kind: 'template', environment: 'dev', declaredRisk: 'medium' })).toMatchObject({
+      risk: 'medium',
+      gate: 'tap',
+    });
     expect(assess({ kind: 'template', environment: 'staging', declaredRisk: 'low' })).toMatchObject(
       { risk: 'low', gate: 'none' },
     );
@@ -119,9 +120,10 @@ describe('assessRisk (SPEC §3.1)', () => {
       gate: 'typed_phrase',
       reason: 'raised by the requester',
     });
-    expect(assess({ kind: 'agent', environment: 'staging', requestedRisk: 'high' })).toMatchObject(
-      { risk: 'high', gate: 'typed_phrase' },
-    );
+    expect(assess({ kind: 'agent', environment: 'staging', requestedRisk: 'high' })).toMatchObject({
+      risk: 'high',
+      gate: 'typed_phrase',
+    });
   });
 
   it('never lets the requester lower the risk', () => {

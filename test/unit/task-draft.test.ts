@@ -128,6 +128,21 @@ describe('taskDraftSchema', () => {
     expect(result.error?.issues[0]).toMatchObject({ path: ['argv', 1], message: 'no NUL bytes' });
   });
 
+  // Suspected bug: only argv items are checked. A prompt or a template param also ends up in
+  // a command line (executor argv template, template argv), where Node's spawn refuses strings
+  // with NUL bytes and a shell would cut them off: refused late, or silently truncated.
+  it('refuses a NUL byte in an agent prompt', () => {
+    const result = parse({ kind: 'agent', prompt: 'fix it\0; rm -rf ~' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['prompt']);
+  });
+
+  it('refuses a NUL byte in a template param value', () => {
+    const result = parse({ kind: 'template', template: 'deploy', params: { ref: 'main\0x' } });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['params', 'ref']);
+  });
+
   it('refuses names that are not plain identifiers', () => {
     expect(issuePaths({ kind: 'shell', host: '../etc', argv: ['ls'] })).toEqual(['host']);
     expect(issuePaths({ kind: 'shell', host: '-oProxy', argv: ['ls'] })).toEqual(['host']);
@@ -150,7 +165,9 @@ describe('taskDraftSchema', () => {
 
   it('refuses too many or oversize template params', () => {
     const base = { kind: 'template', template: 'deploy' };
-    const fifty = Object.fromEntries(Array.from({ length: DRAFT_LIMITS.params }, (_, i) => [`p${i}`, i]));
+    const fifty = Object.fromEntries(
+      Array.from({ length: DRAFT_LIMITS.params }, (_, i) => [`p${i}`, i]),
+    );
     expect(parse({ ...base, params: fifty }).success).toBe(true);
     expect(parse({ ...base, params: { ...fifty, extra: 1 } }).success).toBe(false);
     const long = 'v'.repeat(DRAFT_LIMITS.paramChars + 1);
@@ -243,12 +260,12 @@ describe('resolveDraft', () => {
       environment: null,
       declaredRisk: null,
     });
-    expect(resolved({ kind: 'template', template: 'hugo-build', environment: 'dev' })).toMatchObject(
-      { declaredRisk: null, idempotent: true, timeoutS: 900 },
-    );
     expect(
-      resolved({ kind: 'template', template: 'hugo-build', timeoutS: 30 }),
-    ).toMatchObject({ timeoutS: 30 });
+      resolved({ kind: 'template', template: 'hugo-build', environment: 'dev' }),
+    ).toMatchObject({ declaredRisk: null, idempotent: true, timeoutS: 900 });
+    expect(resolved({ kind: 'template', template: 'hugo-build', timeoutS: 30 })).toMatchObject({
+      timeoutS: 30,
+    });
   });
 
   it('names an unknown host', () => {
@@ -287,13 +304,17 @@ describe('resolveDraft', () => {
 
   it('refuses a repo that lives on another host than the one given', () => {
     const issues = issuesOf({ kind: 'shell', host: 'local', repo: 'api', argv: ['ls'] });
-    expect(issues).toEqual([
-      { path: 'repo', message: expect.stringContaining('build-vm') },
-    ]);
+    expect(issues).toEqual([{ path: 'repo', message: expect.stringContaining('build-vm') }]);
   });
 
   it('reports every problem at once', () => {
-    const issues = issuesOf({ kind: 'agent', prompt: 'x', host: 'nas', repo: 'web', executor: 'x' });
+    const issues = issuesOf({
+      kind: 'agent',
+      prompt: 'x',
+      host: 'nas',
+      repo: 'web',
+      executor: 'x',
+    });
     expect(issues.map((i) => i.path).sort()).toEqual(['executor', 'host', 'repo']);
   });
 

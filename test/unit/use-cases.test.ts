@@ -141,7 +141,11 @@ const approve = ({ deps }: Ctx, taskId: string, actor: Actor = OWNER, phrase?: s
   approveTask({ deps, actor, input: { taskId, phrase } });
 
 const complete = ({ deps }: Ctx, taskId: string, fencingToken: number, actor = RUNNER) =>
-  completeTask({ deps, actor, input: { taskId, fencingToken, outcome: 'succeeded', result: RESULT } });
+  completeTask({
+    deps,
+    actor,
+    input: { taskId, fencingToken, outcome: 'succeeded', result: RESULT },
+  });
 
 const heartbeat = ({ deps }: Ctx, taskId: string, fencingToken: number) =>
   heartbeatTask({ deps, actor: RUNNER, input: { taskId, fencingToken } });
@@ -296,9 +300,7 @@ describe('submitTask', () => {
     const draft: TaskDraft = { kind: 'shell', host: 'prod-db', argv: ['ls'] };
     const error = failure(await submitTask({ deps: ctx.deps, actor: OWNER, input: { draft } }));
     expect(error).toMatchObject({ code: 'invalid_input' });
-    expect(error.code === 'invalid_input' ? error.issues.map((i) => i.path) : []).toEqual([
-      'host',
-    ]);
+    expect(error.code === 'invalid_input' ? error.issues.map((i) => i.path) : []).toEqual(['host']);
     expect((await ctx.deps.tasks.list({ limit: 100 })).items).toEqual([]);
     expect(ctx.notifier.events).toEqual([]);
   });
@@ -521,7 +523,11 @@ describe('rejectTask', () => {
   it('refuses a viewer and an expired request', async () => {
     const ctx = setup();
     const { task } = await submit(ctx, STAGING);
-    const asViewer = await rejectTask({ deps: ctx.deps, actor: VIEWER, input: { taskId: task.id } });
+    const asViewer = await rejectTask({
+      deps: ctx.deps,
+      actor: VIEWER,
+      input: { taskId: task.id },
+    });
     expect(failure(asViewer)).toMatchObject({ code: 'forbidden', action: 'task.reject' });
     ctx.clock.advance(600_000);
     const late = await rejectTask({ deps: ctx.deps, actor: OWNER, input: { taskId: task.id } });
@@ -547,9 +553,9 @@ describe('cancelTask', () => {
       detail: { from: 'queued', reason: 'wrong repo' },
     });
     expect(ctx.notifier.events.at(-1)).toMatchObject({ type: 'task.changed', from: 'queued' });
-    expect(await claimNextTask({ deps: ctx.deps, actor: RUNNER, input: { runnerId: 'r' } })).toEqual(
-      { ok: true, value: null },
-    );
+    expect(
+      await claimNextTask({ deps: ctx.deps, actor: RUNNER, input: { runnerId: RUNNER.id } }),
+    ).toEqual({ ok: true, value: null });
   });
 
   it('cancels a task waiting for approval and closes its gate', async () => {
@@ -661,7 +667,7 @@ describe('claimNextTask', () => {
     });
 
     expect((await claim(ctx, RUNNER_2)).task.id).toBe(second.task.id);
-    const none = await claimNextTask({ deps: ctx.deps, actor: RUNNER, input: { runnerId: 'r' } });
+    const none = await claimNextTask({ deps: ctx.deps, actor: RUNNER, input: { runnerId: RUNNER.id } });
     expect(none).toEqual({ ok: true, value: null });
     expect((await taskOf(ctx, gated.task.id)).status).toBe('awaiting_approval');
   });
@@ -803,7 +809,12 @@ describe('completeTask', () => {
       await completeTask({
         deps: ctx.deps,
         actor: RUNNER,
-        input: { taskId: a.task.id, fencingToken: ca.lease.fencingToken, outcome: 'failed', result: failed },
+        input: {
+          taskId: a.task.id,
+          fencingToken: ca.lease.fencingToken,
+          outcome: 'failed',
+          result: failed,
+        },
       }),
     );
     unwrap(
@@ -878,6 +889,34 @@ describe('completeTask', () => {
       action: 'task.report',
     });
     expect((await taskOf(ctx, task.id)).status).toBe('running');
+  });
+
+  it("refuses another runner's report even with the right token; the system may report", async () => {
+    const ctx = setup();
+    const { task } = await submit(ctx, LOW);
+    const { lease } = await claim(ctx);
+    expect(failure(await complete(ctx, task.id, lease.fencingToken, RUNNER_2))).toEqual({
+      code: 'lease_lost',
+      taskId: task.id,
+    });
+    const beat = await heartbeatTask({
+      deps: ctx.deps,
+      actor: RUNNER_2,
+      input: { taskId: task.id, fencingToken: lease.fencingToken },
+    });
+    expect(failure(beat)).toEqual({ code: 'lease_lost', taskId: task.id });
+    expect((await taskOf(ctx, task.id)).leaseOwner).toBe(RUNNER.id);
+    expect(unwrap(await complete(ctx, task.id, lease.fencingToken, SYSTEM_ACTOR)).status).toBe(
+      'succeeded',
+    );
+  });
+
+  it('refuses a runner claiming under another runner id', async () => {
+    const ctx = setup();
+    await submit(ctx, LOW);
+    const result = await claimNextTask({ deps: ctx.deps, actor: RUNNER, input: { runnerId: 'runner-2' } });
+    expect(failure(result)).toMatchObject({ code: 'forbidden', action: 'task.claim' });
+    expect(await ctx.deps.queue.depth()).toBe(1);
   });
 });
 
@@ -987,7 +1026,10 @@ describe('expireStaleApprovals', () => {
     ctx.clock.advance(300_000);
     expect(unwrap(await sweep(ctx))).toEqual([old.task.id]);
 
-    expect(await taskOf(ctx, old.task.id)).toMatchObject({ status: 'expired', finishedAt: at(600) });
+    expect(await taskOf(ctx, old.task.id)).toMatchObject({
+      status: 'expired',
+      finishedAt: at(600),
+    });
     expect(await approvalsOf(ctx, old.task.id)).toMatchObject([
       { status: 'expired', decidedBy: 'system', decidedAt: at(600) },
     ]);
@@ -1079,7 +1121,9 @@ describe('listTasks and getTask', () => {
     ctx.clock.advance(1_000);
     unwrap(await complete(ctx, task.id, lease.fencingToken));
 
-    const detail = unwrap(await getTask({ deps: ctx.deps, actor: VIEWER, input: { taskId: task.id } }));
+    const detail = unwrap(
+      await getTask({ deps: ctx.deps, actor: VIEWER, input: { taskId: task.id } }),
+    );
     expect(detail.task).toEqual(await taskOf(ctx, task.id));
     expect(detail.task.status).toBe('succeeded');
     expect(detail.stages).toMatchObject([{ attempt: 1, outcome: 'succeeded', costUsd: 0.42 }]);

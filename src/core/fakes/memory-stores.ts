@@ -50,6 +50,7 @@ function createTaskStore(s: State): TaskStore {
       const task = s.tasks.get(change.taskId);
       if (!task || !change.from.includes(task.status)) return null;
       if (change.fencingToken !== undefined && task.fencingToken !== change.fencingToken) return null;
+      if (change.leaseOwner !== undefined && task.leaseOwner !== change.leaseOwner) return null;
       if (change.leaseExpiredBy !== undefined && !(task.leaseExpiresAt !== null && task.leaseExpiresAt <= change.leaseExpiredBy)) {
         return null;
       }
@@ -141,6 +142,7 @@ function createJobQueue(s: State): JobQueue {
     async heartbeat(r) {
       const task = s.tasks.get(r.taskId);
       if (!task || task.status !== 'running' || task.fencingToken !== r.fencingToken) return null;
+      if (r.runnerId !== undefined && task.leaseOwner !== r.runnerId) return null;
       if (!task.leaseOwner || !task.leaseExpiresAt || task.leaseExpiresAt <= r.now) return null;
       s.tasks.set(task.id, { ...task, leaseExpiresAt: r.leaseExpiresAt });
       return { taskId: task.id, runnerId: task.leaseOwner, fencingToken: task.fencingToken, expiresAt: r.leaseExpiresAt };

@@ -35,6 +35,8 @@ export interface JobQueue {
   /** Extends a live lease; null if the token is stale, the task left `running` or the lease expired. */
   heartbeat(request: {
     readonly taskId: string;
+    /** Set for a runner acting as itself: only the lease holder may extend it. */
+    readonly runnerId?: string;
     readonly fencingToken: number;
     readonly now: string;
     readonly leaseExpiresAt: string;

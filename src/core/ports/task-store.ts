@@ -32,6 +32,8 @@ export interface TaskChange {
   readonly at: string;
   readonly changeId: string;
   readonly fencingToken?: number;
+  /** Runner reports: apply only while this runner holds the lease. */
+  readonly leaseOwner?: string;
   /** Reaper guard: apply only if the lease expired at or before this instant. */
   readonly leaseExpiredBy?: string;
   /** Decides the task's pending approval. */

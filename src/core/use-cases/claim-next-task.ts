@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import type { Claim } from '../ports/job-queue.js';
-import { ok, type Result } from '../result.js';
+import { err, ok, type Result } from '../result.js';
 import { addSeconds, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
 
 type Deps = Pick<CoreDeps, 'queue' | 'audit' | 'clock' | 'ids' | 'notifier' | 'leaseS'>;
@@ -19,6 +19,9 @@ export async function claimNextTask({
 }: UseCaseArgs<Deps, ClaimNextTaskInput>): Promise<Result<Claim | null, DomainError>> {
   const denied = await denyUnlessAllowed(deps, actor, 'task.claim', `runner:${input.runnerId}`);
   if (denied) return denied;
+  if (actor.role === 'runner' && input.runnerId !== actor.id) {
+    return err({ code: 'forbidden', action: 'task.claim', role: actor.role });
+  }
   const now = deps.clock.now();
   const claim = await deps.queue.claim({
     runnerId: input.runnerId,

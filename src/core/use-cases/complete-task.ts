@@ -5,7 +5,7 @@ import { ok, type Result } from '../result.js';
 import type { StageResult } from '../stage.js';
 import type { Task } from '../task.js';
 import { explainLeaseMiss } from './lease-check.js';
-import { auditEntry, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
+import { auditEntry, denyUnlessAllowed, notifySafely, ownLease, type UseCaseArgs } from './support.js';
 
 type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier'>;
 
@@ -20,7 +20,8 @@ export interface CompleteTaskInput {
 
 /**
  * Records how an attempt ended. Only the current lease holder may report: a report carrying a
- * stale fencing token (the task was reaped, cancelled or re-claimed) is refused.
+ * stale fencing token (the task was reaped, cancelled or re-claimed) is refused. A lease that
+ * lapsed but was not reaped yet still counts: nobody else can have taken the task meanwhile.
  */
 export async function completeTask({
   deps,
@@ -38,6 +39,7 @@ export async function completeTask({
     at,
     changeId: deps.ids.next(),
     fencingToken: input.fencingToken,
+    ...ownLease(actor),
     stage: { outcome: input.outcome, result },
     audit: [
       auditEntry(deps, actor, at, `task.${input.outcome}`, taskSubject(input.taskId), {
@@ -48,7 +50,7 @@ export async function completeTask({
       }),
     ],
   });
-  if (!task) return explainLeaseMiss(deps, input.taskId, input.fencingToken);
+  if (!task) return explainLeaseMiss(deps, input.taskId, input.fencingToken, ownLease(actor).leaseOwner);
   await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
   return ok(task);
 }

@@ -27,8 +27,9 @@ export async function heartbeatTask({
   const lease = await deps.queue.heartbeat({
     taskId: input.taskId,
     fencingToken: input.fencingToken,
+    ...(actor.role === 'runner' ? { runnerId: actor.id } : {}),
     now: now.toISOString(),
     leaseExpiresAt: addSeconds(now, deps.leaseS),
   });
-  return lease ? ok(lease) : explainLeaseMiss(deps, input.taskId, input.fencingToken);
+  return lease ? ok(lease) : explainLeaseMiss(deps, input.taskId, input.fencingToken, actor.role === 'runner' ? actor.id : undefined);
 }

@@ -7,10 +7,11 @@ export async function explainLeaseMiss(
   deps: Pick<CoreDeps, 'tasks'>,
   taskId: string,
   fencingToken: number,
+  owner?: string,
 ): Promise<{ ok: false; error: DomainError }> {
   const task = await deps.tasks.get(taskId);
   if (!task) return err({ code: 'not_found', entity: 'task', id: taskId });
-  if (task.status !== 'running' || task.fencingToken !== fencingToken || !task.leaseExpiresAt) {
+  if (task.status !== 'running' || task.fencingToken !== fencingToken || !task.leaseExpiresAt || (owner !== undefined && task.leaseOwner !== owner)) {
     return err({ code: 'lease_lost', taskId });
   }
   return err({ code: 'lease_expired', taskId, expiredAt: task.leaseExpiresAt });

@@ -7,6 +7,7 @@ import { denyUnlessAllowed, type UseCaseArgs } from './support.js';
 type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids'>;
 
 export const MAX_PAGE = 100;
+export const DEFAULT_PAGE = 20;
 
 export async function listTasks({
   deps,
@@ -15,6 +16,7 @@ export async function listTasks({
 }: UseCaseArgs<Deps, TaskQuery>): Promise<Result<TaskPage, DomainError>> {
   const denied = await denyUnlessAllowed(deps, actor, 'task.read', 'tasks');
   if (denied) return denied;
-  const limit = Math.min(Math.max(1, Math.trunc(input.limit)), MAX_PAGE);
+  const wanted = Number.isFinite(input.limit) ? Math.trunc(input.limit) : DEFAULT_PAGE;
+  const limit = Math.min(Math.max(1, wanted), MAX_PAGE);
   return ok(await deps.tasks.list({ ...input, limit }));
 }

@@ -49,6 +49,10 @@ export async function notifySafely(deps: Pick<CoreDeps, 'notifier'>, event: Doma
   }
 }
 
+/** A runner acts only as itself; the system (an embedded runner, the reaper) may act for any. */
+export const ownLease = (actor: Actor): { leaseOwner?: string } =>
+  actor.role === 'runner' ? { leaseOwner: actor.id } : {};
+
 /** Why a guarded move did not apply: the task is gone, decided, or elsewhere in its life. */
 export async function explainMiss(
   deps: Pick<CoreDeps, 'tasks' | 'approvals'>,
@@ -61,6 +65,5 @@ export async function explainMiss(
   if (decided && task.status !== 'awaiting_approval' && (to === 'queued' || to === 'rejected')) {
     return err({ code: 'already_decided', taskId, status: decided.status, decidedBy: decided.decidedBy });
   }
-  if (task.status === to) return err({ code: 'conflict', id: taskId });
   return err({ code: 'invalid_transition', from: task.status, to });
 }

@@ -85,6 +85,7 @@ export function createJobQueue(db: Database): JobQueue {
             eq(tasks.id, r.taskId),
             eq(tasks.status, 'running'),
             eq(tasks.fencingToken, r.fencingToken),
+            r.runnerId !== undefined ? eq(tasks.leaseOwner, r.runnerId) : undefined,
             gt(tasks.leaseExpiresAt, r.now),
           ),
         )

@@ -52,6 +52,7 @@ function transitionBatch(db: Database, c: TaskChange): [BatchItem<'sqlite'>, ...
         inArray(tasks.status, [...c.from]),
         isNull(tasks.deletedAt),
         c.fencingToken !== undefined ? eq(tasks.fencingToken, c.fencingToken) : undefined,
+        c.leaseOwner !== undefined ? eq(tasks.leaseOwner, c.leaseOwner) : undefined,
         c.leaseExpiredBy !== undefined ? lte(tasks.leaseExpiresAt, c.leaseExpiredBy) : undefined,
       ),
     )

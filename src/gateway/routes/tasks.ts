@@ -3,7 +3,7 @@ import type { CoreDeps } from '../../core/deps.js';
 import { approveTask } from '../../core/use-cases/approve-task.js';
 import { cancelTask } from '../../core/use-cases/cancel-task.js';
 import { getTask } from '../../core/use-cases/get-task.js';
-import { listTasks } from '../../core/use-cases/list-tasks.js';
+import { DEFAULT_PAGE, listTasks } from '../../core/use-cases/list-tasks.js';
 import { rejectTask } from '../../core/use-cases/reject-task.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
 import type { GatewayEnv } from '../deps.js';
@@ -19,8 +19,6 @@ import {
   reasonBodySchema,
   taskIdParamSchema,
 } from './task-schemas.js';
-
-const DEFAULT_PAGE = 20;
 
 /** /api/tasks: thin — validate, call one use case, map its result. */
 export function createTaskRoutes(core: CoreDeps) {

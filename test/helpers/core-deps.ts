@@ -1,0 +1,30 @@
+import { v7 as uuidv7 } from 'uuid';
+import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
+import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
+import type { CoreDeps, Stores } from '../../src/core/deps.js';
+import { createRecordingNotifier } from '../../src/core/fakes/recording-notifier.js';
+import type { Clock } from '../../src/core/ports/clock.js';
+
+/** Core deps over the given stores with the settings most tests want; override what matters. */
+export function coreDepsFor(stores: Stores, overrides: Partial<CoreDeps> = {}): CoreDeps {
+  const clock: Clock = { now: () => new Date() };
+  return {
+    ...stores,
+    clock,
+    ids: { next: () => uuidv7() },
+    notifier: createRecordingNotifier(),
+    policy: DEFAULT_APPROVAL_POLICY,
+    catalog: {
+      hosts: ['local', 'build-vm'],
+      executors: ['codex', 'claude-sonnet'],
+      repos: [{ name: 'api', host: 'build-vm' }],
+      templates: [],
+      defaultExecutor: 'codex',
+      defaultTimeoutS: 180,
+    },
+    breakerLimits: DEFAULT_BREAKER_LIMITS,
+    leaseS: 30,
+    maxAttempts: 3,
+    ...overrides,
+  };
+}
