@@ -12,8 +12,15 @@ const layer = (target, allowed) => ({
   message: `src/${target} may import only from ${[target, ...allowed].join(', ')} (ARCHITECTURE.md)`,
 });
 
-const NO_EXPORT_ALL = { selector: 'ExportAllDeclaration', message: 'Named exports only: no `export *`.' };
-const ENV_READ = { object: 'process', property: 'env', message: 'Only src/entry reads process.env.' };
+const NO_EXPORT_ALL = {
+  selector: 'ExportAllDeclaration',
+  message: 'Named exports only: no `export *`.',
+};
+const ENV_READ = {
+  object: 'process',
+  property: 'env',
+  message: 'Only src/entry reads process.env.',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'data', 'coverage', 'src/db/migrations'] },
@@ -27,7 +34,10 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'import-x/no-cycle': 'error',
       'import-x/no-duplicates': 'error',
       'no-restricted-syntax': ['error', NO_EXPORT_ALL],
@@ -64,7 +74,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(?!zod$|\\.\\.?/).*', message: 'src/core imports only zod (ARCHITECTURE.md rule 1).' }] },
+        {
+          patterns: [
+            {
+              regex: '^(?!zod$|\\.\\.?/).*',
+              message: 'src/core imports only zod (ARCHITECTURE.md rule 1).',
+            },
+          ],
+        },
       ],
       'no-restricted-globals': [
         'error',
@@ -77,13 +94,24 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         ENV_READ,
-        { object: 'Math', property: 'random', message: 'The core reads no randomness: use the IdGen port.' },
-        { object: 'Date', property: 'now', message: 'The core reads no clock: use the Clock port.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'The core reads no randomness: use the IdGen port.',
+        },
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'The core reads no clock: use the Clock port.',
+        },
       ],
       'no-restricted-syntax': [
         'error',
         NO_EXPORT_ALL,
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The core reads no clock: use the Clock port.' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'The core reads no clock: use the Clock port.',
+        },
       ],
     },
   },

@@ -50,9 +50,13 @@ export const gateFor = (risk: Risk): Gate => GATE_FOR[risk];
 export const phraseFor = (gate: Gate): string | null =>
   gate === 'typed_phrase' ? PRODUCTION_PHRASE : null;
 
-export const isAllowListed = (argv: readonly string[], allowList: ApprovalPolicy['shellAllowList']) =>
+export const isAllowListed = (
+  argv: readonly string[],
+  allowList: ApprovalPolicy['shellAllowList'],
+) =>
   allowList.some(
-    (prefix) => prefix.length > 0 && prefix.length <= argv.length && prefix.every((p, i) => argv[i] === p),
+    (prefix) =>
+      prefix.length > 0 && prefix.length <= argv.length && prefix.every((p, i) => argv[i] === p),
   );
 
 function baseline(input: RiskInput, policy: ApprovalPolicy): { risk: Risk; reason: string } {
@@ -64,7 +68,10 @@ function baseline(input: RiskInput, policy: ApprovalPolicy): { risk: Risk; reaso
       ? { risk: 'low', reason: 'read-only command on the allow-list' }
       : { risk: 'medium', reason: 'shell command not on the allow-list' };
   }
-  return { risk: 'low', reason: input.kind === 'agent' ? 'agent prompt on a dev worktree' : 'dev work' };
+  return {
+    risk: 'low',
+    reason: input.kind === 'agent' ? 'agent prompt on a dev worktree' : 'dev work',
+  };
 }
 
 /** SPEC §3.1: low runs at once, medium waits for one tap, high needs the typed phrase. */

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { FieldIssue } from './errors.js';
-import { ENVIRONMENTS, RISKS, type Environment, type ParamValue, type Risk, type TaskKind } from './task.js';
+import {
+  ENVIRONMENTS,
+  RISKS,
+  type Environment,
+  type ParamValue,
+  type Risk,
+  type TaskKind,
+} from './task.js';
 
 /** Limits on what a request may carry; bigger input is refused, never truncated silently. */
 export const DRAFT_LIMITS = {
@@ -30,7 +37,11 @@ const common = {
   risk: z.enum(RISKS).optional(),
   budgetUsd: z.number().positive().max(10_000).optional(),
 };
-const paramValue = z.union([z.string().max(DRAFT_LIMITS.paramChars).refine(noNul, NO_NUL), z.number(), z.boolean()]);
+const paramValue = z.union([
+  z.string().max(DRAFT_LIMITS.paramChars).refine(noNul, NO_NUL),
+  z.number(),
+  z.boolean(),
+]);
 
 export const taskDraftSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -54,7 +65,10 @@ export const taskDraftSchema = z.discriminatedUnion('kind', [
     template: name,
     params: z
       .record(z.string().max(DRAFT_LIMITS.nameChars), paramValue)
-      .refine((p) => Object.keys(p).length <= DRAFT_LIMITS.params, `at most ${DRAFT_LIMITS.params} params`)
+      .refine(
+        (p) => Object.keys(p).length <= DRAFT_LIMITS.params,
+        `at most ${DRAFT_LIMITS.params} params`,
+      )
       .default({}),
   }),
 ]);
@@ -96,7 +110,8 @@ export interface ResolvedDraft {
   readonly idempotent: boolean;
 }
 
-const oneOf = (list: readonly string[]) => (list.length ? `one of ${list.join(', ')}` : 'none configured');
+const oneOf = (list: readonly string[]) =>
+  list.length ? `one of ${list.join(', ')}` : 'none configured';
 
 /** Fills defaults from the catalog and names every reference it does not know. */
 export function resolveDraft(
@@ -105,23 +120,38 @@ export function resolveDraft(
 ): { ok: true; value: ResolvedDraft } | { ok: false; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
   const repo = draft.repo ? catalog.repos.find((r) => r.name === draft.repo) : undefined;
-  if (draft.repo && !repo) issues.push({ path: 'repo', message: `unknown repo; expected ${oneOf(catalog.repos.map((r) => r.name))}` });
+  if (draft.repo && !repo)
+    issues.push({
+      path: 'repo',
+      message: `unknown repo; expected ${oneOf(catalog.repos.map((r) => r.name))}`,
+    });
   const host = draft.host ?? repo?.host ?? 'local';
-  if (!catalog.hosts.includes(host)) issues.push({ path: 'host', message: `unknown host; expected ${oneOf(catalog.hosts)}` });
+  if (!catalog.hosts.includes(host))
+    issues.push({ path: 'host', message: `unknown host; expected ${oneOf(catalog.hosts)}` });
   if (repo && draft.host && repo.host !== draft.host) {
-    issues.push({ path: 'repo', message: `repo ${repo.name} lives on ${repo.host}, not ${draft.host}` });
+    issues.push({
+      path: 'repo',
+      message: `repo ${repo.name} lives on ${repo.host}, not ${draft.host}`,
+    });
   }
   let executor: string | null = null;
   let template: TemplateInfo | undefined;
   if (draft.kind === 'agent') {
     executor = draft.executor ?? catalog.defaultExecutor;
     if (!executor || !catalog.executors.includes(executor)) {
-      issues.push({ path: 'executor', message: `unknown executor; expected ${oneOf(catalog.executors)}` });
+      issues.push({
+        path: 'executor',
+        message: `unknown executor; expected ${oneOf(catalog.executors)}`,
+      });
     }
   }
   if (draft.kind === 'template') {
     template = catalog.templates.find((t) => t.name === draft.template);
-    if (!template) issues.push({ path: 'template', message: `unknown template; expected ${oneOf(catalog.templates.map((t) => t.name))}` });
+    if (!template)
+      issues.push({
+        path: 'template',
+        message: `unknown template; expected ${oneOf(catalog.templates.map((t) => t.name))}`,
+      });
   }
   if (issues.length) return { ok: false, issues };
   const environment = draft.environment ?? null;
@@ -140,7 +170,8 @@ export function resolveDraft(
       timeoutS: draft.timeoutS ?? template?.timeoutS ?? catalog.defaultTimeoutS,
       budgetUsd: draft.budgetUsd ?? null,
       requestedRisk: draft.risk ?? null,
-      declaredRisk: template && environment ? (template.riskByEnvironment[environment] ?? null) : null,
+      declaredRisk:
+        template && environment ? (template.riskByEnvironment[environment] ?? null) : null,
       idempotent: template?.idempotent ?? false,
     },
   };

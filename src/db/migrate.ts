@@ -12,14 +12,20 @@ const TABLE = '__drizzle_migrations';
 const ATTEMPTS = 5;
 
 async function lastApplied(client: Client): Promise<number> {
-  const table = await client.execute({ sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", args: [TABLE] });
+  const table = await client.execute({
+    sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    args: [TABLE],
+  });
   if (table.rows.length === 0) return 0;
   const rs = await client.execute(`SELECT max(created_at) AS last FROM ${TABLE}`);
   return Number(rs.rows[0]?.['last'] ?? 0);
 }
 
 /** Read-only: what `applyMigrations` would apply. */
-export async function pendingMigrations(client: Client, migrations: readonly Migration[]): Promise<Migration[]> {
+export async function pendingMigrations(
+  client: Client,
+  migrations: readonly Migration[],
+): Promise<Migration[]> {
   const last = await lastApplied(client);
   return migrations.filter((m) => m.folderMillis > last);
 }
@@ -29,7 +35,10 @@ export async function pendingMigrations(client: Client, migrations: readonly Mig
  * Safe when two processes start at once: the loser's batch fails on tables the winner just
  * created and rolls back whole; it then finds nothing pending and carries on.
  */
-export async function applyMigrations(client: Client, migrations: readonly Migration[]): Promise<number> {
+export async function applyMigrations(
+  client: Client,
+  migrations: readonly Migration[],
+): Promise<number> {
   await client.execute(
     `CREATE TABLE IF NOT EXISTS ${TABLE} (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
   );
@@ -41,7 +50,10 @@ export async function applyMigrations(client: Client, migrations: readonly Migra
       for (const m of pending) {
         await client.migrate([
           ...m.sql.filter((s) => s.trim() !== '').map((s) => ({ sql: s, args: [] })),
-          { sql: `INSERT INTO ${TABLE} (hash, created_at) VALUES (?, ?)`, args: [m.hash, m.folderMillis] },
+          {
+            sql: `INSERT INTO ${TABLE} (hash, created_at) VALUES (?, ?)`,
+            args: [m.hash, m.folderMillis],
+          },
         ]);
         applied++;
       }

@@ -1,5 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 import type { ParamValue } from '../core/task.js';
 
 // Ids are UUIDv7 text, times ISO 8601 UTC text (they sort as strings), rows are soft-deleted.
@@ -17,7 +25,10 @@ export const tasks = sqliteTable(
     repo: text('repo'),
     environment: text('environment'),
     template: text('template'),
-    params: text('params', { mode: 'json' }).$type<Record<string, ParamValue>>().notNull().default(sql`'{}'`),
+    params: text('params', { mode: 'json' })
+      .$type<Record<string, ParamValue>>()
+      .notNull()
+      .default(sql`'{}'`),
     prompt: text('prompt'),
     argv: text('argv', { mode: 'json' }).$type<string[]>(),
     risk: text('risk').notNull(),
@@ -53,7 +64,9 @@ export const stages = sqliteTable(
   'stages',
   {
     id: text('id').primaryKey(),
-    taskId: text('task_id').notNull().references(() => tasks.id),
+    taskId: text('task_id')
+      .notNull()
+      .references(() => tasks.id),
     attempt: integer('attempt').notNull(),
     fencingToken: integer('fencing_token').notNull(),
     runnerId: text('runner_id').notNull(),
@@ -83,7 +96,9 @@ export const approvals = sqliteTable(
   'approvals',
   {
     id: text('id').primaryKey(),
-    taskId: text('task_id').notNull().references(() => tasks.id),
+    taskId: text('task_id')
+      .notNull()
+      .references(() => tasks.id),
     gate: text('gate').notNull(),
     requiredPhrase: text('required_phrase'),
     status: text('status').notNull(),
@@ -96,7 +111,10 @@ export const approvals = sqliteTable(
     reason: text('reason'),
     deletedAt: deletedAt(),
   },
-  (t) => [index('approvals_task').on(t.taskId), index('approvals_pending').on(t.status, t.expiresAt)],
+  (t) => [
+    index('approvals_task').on(t.taskId),
+    index('approvals_pending').on(t.status, t.expiresAt),
+  ],
 );
 
 export const auditLog = sqliteTable(
@@ -145,7 +163,9 @@ export const checkpoints = sqliteTable(
   'checkpoints',
   {
     id: text('id').primaryKey(),
-    taskId: text('task_id').notNull().references(() => tasks.id),
+    taskId: text('task_id')
+      .notNull()
+      .references(() => tasks.id),
     stageId: text('stage_id'),
     name: text('name').notNull(),
     data: text('data', { mode: 'json' }).$type<unknown>().notNull(),
@@ -159,7 +179,9 @@ export const decisions = sqliteTable(
   'decisions',
   {
     id: text('id').primaryKey(),
-    taskId: text('task_id').notNull().references(() => tasks.id),
+    taskId: text('task_id')
+      .notNull()
+      .references(() => tasks.id),
     kind: text('kind').notNull(),
     decision: text('decision').notNull(),
     reason: text('reason'),
@@ -174,7 +196,9 @@ export const transcripts = sqliteTable(
   'transcripts',
   {
     id: text('id').primaryKey(),
-    taskId: text('task_id').notNull().references(() => tasks.id),
+    taskId: text('task_id')
+      .notNull()
+      .references(() => tasks.id),
     stageId: text('stage_id'),
     seq: integer('seq').notNull(),
     stream: text('stream').notNull(),
@@ -202,7 +226,10 @@ export const hosts = sqliteTable('hosts', {
   keyFile: text('key_file'),
   hostKey: text('host_key'),
   maxSessions: integer('max_sessions').notNull().default(10),
-  labels: text('labels', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  labels: text('labels', { mode: 'json' })
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'`),
   createdAt: createdAt(),
   updatedAt: text('updated_at').notNull(),
   deletedAt: deletedAt(),

@@ -35,9 +35,14 @@ function banner(config: Config, running: RunningSwitchboard, cwd: string): strin
     `  database:  ${config.database.url}${running.migrationsApplied ? ` (${running.migrationsApplied} migrations applied)` : ''}`,
   ];
   if (token.created && token.file) {
-    lines.push(`  admin token (shown once; saved to ${show(token.file)}, mode 0600):`, `    ${token.value}`);
+    lines.push(
+      `  admin token (shown once; saved to ${show(token.file)}, mode 0600):`,
+      `    ${token.value}`,
+    );
   } else {
-    lines.push(`  admin token: ${token.file ? `in ${show(token.file)}` : 'from SWITCHBOARD_ADMIN_TOKEN'}`);
+    lines.push(
+      `  admin token: ${token.file ? `in ${show(token.file)}` : 'from SWITCHBOARD_ADMIN_TOKEN'}`,
+    );
   }
   lines.push(`  try: curl ${running.url}/health`, 'Press Ctrl+C to stop.');
   return lines.join('\n');
@@ -60,7 +65,11 @@ async function migrate(config: Config, io: Io): Promise<number> {
   if (config.database.url.startsWith('file:')) ensureDataDir(config.dataDir);
   const { handle, applied } = await openMigratedDatabase(config);
   handle.close();
-  io.out(applied ? `Applied ${applied} migration(s) to ${config.database.url}.` : `${config.database.url} is up to date.`);
+  io.out(
+    applied
+      ? `Applied ${applied} migration(s) to ${config.database.url}.`
+      : `${config.database.url} is up to date.`,
+  );
   return 0;
 }
 
@@ -72,13 +81,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     strict: false,
   });
   const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'start');
-  if (command === 'help') return io.out(USAGE), 0;
-  if (command === 'version') return io.out(VERSION), 0;
+  if (command === 'help') return (io.out(USAGE), 0);
+  if (command === 'version') return (io.out(VERSION), 0);
   if (!['start', 'migrate', 'doctor'].includes(command)) {
     io.err(`switchboard: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
-  const loaded = loadConfig({ env: process.env, cwd: process.cwd(), version: VERSION, readFile: (p) => readFileSync(p, 'utf8') });
+  const loaded = loadConfig({
+    env: process.env,
+    cwd: process.cwd(),
+    version: VERSION,
+    readFile: (p) => readFileSync(p, 'utf8'),
+  });
   if (!loaded.ok) {
     io.err(formatConfigError(loaded.error));
     return 1;

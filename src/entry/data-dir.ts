@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** An expected start-up failure: printed as one line, exit code 1, nothing damaged. */
@@ -12,7 +21,9 @@ export function ensureDataDir(dir: string): void {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK);
   } catch (cause) {
-    throw new StartupError(`data dir ${dir} is not writable (${(cause as NodeJS.ErrnoException).code ?? cause})`);
+    throw new StartupError(
+      `data dir ${dir} is not writable (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+    );
   }
 }
 
@@ -49,7 +60,9 @@ export function acquireDataDirLock(dir: string): { release(): void } {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
       if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
-        throw new StartupError(`another switchboard (pid ${owner}) is already using data dir ${dir}`);
+        throw new StartupError(
+          `another switchboard (pid ${owner}) is already using data dir ${dir}`,
+        );
       }
       rmSync(path, { force: true });
     }
@@ -63,7 +76,10 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
  * The admin token: from the environment if set, else from the data dir, else a new one is
  * generated and written there (mode 0600). `created` tells the caller to show it once.
  */
-export function loadOrCreateAdminToken(dir: string, fromEnv: string | null): { token: string; created: boolean; file: string | null } {
+export function loadOrCreateAdminToken(
+  dir: string,
+  fromEnv: string | null,
+): { token: string; created: boolean; file: string | null } {
   if (fromEnv) return { token: fromEnv, created: false, file: null };
   const file = join(dir, ADMIN_TOKEN_FILE);
   try {

@@ -35,7 +35,13 @@ function checkDataDir(dir: string): Check {
 async function checkDatabase(config: Config): Promise<Check[]> {
   const url = config.database.url;
   if (url.startsWith('file:') && !existsSync(url.slice('file:'.length))) {
-    return [{ ok: false, label: 'database reachable', detail: `${url} does not exist yet: run \`switchboard migrate\` or start once` }];
+    return [
+      {
+        ok: false,
+        label: 'database reachable',
+        detail: `${url} does not exist yet: run \`switchboard migrate\` or start once`,
+      },
+    ];
   }
   let handle;
   try {
@@ -51,8 +57,16 @@ async function checkDatabase(config: Config): Promise<Check[]> {
     return [
       { ok: true, label: 'database reachable', detail: url },
       pending.length === 0
-        ? { ok: true, label: 'database migrated', detail: `${all.length} of ${all.length} migrations applied` }
-        : { ok: false, label: 'database migrated', detail: `${pending.length} pending: run \`switchboard migrate\`` },
+        ? {
+            ok: true,
+            label: 'database migrated',
+            detail: `${all.length} of ${all.length} migrations applied`,
+          }
+        : {
+            ok: false,
+            label: 'database migrated',
+            detail: `${pending.length} pending: run \`switchboard migrate\``,
+          },
     ];
   } finally {
     handle.close();
@@ -61,7 +75,11 @@ async function checkDatabase(config: Config): Promise<Check[]> {
 
 export async function runDoctor(config: Config): Promise<Check[]> {
   const source = config.configFile ?? 'built-in defaults (no SWITCHBOARD_CONFIG)';
-  return [{ ok: true, label: 'config valid', detail: source }, checkDataDir(config.dataDir), ...(await checkDatabase(config))];
+  return [
+    { ok: true, label: 'config valid', detail: source },
+    checkDataDir(config.dataDir),
+    ...(await checkDatabase(config)),
+  ];
 }
 
 export const formatChecks = (checks: readonly Check[]): string =>

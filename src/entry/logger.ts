@@ -6,7 +6,10 @@ export function createConsoleLogger(stream: NodeJS.WritableStream = process.stde
     const extra = fields
       ? Object.entries(fields)
           .filter(([, v]) => v !== undefined)
-          .map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v ?? null)}`)
+          .map(
+            ([k, v]) =>
+              `${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v ?? null)}`,
+          )
           .join(' ')
       : '';
     stream.write(`${new Date().toISOString()} ${level} ${message}${extra ? ` ${extra}` : ''}\n`);

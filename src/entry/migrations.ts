@@ -6,4 +6,5 @@ import type { Migration } from '../db/migrate.js';
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations', import.meta.url));
 
 /** The committed drizzle-kit migrations, read from disk (Node only; Workers bundle them). */
-export const readMigrations = (): Migration[] => readMigrationFiles({ migrationsFolder: MIGRATIONS_DIR });
+export const readMigrations = (): Migration[] =>
+  readMigrationFiles({ migrationsFolder: MIGRATIONS_DIR });

@@ -11,7 +11,12 @@ import { applyMigrations } from '../db/migrate.js';
 import { createLibsqlStores } from '../db/stores.js';
 import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
-import { acquireDataDirLock, ensureDataDir, loadOrCreateAdminToken, StartupError } from './data-dir.js';
+import {
+  acquireDataDirLock,
+  ensureDataDir,
+  loadOrCreateAdminToken,
+  StartupError,
+} from './data-dir.js';
 import { readMigrations } from './migrations.js';
 import { createLogNotifier, systemClock, uuidV7Ids } from './system-ports.js';
 
@@ -20,24 +25,34 @@ const DRAIN_MS = 4_000;
 
 export interface RunningSwitchboard {
   readonly url: string;
-  readonly adminToken: { readonly value: string; readonly created: boolean; readonly file: string | null };
+  readonly adminToken: {
+    readonly value: string;
+    readonly created: boolean;
+    readonly file: string | null;
+  };
   readonly migrationsApplied: number;
   /** Stop accepting, let in-flight requests finish (bounded), close the database, unlock. */
   close(): Promise<void>;
 }
 
-export async function openMigratedDatabase(config: Config): Promise<{ handle: DatabaseHandle; applied: number }> {
+export async function openMigratedDatabase(
+  config: Config,
+): Promise<{ handle: DatabaseHandle; applied: number }> {
   let handle: DatabaseHandle;
   try {
     handle = await openDatabase({ url: config.database.url, authToken: config.database.authToken });
   } catch (cause) {
-    throw new StartupError(`cannot open database ${config.database.url}: ${(cause as Error).message}`);
+    throw new StartupError(
+      `cannot open database ${config.database.url}: ${(cause as Error).message}`,
+    );
   }
   try {
     return { handle, applied: await applyMigrations(handle.client, readMigrations()) };
   } catch (cause) {
     handle.close();
-    throw new StartupError(`cannot migrate database ${config.database.url}: ${(cause as Error).message}`);
+    throw new StartupError(
+      `cannot migrate database ${config.database.url}: ${(cause as Error).message}`,
+    );
   }
 }
 
@@ -47,7 +62,9 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
       server.off('listening', onListening);
       reject(
         e.code === 'EADDRINUSE'
-          ? new StartupError(`port ${port} on ${host} is already in use (is another switchboard running?)`)
+          ? new StartupError(
+              `port ${port} on ${host} is already in use (is another switchboard running?)`,
+            )
           : new StartupError(`cannot listen on ${host}:${port}: ${e.message}`),
       );
     };
@@ -66,7 +83,11 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
   ensureDataDir(config.dataDir);
   const lock = acquireDataDirLock(config.dataDir);
   const cleanups: (() => void)[] = [() => lock.release()];
-  const cleanup = () => cleanups.splice(0).reverse().forEach((f) => f());
+  const cleanup = () =>
+    cleanups
+      .splice(0)
+      .reverse()
+      .forEach((f) => f());
   try {
     const { handle, applied } = await openMigratedDatabase(config);
     cleanups.push(() => handle.close());
@@ -86,9 +107,18 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       {
         core,
         log,
-        probeDatabase: () => handle.client.execute('SELECT 1').then(() => true, () => false),
+        probeDatabase: () =>
+          handle.client.execute('SELECT 1').then(
+            () => true,
+            () => false,
+          ),
       },
-      { version: config.version, startedAt: systemClock.now(), adminToken: token.token, bodyLimitBytes: config.bodyLimitBytes },
+      {
+        version: config.version,
+        startedAt: systemClock.now(),
+        adminToken: token.token,
+        bodyLimitBytes: config.bodyLimitBytes,
+      },
     );
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
     const address = await listen(server, config.port, config.host);

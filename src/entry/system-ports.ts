@@ -14,7 +14,12 @@ export function createLogNotifier(log: Logger): Notifier {
   return {
     async notify(event) {
       const { task } = event;
-      log.info(event.type, { task: task.id, status: task.status, kind: task.kind, host: task.host });
+      log.info(event.type, {
+        task: task.id,
+        status: task.status,
+        kind: task.kind,
+        host: task.host,
+      });
     },
   };
 }

@@ -17,23 +17,47 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.use(
     bodyLimit({
       maxSize: options.bodyLimitBytes,
-      onError: (c) => c.json(errorBody('payload_too_large', `The body is larger than ${options.bodyLimitBytes} bytes.`), 413),
+      onError: (c) =>
+        c.json(
+          errorBody(
+            'payload_too_large',
+            `The body is larger than ${options.bodyLimitBytes} bytes.`,
+          ),
+          413,
+        ),
     }),
   );
   app.route('/health', createHealthRoute(deps, options));
   app.use('/api/*', adminAuth(options.adminToken));
   app.route('/api/tasks', createTaskRoutes(deps.core));
 
-  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404));
+  app.notFound((c) =>
+    c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404),
+  );
   // The one boundary for unexpected failures: log everything, reveal nothing but an id to quote.
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
       if (error.res) return error.res;
-      return c.json(errorBody(error.status === 400 ? 'bad_request' : 'http_error', error.message || 'Bad request.'), error.status);
+      return c.json(
+        errorBody(
+          error.status === 400 ? 'bad_request' : 'http_error',
+          error.message || 'Bad request.',
+        ),
+        error.status,
+      );
     }
     const id = c.get('requestId');
-    deps.log.error('request failed', { request_id: id, method: c.req.method, path: c.req.path, error: String(error), stack: error.stack });
-    return c.json(errorBody('internal', 'Something went wrong on our side.', { request_id: id }), 500);
+    deps.log.error('request failed', {
+      request_id: id,
+      method: c.req.method,
+      path: c.req.path,
+      error: String(error),
+      stack: error.stack,
+    });
+    return c.json(
+      errorBody('internal', 'Something went wrong on our side.', { request_id: id }),
+      500,
+    );
   });
   return app;
 }

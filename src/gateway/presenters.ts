@@ -31,7 +31,9 @@ export const presentTask = (t: Task) => ({
   requester: t.requester,
   channel: t.channel,
   attempts: t.attempts,
-  lease: t.leaseOwner ? { runner: t.leaseOwner, expires_at: t.leaseExpiresAt, fencing_token: t.fencingToken } : null,
+  lease: t.leaseOwner
+    ? { runner: t.leaseOwner, expires_at: t.leaseExpiresAt, fencing_token: t.fencingToken }
+    : null,
   created_at: t.createdAt,
   updated_at: t.updatedAt,
   finished_at: t.finishedAt,

@@ -10,8 +10,15 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
 
   it('stores a task with its approval and audit trail and reads it back unchanged', async () => {
     const { tasks, approvals, audit } = stores();
-    const task = aTask({ id: 't1', status: 'awaiting_approval', params: { env: 'x', n: 2, on: true }, argv: ['ls', '-la'] });
-    await tasks.create(task, anApproval({ id: 'a1', taskId: 't1' }), [anAuditEvent({ id: 'e1', subject: 'task:t1' })]);
+    const task = aTask({
+      id: 't1',
+      status: 'awaiting_approval',
+      params: { env: 'x', n: 2, on: true },
+      argv: ['ls', '-la'],
+    });
+    await tasks.create(task, anApproval({ id: 'a1', taskId: 't1' }), [
+      anAuditEvent({ id: 'e1', subject: 'task:t1' }),
+    ]);
     expect(await tasks.get('t1')).toEqual(task);
     expect(await approvals.pendingForTask('t1')).toMatchObject({ id: 'a1', status: 'pending' });
     expect((await audit.listBySubject('task:t1', 10)).map((e) => e.id)).toEqual(['e1']);
@@ -21,7 +28,15 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
   it('lists newest first with filters and a cursor that walks every page once', async () => {
     const { tasks } = stores();
     for (let i = 1; i <= 7; i++) {
-      await tasks.create(aTask({ id: `t${i}`, host: i % 2 ? 'odd' : 'even', status: i === 7 ? 'running' : 'queued' }), null, []);
+      await tasks.create(
+        aTask({
+          id: `t${i}`,
+          host: i % 2 ? 'odd' : 'even',
+          status: i === 7 ? 'running' : 'queued',
+        }),
+        null,
+        [],
+      );
     }
     const first = await tasks.list({ limit: 3 });
     expect(first.items.map((t) => t.id)).toEqual(['t7', 't6', 't5']);
@@ -36,17 +51,41 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
 
   it('applies a move only from an allowed state, deciding the approval and auditing it', async () => {
     const { tasks, approvals, audit } = stores();
-    await tasks.create(aTask({ id: 't1', status: 'awaiting_approval' }), anApproval({ id: 'a1', taskId: 't1' }), []);
-    const decision = { status: 'approved' as const, decidedBy: 'ops', decidedChannel: 'telegram' as const, decidedAt: T1, reason: null };
+    await tasks.create(
+      aTask({ id: 't1', status: 'awaiting_approval' }),
+      anApproval({ id: 'a1', taskId: 't1' }),
+      [],
+    );
+    const decision = {
+      status: 'approved' as const,
+      decidedBy: 'ops',
+      decidedChannel: 'telegram' as const,
+      decidedAt: T1,
+      reason: null,
+    };
     const moved = await tasks.transition({
-      taskId: 't1', from: ['awaiting_approval'], to: 'queued', at: T1, changeId: 'c1', approval: decision,
+      taskId: 't1',
+      from: ['awaiting_approval'],
+      to: 'queued',
+      at: T1,
+      changeId: 'c1',
+      approval: decision,
       audit: [anAuditEvent({ id: 'e1', subject: 'task:t1', action: 'task.approved' })],
     });
     expect(moved).toMatchObject({ id: 't1', status: 'queued', updatedAt: T1, finishedAt: null });
-    expect((await approvals.listByTask('t1'))[0]).toMatchObject({ status: 'approved', decidedBy: 'ops', decidedAt: T1 });
+    expect((await approvals.listByTask('t1'))[0]).toMatchObject({
+      status: 'approved',
+      decidedBy: 'ops',
+      decidedAt: T1,
+    });
 
     const again = await tasks.transition({
-      taskId: 't1', from: ['awaiting_approval'], to: 'queued', at: T1, changeId: 'c2', approval: decision,
+      taskId: 't1',
+      from: ['awaiting_approval'],
+      to: 'queued',
+      at: T1,
+      changeId: 'c2',
+      approval: decision,
       audit: [anAuditEvent({ id: 'e2', subject: 'task:t1', action: 'task.approved' })],
     });
     expect(again).toBeNull();
@@ -56,43 +95,118 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
   it('refuses a report with a stale fencing token and leaves no trace of it', async () => {
     const { tasks, queue, audit, stages } = stores();
     await tasks.create(aTask({ id: 't1' }), null, []);
-    const claim = await queue.claim({ runnerId: 'r1', hosts: null, now: T1, leaseExpiresAt: '2026-01-01T00:02:00.000Z', changeId: 'c1', stageId: 's1', auditId: 'e1' });
+    const claim = await queue.claim({
+      runnerId: 'r1',
+      hosts: null,
+      now: T1,
+      leaseExpiresAt: '2026-01-01T00:02:00.000Z',
+      changeId: 'c1',
+      stageId: 's1',
+      auditId: 'e1',
+    });
     expect(claim?.lease.fencingToken).toBe(1);
     const stale = await tasks.transition({
-      taskId: 't1', from: ['running'], to: 'succeeded', at: T1, changeId: 'c2', fencingToken: 0,
+      taskId: 't1',
+      from: ['running'],
+      to: 'succeeded',
+      at: T1,
+      changeId: 'c2',
+      fencingToken: 0,
       stage: { outcome: 'succeeded', result: { ...EMPTY_STAGE_RESULT, costUsd: 1 } },
       audit: [anAuditEvent({ id: 'e2', subject: 'task:t1', action: 'task.succeeded' })],
     });
     expect(stale).toBeNull();
     expect((await tasks.get('t1'))?.status).toBe('running');
     expect((await stages.listByTask('t1'))[0]?.outcome).toBe('running');
-    expect((await audit.listBySubject('task:t1', 10)).map((e) => e.action)).toEqual(['task.claimed']);
+    expect((await audit.listBySubject('task:t1', 10)).map((e) => e.action)).toEqual([
+      'task.claimed',
+    ]);
   });
 
   it('closes the open stage, adds its cost and clears the lease when a run ends', async () => {
     const { tasks, queue, stages } = stores();
     await tasks.create(aTask({ id: 't1', costUsd: 0.5 }), null, []);
-    await queue.claim({ runnerId: 'r1', hosts: null, now: T1, leaseExpiresAt: '2026-01-01T00:02:00.000Z', changeId: 'c1', stageId: 's1', auditId: 'e1' });
-    const result = { ...EMPTY_STAGE_RESULT, exitCode: 0, costUsd: 0.25, tokensIn: 10, tokensOut: 20, stdoutTail: 'ok', latencyMs: 42 };
+    await queue.claim({
+      runnerId: 'r1',
+      hosts: null,
+      now: T1,
+      leaseExpiresAt: '2026-01-01T00:02:00.000Z',
+      changeId: 'c1',
+      stageId: 's1',
+      auditId: 'e1',
+    });
+    const result = {
+      ...EMPTY_STAGE_RESULT,
+      exitCode: 0,
+      costUsd: 0.25,
+      tokensIn: 10,
+      tokensOut: 20,
+      stdoutTail: 'ok',
+      latencyMs: 42,
+    };
     const done = await tasks.transition({
-      taskId: 't1', from: ['running'], to: 'succeeded', at: '2026-01-01T00:01:30.000Z', changeId: 'c2', fencingToken: 1,
-      stage: { outcome: 'succeeded', result }, audit: [],
+      taskId: 't1',
+      from: ['running'],
+      to: 'succeeded',
+      at: '2026-01-01T00:01:30.000Z',
+      changeId: 'c2',
+      fencingToken: 1,
+      stage: { outcome: 'succeeded', result },
+      audit: [],
     });
     expect(done).toMatchObject({
-      status: 'succeeded', costUsd: 0.75, tokensIn: 10, tokensOut: 20, leaseOwner: null, leaseExpiresAt: null,
+      status: 'succeeded',
+      costUsd: 0.75,
+      tokensIn: 10,
+      tokensOut: 20,
+      leaseOwner: null,
+      leaseExpiresAt: null,
       finishedAt: '2026-01-01T00:01:30.000Z',
     });
     expect((await stages.listByTask('t1'))[0]).toMatchObject({
-      id: 's1', outcome: 'succeeded', exitCode: 0, costUsd: 0.25, stdoutTail: 'ok', latencyMs: 42, finishedAt: '2026-01-01T00:01:30.000Z',
+      id: 's1',
+      outcome: 'succeeded',
+      exitCode: 0,
+      costUsd: 0.25,
+      stdoutTail: 'ok',
+      latencyMs: 42,
+      finishedAt: '2026-01-01T00:01:30.000Z',
     });
   });
 
   it('applies the reaper guard only to leases that really expired', async () => {
     const { tasks, queue } = stores();
     await tasks.create(aTask({ id: 't1' }), null, []);
-    await queue.claim({ runnerId: 'r1', hosts: null, now: T1, leaseExpiresAt: '2026-01-01T00:02:00.000Z', changeId: 'c1', stageId: 's1', auditId: 'e1' });
-    const base = { taskId: 't1', from: ['running' as const], to: 'lost' as const, at: T1, fencingToken: 1, audit: [] };
-    expect(await tasks.transition({ ...base, changeId: 'c2', leaseExpiredBy: '2026-01-01T00:01:59.999Z' })).toBeNull();
-    expect(await tasks.transition({ ...base, changeId: 'c3', leaseExpiredBy: '2026-01-01T00:02:00.000Z' })).toMatchObject({ status: 'lost' });
+    await queue.claim({
+      runnerId: 'r1',
+      hosts: null,
+      now: T1,
+      leaseExpiresAt: '2026-01-01T00:02:00.000Z',
+      changeId: 'c1',
+      stageId: 's1',
+      auditId: 'e1',
+    });
+    const base = {
+      taskId: 't1',
+      from: ['running' as const],
+      to: 'lost' as const,
+      at: T1,
+      fencingToken: 1,
+      audit: [],
+    };
+    expect(
+      await tasks.transition({
+        ...base,
+        changeId: 'c2',
+        leaseExpiredBy: '2026-01-01T00:01:59.999Z',
+      }),
+    ).toBeNull();
+    expect(
+      await tasks.transition({
+        ...base,
+        changeId: 'c3',
+        leaseExpiredBy: '2026-01-01T00:02:00.000Z',
+      }),
+    ).toMatchObject({ status: 'lost' });
   });
 });

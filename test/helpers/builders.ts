@@ -39,7 +39,9 @@ export function aTask(overrides: Partial<Task> & Pick<Task, 'id'>): Task {
   };
 }
 
-export function anApproval(overrides: Partial<Approval> & Pick<Approval, 'id' | 'taskId'>): Approval {
+export function anApproval(
+  overrides: Partial<Approval> & Pick<Approval, 'id' | 'taskId'>,
+): Approval {
   return {
     gate: 'tap',
     requiredPhrase: null,
@@ -55,6 +57,15 @@ export function anApproval(overrides: Partial<Approval> & Pick<Approval, 'id' | 
   };
 }
 
-export function anAuditEvent(overrides: Partial<AuditEvent> & Pick<AuditEvent, 'id' | 'subject'>): AuditEvent {
-  return { at: AT, actor: 'owner-1', channel: 'api', action: 'task.submitted', detail: {}, ...overrides };
+export function anAuditEvent(
+  overrides: Partial<AuditEvent> & Pick<AuditEvent, 'id' | 'subject'>,
+): AuditEvent {
+  return {
+    at: AT,
+    actor: 'owner-1',
+    channel: 'api',
+    action: 'task.submitted',
+    detail: {},
+    ...overrides,
+  };
 }

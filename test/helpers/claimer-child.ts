@@ -8,7 +8,8 @@ import { EMPTY_STAGE_RESULT } from '../../src/core/stage.js';
 import { coreDepsFor } from './core-deps.js';
 
 const [dbPath, runnerId, startAt] = process.argv.slice(2);
-if (!dbPath || !runnerId || !startAt) throw new Error('usage: claimer-child <db> <runner-id> <start-at-ms>');
+if (!dbPath || !runnerId || !startAt)
+  throw new Error('usage: claimer-child <db> <runner-id> <start-at-ms>');
 
 const handle = await openDatabase({ url: `file:${dbPath}` });
 const deps = coreDepsFor(createLibsqlStores(handle.db));
@@ -26,7 +27,12 @@ for (;;) {
   const done = await completeTask({
     deps,
     actor,
-    input: { taskId: task.id, fencingToken: lease.fencingToken, outcome: 'succeeded', result: { ...EMPTY_STAGE_RESULT, exitCode: 0 } },
+    input: {
+      taskId: task.id,
+      fencingToken: lease.fencingToken,
+      outcome: 'succeeded',
+      result: { ...EMPTY_STAGE_RESULT, exitCode: 0 },
+    },
   });
   if (!done.ok) refused.push(`${task.id}:${done.error.code}`);
 }

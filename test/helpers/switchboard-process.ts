@@ -35,10 +35,17 @@ export interface RunningCli extends CliRun {
 }
 
 /** Starts `switchboard start` and waits for its banner; fails with its output if it exits instead. */
-export async function startCli(cwd: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<RunningCli> {
+export async function startCli(
+  cwd: string,
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<RunningCli> {
   const run = runCli(['start'], cwd, env);
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner after ${timeoutMs} ms:\n${run.stdout()}\n${run.stderr()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no banner after ${timeoutMs} ms:\n${run.stdout()}\n${run.stderr()}`)),
+      timeoutMs,
+    );
     const check = () => {
       const m = /is running at (http:\/\/\S+)/.exec(run.stdout());
       if (m?.[1]) {
@@ -49,7 +56,11 @@ export async function startCli(cwd: string, env: Record<string, string> = {}, ti
     run.proc.stdout?.on('data', check);
     void run.exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`switchboard exited (${code}) before listening:\n${run.stdout()}\n${run.stderr()}`));
+      reject(
+        new Error(
+          `switchboard exited (${code}) before listening:\n${run.stdout()}\n${run.stderr()}`,
+        ),
+      );
     });
   });
   return {

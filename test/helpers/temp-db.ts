@@ -11,7 +11,8 @@ export interface TempDb extends DatabaseHandle {
   dispose(): void;
 }
 
-export const makeTempDir = (prefix = 'switchboard-test-'): string => mkdtempSync(join(tmpdir(), prefix));
+export const makeTempDir = (prefix = 'switchboard-test-'): string =>
+  mkdtempSync(join(tmpdir(), prefix));
 
 /** A fresh, migrated libSQL file in its own temp folder. */
 export async function createTempDb(): Promise<TempDb> {

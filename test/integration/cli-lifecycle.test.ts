@@ -16,7 +16,10 @@ const start = async (cwd: string, env: Record<string, string> = {}) => {
   return s;
 };
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+const bearer = (token: string) => ({
+  authorization: `Bearer ${token}`,
+  'content-type': 'application/json',
+});
 
 describe('switchboard start (a real process)', () => {
   it('serves /health, keeps tasks across a restart and exits 0 on SIGTERM', async () => {
@@ -59,7 +62,9 @@ describe('switchboard start (a real process)', () => {
     expect(await second.exited).toBe(1);
     const lines = second.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^switchboard: another switchboard \(pid \d+\) is already using data dir /);
+    expect(lines[0]).toMatch(
+      /^switchboard: another switchboard \(pid \d+\) is already using data dir /,
+    );
 
     expect(readFileSync(join(cwd, 'data', 'switchboard.lock'), 'utf8')).toBe(lock);
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
@@ -70,7 +75,9 @@ describe('switchboard start (a real process)', () => {
     const port = new URL(first.url).port;
     const other = runCli(['start'], makeTempDir(), { PORT: port });
     expect(await other.exited).toBe(1);
-    expect(other.stderr().trim()).toBe(`switchboard: port ${port} on 127.0.0.1 is already in use (is another switchboard running?)`);
+    expect(other.stderr().trim()).toBe(
+      `switchboard: port ${port} on 127.0.0.1 is already in use (is another switchboard running?)`,
+    );
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
   });
 
@@ -113,7 +120,9 @@ describe('switchboard doctor, migrate and config errors', () => {
     try {
       const rows = await db.client.execute('SELECT hash FROM __drizzle_migrations');
       expect(rows.rows).toHaveLength(readMigrations().length);
-      const tables = await db.client.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'tasks'");
+      const tables = await db.client.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'tasks'",
+      );
       expect(tables.rows).toHaveLength(1);
     } finally {
       db.close();
@@ -122,7 +131,10 @@ describe('switchboard doctor, migrate and config errors', () => {
 
   it('names the file, the field and what was expected when the config is wrong', async () => {
     const cwd = makeTempDir();
-    writeFileSync(join(cwd, 'switchboard.yaml'), 'hosts:\n  - { name: vm, address: 10.0.0.5, port: "ssh", user: runner }\n');
+    writeFileSync(
+      join(cwd, 'switchboard.yaml'),
+      'hosts:\n  - { name: vm, address: 10.0.0.5, port: "ssh", user: runner }\n',
+    );
     const run = runCli(['start'], cwd, { SWITCHBOARD_CONFIG: 'switchboard.yaml' });
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain(`Invalid configuration in ${join(cwd, 'switchboard.yaml')}`);

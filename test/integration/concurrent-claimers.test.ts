@@ -26,15 +26,21 @@ interface ChildReport {
 
 function runClaimer(dbPath: string, runnerId: string, startAt: number): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dbPath, runnerId, String(startAt)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CHILD, dbPath, runnerId, String(startAt)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as ChildReport) : reject(new Error(`${runnerId} exited ${code}: ${err}`)),
+      code === 0
+        ? resolve(JSON.parse(out) as ChildReport)
+        : reject(new Error(`${runnerId} exited ${code}: ${err}`)),
     );
   });
 }
@@ -50,7 +56,11 @@ describe('claiming from one libSQL file', () => {
     const deps = coreDepsFor(createLibsqlStores(db.db));
     const submitted: string[] = [];
     for (let i = 0; i < TASKS; i++) {
-      const r = await submitTask({ deps, actor: owner, input: { draft: { kind: 'shell', host: 'local', argv: ['uptime'] } } });
+      const r = await submitTask({
+        deps,
+        actor: owner,
+        input: { draft: { kind: 'shell', host: 'local', argv: ['uptime'] } },
+      });
       if (!r.ok) throw new Error(r.error.code);
       submitted.push(r.value.task.id);
     }
@@ -91,7 +101,12 @@ describe('claiming from one libSQL file', () => {
     const late = await completeTask({
       deps,
       actor: runner('slow'),
-      input: { taskId: first.value.task.id, fencingToken: first.value.lease.fencingToken, outcome: 'succeeded', result: EMPTY_STAGE_RESULT },
+      input: {
+        taskId: first.value.task.id,
+        fencingToken: first.value.lease.fencingToken,
+        outcome: 'succeeded',
+        result: EMPTY_STAGE_RESULT,
+      },
     });
     expect(late).toEqual({ ok: false, error: { code: 'lease_lost', taskId: first.value.task.id } });
     expect((await deps.tasks.get(first.value.task.id))?.status).toBe('lost');

@@ -667,7 +667,11 @@ describe('claimNextTask', () => {
     });
 
     expect((await claim(ctx, RUNNER_2)).task.id).toBe(second.task.id);
-    const none = await claimNextTask({ deps: ctx.deps, actor: RUNNER, input: { runnerId: RUNNER.id } });
+    const none = await claimNextTask({
+      deps: ctx.deps,
+      actor: RUNNER,
+      input: { runnerId: RUNNER.id },
+    });
     expect(none).toEqual({ ok: true, value: null });
     expect((await taskOf(ctx, gated.task.id)).status).toBe('awaiting_approval');
   });
@@ -914,7 +918,11 @@ describe('completeTask', () => {
   it('refuses a runner claiming under another runner id', async () => {
     const ctx = setup();
     await submit(ctx, LOW);
-    const result = await claimNextTask({ deps: ctx.deps, actor: RUNNER, input: { runnerId: 'runner-2' } });
+    const result = await claimNextTask({
+      deps: ctx.deps,
+      actor: RUNNER,
+      input: { runnerId: 'runner-2' },
+    });
     expect(failure(result)).toMatchObject({ code: 'forbidden', action: 'task.claim' });
     expect(await ctx.deps.queue.depth()).toBe(1);
   });

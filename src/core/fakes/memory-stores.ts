@@ -42,16 +42,23 @@ function createTaskStore(s: State): TaskStore {
       return s.tasks.get(id) ?? null;
     },
     async list(q) {
-      const all = [...s.tasks.values()].filter((t) => matches(t, q)).sort(byId).reverse();
+      const all = [...s.tasks.values()]
+        .filter((t) => matches(t, q))
+        .sort(byId)
+        .reverse();
       const items = all.slice(0, q.limit);
       return { items, nextCursor: all.length > q.limit ? (items.at(-1)?.id ?? null) : null };
     },
     async transition(change: TaskChange) {
       const task = s.tasks.get(change.taskId);
       if (!task || !change.from.includes(task.status)) return null;
-      if (change.fencingToken !== undefined && task.fencingToken !== change.fencingToken) return null;
+      if (change.fencingToken !== undefined && task.fencingToken !== change.fencingToken)
+        return null;
       if (change.leaseOwner !== undefined && task.leaseOwner !== change.leaseOwner) return null;
-      if (change.leaseExpiredBy !== undefined && !(task.leaseExpiresAt !== null && task.leaseExpiresAt <= change.leaseExpiredBy)) {
+      if (
+        change.leaseExpiredBy !== undefined &&
+        !(task.leaseExpiresAt !== null && task.leaseExpiresAt <= change.leaseExpiredBy)
+      ) {
         return null;
       }
       let next: Task = {
@@ -62,12 +69,21 @@ function createTaskStore(s: State): TaskStore {
         ...(task.status === 'running' ? { leaseOwner: null, leaseExpiresAt: null } : {}),
       };
       const open = s.stages.findIndex(
-        (st) => st.taskId === task.id && st.fencingToken === task.fencingToken && st.outcome === 'running',
+        (st) =>
+          st.taskId === task.id &&
+          st.fencingToken === task.fencingToken &&
+          st.outcome === 'running',
       );
       const openStage = s.stages[open];
       if (change.stage) {
         const r = change.stage.result;
-        if (openStage) s.stages[open] = { ...openStage, ...r, outcome: change.stage.outcome, finishedAt: change.at };
+        if (openStage)
+          s.stages[open] = {
+            ...openStage,
+            ...r,
+            outcome: change.stage.outcome,
+            finishedAt: change.at,
+          };
         next = {
           ...next,
           costUsd: next.costUsd + r.costUsd,
@@ -77,7 +93,8 @@ function createTaskStore(s: State): TaskStore {
       }
       const pending = s.approvals.findIndex((a) => a.taskId === task.id && a.status === 'pending');
       const pendingApproval = s.approvals[pending];
-      if (change.approval && pendingApproval) s.approvals[pending] = { ...pendingApproval, ...change.approval };
+      if (change.approval && pendingApproval)
+        s.approvals[pending] = { ...pendingApproval, ...change.approval };
       s.tasks.set(task.id, next);
       s.audit.push(...change.audit);
       return next;
@@ -89,7 +106,10 @@ function createJobQueue(s: State): JobQueue {
   return {
     async claim(r: ClaimRequest): Promise<Claim | null> {
       const task = [...s.tasks.values()]
-        .filter((t) => t.status === 'queued' && (!r.hosts || (t.host !== null && r.hosts.includes(t.host))))
+        .filter(
+          (t) =>
+            t.status === 'queued' && (!r.hosts || (t.host !== null && r.hosts.includes(t.host))),
+        )
         .sort(byId)[0];
       if (!task) return null;
       const claimed: Task = {
@@ -136,7 +156,12 @@ function createJobQueue(s: State): JobQueue {
         subject: `task:${task.id}`,
         detail: { attempt: claimed.attempts, fencing_token: claimed.fencingToken },
       });
-      const lease = { taskId: task.id, runnerId: r.runnerId, fencingToken: claimed.fencingToken, expiresAt: r.leaseExpiresAt };
+      const lease = {
+        taskId: task.id,
+        runnerId: r.runnerId,
+        fencingToken: claimed.fencingToken,
+        expiresAt: r.leaseExpiresAt,
+      };
       return { task: claimed, stage, lease };
     },
     async heartbeat(r) {
@@ -145,11 +170,18 @@ function createJobQueue(s: State): JobQueue {
       if (r.runnerId !== undefined && task.leaseOwner !== r.runnerId) return null;
       if (!task.leaseOwner || !task.leaseExpiresAt || task.leaseExpiresAt <= r.now) return null;
       s.tasks.set(task.id, { ...task, leaseExpiresAt: r.leaseExpiresAt });
-      return { taskId: task.id, runnerId: task.leaseOwner, fencingToken: task.fencingToken, expiresAt: r.leaseExpiresAt };
+      return {
+        taskId: task.id,
+        runnerId: task.leaseOwner,
+        fencingToken: task.fencingToken,
+        expiresAt: r.leaseExpiresAt,
+      };
     },
     async expiredLeases(now, limit) {
       return [...s.tasks.values()]
-        .filter((t) => t.status === 'running' && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now)
+        .filter(
+          (t) => t.status === 'running' && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now,
+        )
         .sort(byId)
         .slice(0, limit);
     },
@@ -180,7 +212,9 @@ export function createMemoryStores(): Stores {
       async listExpired(now, limit) {
         return s.approvals
           .filter((a) => a.status === 'pending' && a.expiresAt <= now)
-          .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : byId(a, b)))
+          .sort((a, b) =>
+            a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : byId(a, b),
+          )
           .slice(0, limit);
       },
     },

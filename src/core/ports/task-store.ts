@@ -39,7 +39,10 @@ export interface TaskChange {
   /** Decides the task's pending approval. */
   readonly approval?: ApprovalDecision;
   /** Closes the open stage of the current attempt and adds its cost and tokens to the task. */
-  readonly stage?: { readonly outcome: Exclude<StageOutcome, 'running'>; readonly result: StageResult };
+  readonly stage?: {
+    readonly outcome: Exclude<StageOutcome, 'running'>;
+    readonly result: StageResult;
+  };
   readonly audit: readonly AuditEvent[];
 }
 

@@ -4,7 +4,13 @@ import type { DomainError } from '../errors.js';
 import { err, ok, type Result } from '../result.js';
 import type { Task } from '../task.js';
 import { loadPendingApproval } from './pending-approval.js';
-import { auditEntry, denyUnlessAllowed, explainMiss, notifySafely, type UseCaseArgs } from './support.js';
+import {
+  auditEntry,
+  denyUnlessAllowed,
+  explainMiss,
+  notifySafely,
+  type UseCaseArgs,
+} from './support.js';
 
 type Deps = Pick<CoreDeps, 'tasks' | 'approvals' | 'audit' | 'clock' | 'ids' | 'notifier'>;
 
@@ -35,8 +41,18 @@ export async function approveTask({
     to: 'queued',
     at,
     changeId: deps.ids.next(),
-    approval: { status: 'approved', decidedBy: actor.id, decidedChannel: actor.channel, decidedAt: at, reason: null },
-    audit: [auditEntry(deps, actor, at, 'task.approved', taskSubject(input.taskId), { gate: approval.gate })],
+    approval: {
+      status: 'approved',
+      decidedBy: actor.id,
+      decidedChannel: actor.channel,
+      decidedAt: at,
+      reason: null,
+    },
+    audit: [
+      auditEntry(deps, actor, at, 'task.approved', taskSubject(input.taskId), {
+        gate: approval.gate,
+      }),
+    ],
   });
   if (!task) return explainMiss(deps, input.taskId, 'queued');
   await notifySafely(deps, { type: 'task.changed', task, from: 'awaiting_approval' });

@@ -5,7 +5,13 @@ import { EMPTY_STAGE_RESULT } from '../stage.js';
 import { ok, type Result } from '../result.js';
 import { sourcesOf } from '../task-state-machine.js';
 import type { Task } from '../task.js';
-import { auditEntry, denyUnlessAllowed, explainMiss, notifySafely, type UseCaseArgs } from './support.js';
+import {
+  auditEntry,
+  denyUnlessAllowed,
+  explainMiss,
+  notifySafely,
+  type UseCaseArgs,
+} from './support.js';
 
 type Deps = Pick<CoreDeps, 'tasks' | 'approvals' | 'audit' | 'clock' | 'ids' | 'notifier'>;
 
@@ -35,9 +41,20 @@ export async function cancelTask({
     to: 'cancelled',
     at,
     changeId: deps.ids.next(),
-    approval: { status: 'cancelled', decidedBy: actor.id, decidedChannel: actor.channel, decidedAt: at, reason },
+    approval: {
+      status: 'cancelled',
+      decidedBy: actor.id,
+      decidedChannel: actor.channel,
+      decidedAt: at,
+      reason,
+    },
     stage: { outcome: 'cancelled', result: EMPTY_STAGE_RESULT },
-    audit: [auditEntry(deps, actor, at, 'task.cancelled', taskSubject(input.taskId), { from: before.status, reason })],
+    audit: [
+      auditEntry(deps, actor, at, 'task.cancelled', taskSubject(input.taskId), {
+        from: before.status,
+        reason,
+      }),
+    ],
   });
   if (!task) return explainMiss(deps, input.taskId, 'cancelled');
   await notifySafely(deps, { type: 'task.changed', task, from: before.status });

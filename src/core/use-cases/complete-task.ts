@@ -5,7 +5,13 @@ import { ok, type Result } from '../result.js';
 import type { StageResult } from '../stage.js';
 import type { Task } from '../task.js';
 import { explainLeaseMiss } from './lease-check.js';
-import { auditEntry, denyUnlessAllowed, notifySafely, ownLease, type UseCaseArgs } from './support.js';
+import {
+  auditEntry,
+  denyUnlessAllowed,
+  notifySafely,
+  ownLease,
+  type UseCaseArgs,
+} from './support.js';
 
 type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier'>;
 
@@ -50,7 +56,8 @@ export async function completeTask({
       }),
     ],
   });
-  if (!task) return explainLeaseMiss(deps, input.taskId, input.fencingToken, ownLease(actor).leaseOwner);
+  if (!task)
+    return explainLeaseMiss(deps, input.taskId, input.fencingToken, ownLease(actor).leaseOwner);
   await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
   return ok(task);
 }

@@ -14,7 +14,11 @@ export interface SystemStatus {
  */
 export async function getSystemStatus({ deps }: { deps: Deps }): Promise<SystemStatus> {
   const at = deps.clock.now().toISOString();
-  const current = async (scope: BreakerScope, period: string, thresholdUsd: number): Promise<Breaker> =>
+  const current = async (
+    scope: BreakerScope,
+    period: string,
+    thresholdUsd: number,
+  ): Promise<Breaker> =>
     (await deps.breakers.get(breakerKey(scope, period))) ?? {
       key: breakerKey(scope, period),
       scope,

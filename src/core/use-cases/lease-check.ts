@@ -11,7 +11,12 @@ export async function explainLeaseMiss(
 ): Promise<{ ok: false; error: DomainError }> {
   const task = await deps.tasks.get(taskId);
   if (!task) return err({ code: 'not_found', entity: 'task', id: taskId });
-  if (task.status !== 'running' || task.fencingToken !== fencingToken || !task.leaseExpiresAt || (owner !== undefined && task.leaseOwner !== owner)) {
+  if (
+    task.status !== 'running' ||
+    task.fencingToken !== fencingToken ||
+    !task.leaseExpiresAt ||
+    (owner !== undefined && task.leaseOwner !== owner)
+  ) {
     return err({ code: 'lease_lost', taskId });
   }
   return err({ code: 'lease_expired', taskId, expiredAt: task.leaseExpiresAt });

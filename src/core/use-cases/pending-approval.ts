@@ -20,7 +20,8 @@ export async function loadPendingApproval(
 ): Promise<Result<{ task: Task; approval: Approval }, DomainError>> {
   const task = await deps.tasks.get(taskId);
   if (!task) return err({ code: 'not_found', entity: 'task', id: taskId });
-  const approval = task.status === 'awaiting_approval' ? await deps.approvals.pendingForTask(taskId) : null;
+  const approval =
+    task.status === 'awaiting_approval' ? await deps.approvals.pendingForTask(taskId) : null;
   if (!approval) return explainMiss(deps, taskId, to);
   if (approval.expiresAt <= deps.clock.now().toISOString()) {
     await expireApproval(deps, { id: 'system', role: 'system', channel: 'system' }, approval);
@@ -30,7 +31,11 @@ export async function loadPendingApproval(
 }
 
 /** Moves a task whose gate timed out to `expired`; a no-op if someone decided first. */
-export async function expireApproval(deps: Deps, actor: Actor, approval: Approval): Promise<Task | null> {
+export async function expireApproval(
+  deps: Deps,
+  actor: Actor,
+  approval: Approval,
+): Promise<Task | null> {
   const at = deps.clock.now().toISOString();
   const task = await deps.tasks.transition({
     taskId: approval.taskId,
@@ -38,7 +43,13 @@ export async function expireApproval(deps: Deps, actor: Actor, approval: Approva
     to: 'expired',
     at,
     changeId: deps.ids.next(),
-    approval: { status: 'expired', decidedBy: actor.id, decidedChannel: actor.channel, decidedAt: at, reason: 'timed out' },
+    approval: {
+      status: 'expired',
+      decidedBy: actor.id,
+      decidedChannel: actor.channel,
+      decidedAt: at,
+      reason: 'timed out',
+    },
     audit: [
       auditEntry(deps, actor, at, 'task.approval_expired', taskSubject(approval.taskId), {
         expires_at: approval.expiresAt,

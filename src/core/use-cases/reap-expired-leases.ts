@@ -5,7 +5,10 @@ import { ok, type Result } from '../result.js';
 import { EMPTY_STAGE_RESULT } from '../stage.js';
 import { auditEntry, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
 
-type Deps = Pick<CoreDeps, 'queue' | 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'maxAttempts'>;
+type Deps = Pick<
+  CoreDeps,
+  'queue' | 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'maxAttempts'
+>;
 
 export interface ReapReport {
   readonly lost: readonly string[];
@@ -39,11 +42,18 @@ export async function reapExpiredLeases({
       leaseExpiredBy: at,
       stage: { outcome: 'lost', result: { ...EMPTY_STAGE_RESULT, errorClass: 'lease_expired' } },
       audit: [
-        auditEntry(deps, actor, at, retry ? 'task.requeued' : 'task.lost', taskSubject(expired.id), {
-          runner: expired.leaseOwner,
-          lease_expired_at: expired.leaseExpiresAt,
-          attempts: expired.attempts,
-        }),
+        auditEntry(
+          deps,
+          actor,
+          at,
+          retry ? 'task.requeued' : 'task.lost',
+          taskSubject(expired.id),
+          {
+            runner: expired.leaseOwner,
+            lease_expired_at: expired.leaseExpiresAt,
+            attempts: expired.attempts,
+          },
+        ),
       ],
     });
     // null: the runner heartbeated or reported in between, so the lease was not lost after all.

@@ -4,7 +4,13 @@ import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
 import type { Task } from '../task.js';
 import { loadPendingApproval } from './pending-approval.js';
-import { auditEntry, denyUnlessAllowed, explainMiss, notifySafely, type UseCaseArgs } from './support.js';
+import {
+  auditEntry,
+  denyUnlessAllowed,
+  explainMiss,
+  notifySafely,
+  type UseCaseArgs,
+} from './support.js';
 
 type Deps = Pick<CoreDeps, 'tasks' | 'approvals' | 'audit' | 'clock' | 'ids' | 'notifier'>;
 
@@ -30,7 +36,13 @@ export async function rejectTask({
     to: 'rejected',
     at,
     changeId: deps.ids.next(),
-    approval: { status: 'rejected', decidedBy: actor.id, decidedChannel: actor.channel, decidedAt: at, reason },
+    approval: {
+      status: 'rejected',
+      decidedBy: actor.id,
+      decidedChannel: actor.channel,
+      decidedAt: at,
+      reason,
+    },
     audit: [auditEntry(deps, actor, at, 'task.rejected', taskSubject(input.taskId), { reason })],
   });
   if (!task) return explainMiss(deps, input.taskId, 'rejected');

@@ -6,7 +6,13 @@ import type { DomainError } from '../errors.js';
 import { err, ok, type Result } from '../result.js';
 import { resolveDraft, type TaskDraft } from '../task-draft.js';
 import type { Task } from '../task.js';
-import { addSeconds, auditEntry, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
+import {
+  addSeconds,
+  auditEntry,
+  denyUnlessAllowed,
+  notifySafely,
+  type UseCaseArgs,
+} from './support.js';
 
 type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'policy' | 'catalog'>;
 

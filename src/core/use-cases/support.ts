@@ -24,7 +24,15 @@ export function auditEntry(
   subject: string,
   detail: Record<string, unknown> = {},
 ): AuditEvent {
-  return { id: deps.ids.next(), at, actor: actor.id, channel: actor.channel, action, subject, detail };
+  return {
+    id: deps.ids.next(),
+    at,
+    actor: actor.id,
+    channel: actor.channel,
+    action,
+    subject,
+    detail,
+  };
 }
 
 /** Refusals are audited too: who tried what, from where. */
@@ -36,12 +44,17 @@ export async function denyUnlessAllowed(
 ): Promise<{ ok: false; error: DomainError } | null> {
   if (isAllowed(actor, action)) return null;
   const at = deps.clock.now().toISOString();
-  await deps.audit.append(auditEntry(deps, actor, at, 'access.denied', subject, { action, role: actor.role }));
+  await deps.audit.append(
+    auditEntry(deps, actor, at, 'access.denied', subject, { action, role: actor.role }),
+  );
   return err({ code: 'forbidden', action, role: actor.role });
 }
 
 /** A failed notification never undoes the change it reports (see the Notifier port). */
-export async function notifySafely(deps: Pick<CoreDeps, 'notifier'>, event: DomainEvent): Promise<void> {
+export async function notifySafely(
+  deps: Pick<CoreDeps, 'notifier'>,
+  event: DomainEvent,
+): Promise<void> {
   try {
     await deps.notifier.notify(event);
   } catch {
@@ -63,7 +76,12 @@ export async function explainMiss(
   if (!task) return err({ code: 'not_found', entity: 'task', id: taskId });
   const decided = (await deps.approvals.listByTask(taskId)).findLast((a) => a.status !== 'pending');
   if (decided && task.status !== 'awaiting_approval' && (to === 'queued' || to === 'rejected')) {
-    return err({ code: 'already_decided', taskId, status: decided.status, decidedBy: decided.decidedBy });
+    return err({
+      code: 'already_decided',
+      taskId,
+      status: decided.status,
+      decidedBy: decided.decidedBy,
+    });
   }
   return err({ code: 'invalid_transition', from: task.status, to });
 }

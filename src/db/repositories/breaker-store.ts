@@ -11,11 +11,16 @@ export function createBreakerStore(db: Database): BreakerStore {
       return row ? toBreaker(row) : null;
     },
     async list() {
-      return (await db.select().from(circuitBreakers).orderBy(asc(circuitBreakers.key))).map(toBreaker);
+      return (await db.select().from(circuitBreakers).orderBy(asc(circuitBreakers.key))).map(
+        toBreaker,
+      );
     },
     async save(breaker) {
       const { key: _k, ...rest } = breaker;
-      await db.insert(circuitBreakers).values(breaker).onConflictDoUpdate({ target: circuitBreakers.key, set: rest });
+      await db
+        .insert(circuitBreakers)
+        .values(breaker)
+        .onConflictDoUpdate({ target: circuitBreakers.key, set: rest });
     },
   };
 }

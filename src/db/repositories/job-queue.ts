@@ -74,7 +74,16 @@ export function createJobQueue(db: Database): JobQueue {
         startedAt: r.now,
         finishedAt: null,
       };
-      return { task, stage, lease: { taskId: task.id, runnerId: r.runnerId, fencingToken: task.fencingToken, expiresAt: r.leaseExpiresAt } };
+      return {
+        task,
+        stage,
+        lease: {
+          taskId: task.id,
+          runnerId: r.runnerId,
+          fencingToken: task.fencingToken,
+          expiresAt: r.leaseExpiresAt,
+        },
+      };
     },
     async heartbeat(r) {
       const [row] = await db
@@ -91,14 +100,21 @@ export function createJobQueue(db: Database): JobQueue {
         )
         .returning({ runnerId: tasks.leaseOwner, fencingToken: tasks.fencingToken });
       return row?.runnerId
-        ? { taskId: r.taskId, runnerId: row.runnerId, fencingToken: row.fencingToken, expiresAt: r.leaseExpiresAt }
+        ? {
+            taskId: r.taskId,
+            runnerId: row.runnerId,
+            fencingToken: row.fencingToken,
+            expiresAt: r.leaseExpiresAt,
+          }
         : null;
     },
     async expiredLeases(now, limit) {
       const rows = await db
         .select()
         .from(tasks)
-        .where(and(eq(tasks.status, 'running'), lte(tasks.leaseExpiresAt, now), isNull(tasks.deletedAt)))
+        .where(
+          and(eq(tasks.status, 'running'), lte(tasks.leaseExpiresAt, now), isNull(tasks.deletedAt)),
+        )
         .orderBy(asc(tasks.id))
         .limit(limit);
       return rows.map(toTask);

@@ -22,7 +22,11 @@ export function createApprovalStore(db: Database): ApprovalStore {
   const live = isNull(approvals.deletedAt);
   return {
     async listByTask(taskId) {
-      const rows = await db.select().from(approvals).where(and(eq(approvals.taskId, taskId), live)).orderBy(asc(approvals.id));
+      const rows = await db
+        .select()
+        .from(approvals)
+        .where(and(eq(approvals.taskId, taskId), live))
+        .orderBy(asc(approvals.id));
       return rows.map(toApproval);
     },
     async pendingForTask(taskId) {

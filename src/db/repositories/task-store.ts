@@ -27,7 +27,10 @@ function filters(q: TaskQuery): SQL | undefined {
  * did (see `changed`). Nothing is held open across an await, so this works the same on a
  * local file, a libSQL server and Workers.
  */
-function transitionBatch(db: Database, c: TaskChange): [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] {
+function transitionBatch(
+  db: Database,
+  c: TaskChange,
+): [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] {
   const r = c.stage?.result;
   const update = db
     .update(tasks)
@@ -93,15 +96,25 @@ export function createTaskStore(db: Database): TaskStore {
     async create(task, approval, audit) {
       const writes: BatchItem<'sqlite'>[] = [];
       if (approval) writes.push(db.insert(approvals).values(approval));
-      if (audit.length) writes.push(db.insert(auditLog).values(audit.map((e) => ({ ...e, detail: { ...e.detail } }))));
+      if (audit.length)
+        writes.push(
+          db.insert(auditLog).values(audit.map((e) => ({ ...e, detail: { ...e.detail } }))),
+        );
       await db.batch([db.insert(tasks).values(fromTask(task, task.id)), ...writes]);
     },
     async get(id) {
-      const row = await db.query.tasks.findFirst({ where: and(eq(tasks.id, id), isNull(tasks.deletedAt)) });
+      const row = await db.query.tasks.findFirst({
+        where: and(eq(tasks.id, id), isNull(tasks.deletedAt)),
+      });
       return row ? toTask(row) : null;
     },
     async list(q) {
-      const rows = await db.select().from(tasks).where(filters(q)).orderBy(desc(tasks.id)).limit(q.limit + 1);
+      const rows = await db
+        .select()
+        .from(tasks)
+        .where(filters(q))
+        .orderBy(desc(tasks.id))
+        .limit(q.limit + 1);
       const items = rows.slice(0, q.limit).map(toTask);
       return { items, nextCursor: rows.length > q.limit ? (items.at(-1)?.id ?? null) : null };
     },

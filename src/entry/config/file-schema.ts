@@ -11,11 +11,20 @@ const usd = z.number().nonnegative();
 export const userSchema = z.strictObject({
   telegram_id: z.number().int().positive(),
   name: z.string().min(1).max(64),
-  role: z.enum(ROLES.filter((r) => r === 'owner' || r === 'approver' || r === 'viewer') as ['owner', 'approver', 'viewer']),
+  role: z.enum(
+    ROLES.filter((r) => r === 'owner' || r === 'approver' || r === 'viewer') as [
+      'owner',
+      'approver',
+      'viewer',
+    ],
+  ),
 });
 
 export const hostSchema = z.strictObject({
-  name: name.refine((n) => n !== 'local', '"local" is built in (it runs on this machine without SSH)'),
+  name: name.refine(
+    (n) => n !== 'local',
+    '"local" is built in (it runs on this machine without SSH)',
+  ),
   address: z.string().min(1).max(253),
   port: z.number().int().min(1).max(65_535).default(22),
   user: z.string().min(1).max(64),
@@ -61,13 +70,23 @@ export const fileConfigSchema = z.strictObject({
     .default({ task_warn_usd: 2, task_halt_usd: 5, day_block_usd: 20, month_flag_usd: 80 }),
   approvals: z
     .strictObject({
-      timeout_s: z.number().int().min(10).max(7 * 24 * 3600).default(600),
+      timeout_s: z
+        .number()
+        .int()
+        .min(10)
+        .max(7 * 24 * 3600)
+        .default(600),
       /** Commands that run without a gate, as argv prefixes: "git status" allows `git status -s`. */
       shell_allow_list: z.array(z.string().trim().min(1)).optional(),
     })
     .default({ timeout_s: 600 }),
   templates_dir: z.string().min(1).default('./templates'),
-  task_timeout_s: z.number().int().min(1).max(24 * 3600).default(180),
+  task_timeout_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(180),
   lease_s: z.number().int().min(5).max(3600).default(30),
   body_limit_kib: z.number().int().min(1).max(10_240).default(256),
 });

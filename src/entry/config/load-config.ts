@@ -17,7 +17,10 @@ export const formatConfigError = (e: ConfigError): string =>
   [`Invalid configuration in ${e.source}:`, ...e.problems.map((p) => `  - ${p}`)].join('\n');
 
 const fieldPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+  path.reduce<string>(
+    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
+    '',
+  );
 
 export const describeIssues = (issues: readonly z.core.$ZodIssue[]): string[] =>
   issues.map((i) => `${fieldPath(i.path) || '(top level)'}: ${i.message}`);
@@ -33,9 +36,12 @@ function crossCheck(file: FileConfig, executors: readonly { name: string }[]): s
   const problems: string[] = [];
   const hostNames = new Set(['local', ...file.hosts.map((h) => h.name)]);
   const dupes = (names: string[]) => names.filter((n, i) => names.indexOf(n) !== i);
-  for (const n of dupes(file.hosts.map((h) => h.name))) problems.push(`hosts: "${n}" is defined twice`);
-  for (const n of dupes(file.repos.map((r) => r.name))) problems.push(`repos: "${n}" is defined twice`);
-  for (const n of dupes(file.users.map((u) => String(u.telegram_id)))) problems.push(`users: telegram_id ${n} is listed twice`);
+  for (const n of dupes(file.hosts.map((h) => h.name)))
+    problems.push(`hosts: "${n}" is defined twice`);
+  for (const n of dupes(file.repos.map((r) => r.name)))
+    problems.push(`repos: "${n}" is defined twice`);
+  for (const n of dupes(file.users.map((u) => String(u.telegram_id))))
+    problems.push(`users: telegram_id ${n} is listed twice`);
   file.repos.forEach((r, i) => {
     if (!hostNames.has(r.host)) problems.push(`repos[${i}].host: unknown host "${r.host}"`);
   });
@@ -49,7 +55,8 @@ function crossCheck(file: FileConfig, executors: readonly { name: string }[]): s
 /** Reads env and the optional YAML file once; the result is frozen and passed down. */
 export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
   const env = envSchema.safeParse(src.env);
-  if (!env.success) return err({ source: 'the environment', problems: describeIssues(env.error.issues) });
+  if (!env.success)
+    return err({ source: 'the environment', problems: describeIssues(env.error.issues) });
   const e = env.data;
   const configFile = e.SWITCHBOARD_CONFIG ? resolve(src.cwd, e.SWITCHBOARD_CONFIG) : null;
   let raw: unknown = {};
@@ -58,17 +65,35 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
     try {
       text = src.readFile(configFile);
     } catch (cause) {
-      return err({ source: configFile, problems: [`cannot read the file (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`] });
+      return err({
+        source: configFile,
+        problems: [
+          `cannot read the file (${(cause as NodeJS.ErrnoException).code ?? String(cause)})`,
+        ],
+      });
     }
     const doc = parseDocument(text, { prettyErrors: true });
-    if (doc.errors.length) return err({ source: configFile, problems: doc.errors.map((x) => x.message.split('\n')[0] ?? x.message) });
+    if (doc.errors.length)
+      return err({
+        source: configFile,
+        problems: doc.errors.map((x) => x.message.split('\n')[0] ?? x.message),
+      });
     raw = doc.toJS() ?? {};
   }
   const parsed = fileConfigSchema.safeParse(raw);
-  if (!parsed.success) return err({ source: configFile ?? 'the built-in defaults', problems: describeIssues(parsed.error.issues) });
+  if (!parsed.success)
+    return err({
+      source: configFile ?? 'the built-in defaults',
+      problems: describeIssues(parsed.error.issues),
+    });
   const file = parsed.data;
   const executors = file.executors
-    ? file.executors.map((x) => ({ name: x.name, cli: x.cli, model: x.model ?? null, router: x.router }))
+    ? file.executors.map((x) => ({
+        name: x.name,
+        cli: x.cli,
+        model: x.model ?? null,
+        router: x.router,
+      }))
     : DEFAULT_EXECUTORS;
   const problems = crossCheck(file, executors);
   if (problems.length) return err({ source: configFile ?? 'the built-in defaults', problems });
@@ -80,7 +105,10 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
     port: e.PORT ?? 8787,
     configFile,
     adminToken: e.SWITCHBOARD_ADMIN_TOKEN ?? null,
-    database: { url: e.DATABASE_URL ?? `file:${resolve(dataDir, 'switchboard.db')}`, authToken: e.DATABASE_AUTH_TOKEN ?? null },
+    database: {
+      url: e.DATABASE_URL ?? `file:${resolve(dataDir, 'switchboard.db')}`,
+      authToken: e.DATABASE_AUTH_TOKEN ?? null,
+    },
     telegram: {
       botToken: e.TELEGRAM_BOT_TOKEN ?? null,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET ?? null,

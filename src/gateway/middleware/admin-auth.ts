@@ -21,7 +21,10 @@ export function adminAuth(token: string) {
   const check = bearerAuth<GatewayEnv>({
     token,
     noAuthenticationHeader: { message: unauthorized },
-    invalidAuthenticationHeader: { message: unauthorized, wwwAuthenticateHeader: 'Bearer error="invalid_token"' },
+    invalidAuthenticationHeader: {
+      message: unauthorized,
+      wwwAuthenticateHeader: 'Bearer error="invalid_token"',
+    },
     invalidToken: { message: unauthorized },
   });
   return createMiddleware<GatewayEnv>((c, next) =>

@@ -6,7 +6,10 @@ import { presentBreaker } from '../presenters.js';
 /** GET /health: no auth, never a secret; 503 when the database does not answer. */
 export function createHealthRoute(deps: GatewayDeps, options: GatewayOptions) {
   return new Hono<GatewayEnv>().get('/', async (c) => {
-    const uptimeS = Math.max(0, Math.round((deps.core.clock.now().getTime() - options.startedAt.getTime()) / 1000));
+    const uptimeS = Math.max(
+      0,
+      Math.round((deps.core.clock.now().getTime() - options.startedAt.getTime()) / 1000),
+    );
     const dbOk = await deps.probeDatabase();
     const status = dbOk ? await getSystemStatus({ deps: deps.core }).catch(() => null) : null;
     const healthy = dbOk && status !== null;

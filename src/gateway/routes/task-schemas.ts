@@ -3,7 +3,10 @@ import { TASK_STATUSES, TASK_KINDS, CHANNELS } from '../../core/task.js';
 import { taskDraftSchema, type TaskDraft } from '../../core/task-draft.js';
 
 // The wire names of the few draft fields whose core name differs (SPEC §4 uses snake_case).
-const WIRE_TO_CORE: Readonly<Record<string, string>> = { timeout_s: 'timeoutS', budget_usd: 'budgetUsd' };
+const WIRE_TO_CORE: Readonly<Record<string, string>> = {
+  timeout_s: 'timeoutS',
+  budget_usd: 'budgetUsd',
+};
 const CORE_TO_WIRE = Object.fromEntries(Object.entries(WIRE_TO_CORE).map(([w, c]) => [c, w]));
 
 function renameKeys(value: unknown, map: Readonly<Record<string, string>>): unknown {
@@ -20,7 +23,10 @@ const wireDraftSchema = z.unknown().transform((value, ctx): TaskDraft => {
   const parsed = taskDraftSchema.safeParse(renameKeys(value, WIRE_TO_CORE));
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
-    ctx.addIssue({ ...issue, path: issue.path.map((p) => (typeof p === 'string' ? (CORE_TO_WIRE[p] ?? p) : p)) } as never);
+    ctx.addIssue({
+      ...issue,
+      path: issue.path.map((p) => (typeof p === 'string' ? (CORE_TO_WIRE[p] ?? p) : p)),
+    } as never);
   }
   return z.NEVER;
 });
@@ -40,7 +46,12 @@ export const createTaskBodySchema = z
 const csv = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(values)).max(values.length));
 
 export const listTasksQuerySchema = z.strictObject({
@@ -70,7 +81,13 @@ export const listTasksQuerySchema = z.strictObject({
     .optional(),
 });
 
-export const taskIdParamSchema = z.object({ id: z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, 'a task id') });
+export const taskIdParamSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9-]+$/, 'a task id'),
+});
 
 export const approveBodySchema = z.strictObject({ phrase: z.string().max(200).optional() });
 export const reasonBodySchema = z.strictObject({ reason: z.string().max(2_000).optional() });

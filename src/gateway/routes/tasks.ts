@@ -34,11 +34,18 @@ export function createTaskRoutes(core: CoreDeps) {
           422,
         );
       }
-      const result = await submitTask({ deps: core, actor: c.get('actor'), input: { draft: body } });
+      const result = await submitTask({
+        deps: core,
+        actor: c.get('actor'),
+        input: { draft: body },
+      });
       if (!result.ok) return domainErrorResponse(c, result.error);
       const { task, approval } = result.value;
       c.header('Location', `/api/tasks/${task.id}`);
-      return c.json({ ...presentTask(task), approval: approval ? presentApproval(approval) : null }, 201);
+      return c.json(
+        { ...presentTask(task), approval: approval ? presentApproval(approval) : null },
+        201,
+      );
     })
     .get('/', validate('query', listTasksQuerySchema), async (c) => {
       const q = c.req.valid('query');
@@ -58,25 +65,49 @@ export function createTaskRoutes(core: CoreDeps) {
       });
       if (!result.ok) return domainErrorResponse(c, result.error);
       const { items, nextCursor } = result.value;
-      return c.json({ items: items.map(presentTask), next_cursor: nextCursor ? encodeCursor(nextCursor) : null });
+      return c.json({
+        items: items.map(presentTask),
+        next_cursor: nextCursor ? encodeCursor(nextCursor) : null,
+      });
     })
     .get('/:id', validate('param', taskIdParamSchema), async (c) => {
-      const result = await getTask({ deps: core, actor: c.get('actor'), input: { taskId: c.req.valid('param').id } });
-      return result.ok ? c.json(presentTaskDetail(result.value)) : domainErrorResponse(c, result.error);
+      const result = await getTask({
+        deps: core,
+        actor: c.get('actor'),
+        input: { taskId: c.req.valid('param').id },
+      });
+      return result.ok
+        ? c.json(presentTaskDetail(result.value))
+        : domainErrorResponse(c, result.error);
     })
-    .post('/:id/cancel', validate('param', taskIdParamSchema), validate('json', reasonBodySchema), async (c) => {
-      const input = { taskId: c.req.valid('param').id, reason: c.req.valid('json').reason };
-      const result = await cancelTask({ deps: core, actor: c.get('actor'), input });
-      return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
-    })
-    .post('/:id/approve', validate('param', taskIdParamSchema), validate('json', approveBodySchema), async (c) => {
-      const input = { taskId: c.req.valid('param').id, phrase: c.req.valid('json').phrase };
-      const result = await approveTask({ deps: core, actor: c.get('actor'), input });
-      return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
-    })
-    .post('/:id/reject', validate('param', taskIdParamSchema), validate('json', reasonBodySchema), async (c) => {
-      const input = { taskId: c.req.valid('param').id, reason: c.req.valid('json').reason };
-      const result = await rejectTask({ deps: core, actor: c.get('actor'), input });
-      return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
-    });
+    .post(
+      '/:id/cancel',
+      validate('param', taskIdParamSchema),
+      validate('json', reasonBodySchema),
+      async (c) => {
+        const input = { taskId: c.req.valid('param').id, reason: c.req.valid('json').reason };
+        const result = await cancelTask({ deps: core, actor: c.get('actor'), input });
+        return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
+      },
+    )
+    .post(
+      '/:id/approve',
+      validate('param', taskIdParamSchema),
+      validate('json', approveBodySchema),
+      async (c) => {
+        const input = { taskId: c.req.valid('param').id, phrase: c.req.valid('json').phrase };
+        const result = await approveTask({ deps: core, actor: c.get('actor'), input });
+        return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
+      },
+    )
+    .post(
+      '/:id/reject',
+      validate('param', taskIdParamSchema),
+      validate('json', reasonBodySchema),
+      async (c) => {
+        const input = { taskId: c.req.valid('param').id, reason: c.req.valid('json').reason };
+        const result = await rejectTask({ deps: core, actor: c.get('actor'), input });
+        return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
+      },
+    );
 }
