@@ -12,7 +12,12 @@ import { createTaskRoutes } from './routes/tasks.js';
 /** The HTTP face of Switchboard. Runtime-neutral: Node serves it today, Workers later. */
 export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   const app = new Hono<GatewayEnv>();
-  app.use(requestId());
+  // Our own id on every request: a caller's X-Request-Id is not trusted into the logs.
+  app.use(requestId({ headerName: '' }));
+  app.use(async (c, next) => {
+    c.header('X-Request-Id', c.get('requestId'));
+    await next();
+  });
   app.use(secureHeaders());
   app.use(
     bodyLimit({

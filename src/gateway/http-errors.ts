@@ -22,10 +22,13 @@ function statusOf(error: DomainError): ContentfulStatusCode {
   }
 }
 
+const snake = (key: string) => key.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+
 /** The one place a domain error becomes an HTTP response: `{ error, message, …details }`. */
 export function domainErrorResponse(c: Context, error: DomainError): Response {
   const { code, ...details } = error;
-  return c.json({ error: code, message: describeError(error), ...details }, statusOf(error));
+  const wire = Object.fromEntries(Object.entries(details).map(([k, v]) => [snake(k), v]));
+  return c.json({ error: code, message: describeError(error), ...wire }, statusOf(error));
 }
 
 export const errorBody = (error: string, message: string, extra: Record<string, unknown> = {}) => ({

@@ -1,45 +1,57 @@
 import { z } from 'zod';
-import { TASK_STATUSES, TASK_KINDS, CHANNELS } from '../../core/task.js';
+import { CHANNELS, TASK_KINDS, TASK_STATUSES } from '../../core/task.js';
 import { taskDraftSchema, type TaskDraft } from '../../core/task-draft.js';
 
 // The wire names of the few draft fields whose core name differs (SPEC §4 uses snake_case).
-const WIRE_TO_CORE: Readonly<Record<string, string>> = {
-  timeout_s: 'timeoutS',
-  budget_usd: 'budgetUsd',
+// Maps, not plain objects: a key such as "constructor" must not find Object.prototype.
+const WIRE_TO_CORE: ReadonlyMap<string, string> = new Map([
+  ['timeout_s', 'timeoutS'],
+  ['budget_usd', 'budgetUsd'],
+]);
+const CORE_TO_WIRE: ReadonlyMap<string, string> = new Map(
+  [...WIRE_TO_CORE].map(([w, c]) => [c, w]),
+);
+
+/** Renames top-level keys only: nested values (params) keep the caller's own names. */
+const renameTopLevel = (value: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(value).map(([k, v]) => [WIRE_TO_CORE.get(k) ?? k, v]));
+
+const wirePath = (path: readonly PropertyKey[]): PropertyKey[] => {
+  const [head, ...rest] = path;
+  return typeof head === 'string' ? [CORE_TO_WIRE.get(head) ?? head, ...rest] : [...path];
 };
-const CORE_TO_WIRE = Object.fromEntries(Object.entries(WIRE_TO_CORE).map(([w, c]) => [c, w]));
 
-function renameKeys(value: unknown, map: Readonly<Record<string, string>>): unknown {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [map[k] ?? k, v]));
-}
-
-/** A structured draft as sent over HTTP; errors name the fields as the caller wrote them. */
-const wireDraftSchema = z.unknown().transform((value, ctx): TaskDraft => {
-  if (value && typeof value === 'object' && Object.keys(value).some((k) => k in CORE_TO_WIRE)) {
-    ctx.addIssue({ code: 'custom', message: 'use timeout_s and budget_usd (snake_case)' });
-    return z.NEVER;
-  }
-  const parsed = taskDraftSchema.safeParse(renameKeys(value, WIRE_TO_CORE));
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    ctx.addIssue({
-      ...issue,
-      path: issue.path.map((p) => (typeof p === 'string' ? (CORE_TO_WIRE[p] ?? p) : p)),
-    } as never);
-  }
-  return z.NEVER;
-});
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const textRequestSchema = z.strictObject({ text: z.string().trim().min(1).max(4_000) });
 
-/** POST /api/tasks: free text (parsed like a chat message) or a structured draft. */
+/**
+ * POST /api/tasks: free text (parsed like a chat message) or a structured draft. Errors name
+ * the fields as the caller wrote them (snake_case).
+ */
 export const createTaskBodySchema = z
-  .record(z.string(), z.unknown(), 'a JSON object')
-  .transform((body, ctx) => {
-    const parsed = ('text' in body ? textRequestSchema : wireDraftSchema).safeParse(body);
+  .custom<Record<string, unknown>>(isObject, 'expected a JSON object')
+  .transform((body, ctx): TaskDraft | { text: string } => {
+    // JSON.parse makes "__proto__" an own key that zod would drop silently: refuse it here.
+    const odd = Object.keys(body).filter((k) => k === '__proto__' || CORE_TO_WIRE.has(k));
+    for (const k of odd) {
+      const wire = CORE_TO_WIRE.get(k);
+      ctx.addIssue({
+        code: 'custom',
+        path: [k],
+        message: wire ? `use ${wire} (snake_case)` : 'unknown key',
+      });
+    }
+    if (odd.length) return z.NEVER;
+    const parsed =
+      'text' in body
+        ? textRequestSchema.safeParse(body)
+        : taskDraftSchema.safeParse(renameTopLevel(body));
     if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) ctx.addIssue(issue as never);
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({ ...issue, path: wirePath(issue.path) } as never);
+    }
     return z.NEVER;
   });
 

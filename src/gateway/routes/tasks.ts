@@ -8,7 +8,7 @@ import { rejectTask } from '../../core/use-cases/reject-task.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
 import type { GatewayEnv } from '../deps.js';
 import { domainErrorResponse, errorBody } from '../http-errors.js';
-import { requireJson } from '../middleware/require-json.js';
+import { jsonIfBody, requireJson } from '../middleware/require-json.js';
 import { presentApproval, presentTask, presentTaskDetail } from '../presenters.js';
 import { validate } from '../validation.js';
 import {
@@ -82,6 +82,7 @@ export function createTaskRoutes(core: CoreDeps) {
     })
     .post(
       '/:id/cancel',
+      jsonIfBody,
       validate('param', taskIdParamSchema),
       validate('json', reasonBodySchema),
       async (c) => {
@@ -92,6 +93,7 @@ export function createTaskRoutes(core: CoreDeps) {
     )
     .post(
       '/:id/approve',
+      jsonIfBody,
       validate('param', taskIdParamSchema),
       validate('json', approveBodySchema),
       async (c) => {
@@ -102,6 +104,7 @@ export function createTaskRoutes(core: CoreDeps) {
     )
     .post(
       '/:id/reject',
+      jsonIfBody,
       validate('param', taskIdParamSchema),
       validate('json', reasonBodySchema),
       async (c) => {

@@ -1,0 +1,150 @@
+import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
+import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
+import type { CoreDeps, Stores } from '../../src/core/deps.js';
+import { createFixedClock, type FixedClock } from '../../src/core/fakes/fixed-clock.js';
+import {
+  createRecordingNotifier,
+  type RecordingNotifier,
+} from '../../src/core/fakes/recording-notifier.js';
+import { createSequentialIds } from '../../src/core/fakes/sequential-ids.js';
+import type { Logger } from '../../src/core/ports/logger.js';
+import type { Catalog } from '../../src/core/task-draft.js';
+import { createLibsqlStores } from '../../src/db/stores.js';
+import { createApp } from '../../src/gateway/app.js';
+import type { GatewayOptions } from '../../src/gateway/deps.js';
+import { createTempDb, type TempDb } from './temp-db.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const BODY_LIMIT_BYTES = 4096;
+export const T0 = '2026-01-01T00:00:00.000Z';
+
+export const TEST_CATALOG: Catalog = {
+  hosts: ['local', 'build-vm'],
+  executors: ['codex', 'claude-sonnet'],
+  repos: [{ name: 'api', host: 'build-vm' }],
+  templates: [
+    {
+      name: 'deploy',
+      riskByEnvironment: { dev: 'low', staging: 'medium', production: 'high' },
+      idempotent: false,
+      timeoutS: null,
+    },
+  ],
+  defaultExecutor: 'codex',
+  defaultTimeoutS: 180,
+};
+
+export interface LogLine {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+export interface RecordingLogger extends Logger {
+  readonly lines: LogLine[];
+}
+
+export function createRecordingLogger(): RecordingLogger {
+  const lines: LogLine[] = [];
+  const at =
+    (level: LogLine['level']) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      lines.push({ level, message, fields });
+    };
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export interface TestAppOptions {
+  /** Where the fixed clock starts. */
+  readonly now?: string;
+  /** Seconds the gateway has been up when the test starts. */
+  readonly uptimeS?: number;
+  /** Replace the database probe (the default runs `SELECT 1` on the real client). */
+  readonly probeDatabase?: (db: TempDb) => Promise<boolean>;
+  /** Change the real stores before the app sees them, e.g. to make one method throw. */
+  readonly wrapStores?: (stores: Stores) => Stores;
+}
+
+export interface TestApp {
+  readonly app: ReturnType<typeof createApp>;
+  readonly db: TempDb;
+  readonly core: CoreDeps;
+  /** The unwrapped libSQL stores, for reading back real state. */
+  readonly stores: Stores;
+  readonly clock: FixedClock;
+  readonly notifier: RecordingNotifier;
+  readonly log: RecordingLogger;
+  /** A request with no credentials. */
+  raw(path: string, init?: RequestInit): Promise<Response>;
+  /** A request with the admin bearer token. */
+  call(path: string, init?: RequestInit): Promise<Response>;
+  /** An authenticated request with a JSON body. */
+  send(method: string, path: string, body: unknown): Promise<Response>;
+  dispose(): void;
+}
+
+/** The real gateway over a real migrated libSQL file, with a clock and ids a test controls. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = await createTempDb();
+  const clock = createFixedClock(options.now ?? T0);
+  const notifier = createRecordingNotifier();
+  const log = createRecordingLogger();
+  const stores = createLibsqlStores(db.db);
+  const core: CoreDeps = {
+    ...(options.wrapStores ? options.wrapStores(stores) : stores),
+    clock,
+    ids: createSequentialIds('id'),
+    notifier,
+    policy: DEFAULT_APPROVAL_POLICY,
+    catalog: TEST_CATALOG,
+    breakerLimits: DEFAULT_BREAKER_LIMITS,
+    leaseS: 30,
+    maxAttempts: 3,
+  };
+  const probe = options.probeDatabase;
+  const gatewayOptions: GatewayOptions = {
+    version: 'test',
+    startedAt: new Date(clock.now().getTime() - (options.uptimeS ?? 0) * 1000),
+    adminToken: ADMIN_TOKEN,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
+  };
+  const app = createApp(
+    {
+      core,
+      log,
+      probeDatabase: probe
+        ? () => probe(db)
+        : () =>
+            db.client.execute('SELECT 1').then(
+              () => true,
+              () => false,
+            ),
+    },
+    gatewayOptions,
+  );
+  const raw = async (path: string, init?: RequestInit) => app.request(path, init);
+  const call = async (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    headers.set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    return app.request(path, { ...init, headers });
+  };
+  const send = (method: string, path: string, body: unknown) =>
+    call(path, {
+      method,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  return {
+    app,
+    db,
+    core,
+    stores,
+    clock,
+    notifier,
+    log,
+    raw,
+    call,
+    send,
+    dispose: () => db.dispose(),
+  };
+}
