@@ -1,3 +1,5 @@
+import type { Task } from './task.js';
+
 export const STAGE_OUTCOMES = [
   'running',
   'succeeded',
@@ -62,3 +64,27 @@ export const EMPTY_STAGE_RESULT: StageResult = {
   summary: null,
   outputPath: null,
 };
+
+/** The stage a claim opens: attempt and token come from the claimed task, nothing measured yet. */
+export function openStage(input: {
+  readonly id: string;
+  readonly task: Pick<Task, 'id' | 'attempts' | 'fencingToken' | 'executor' | 'host'>;
+  readonly runnerId: string;
+  readonly startedAt: string;
+}): Stage {
+  const { task } = input;
+  return {
+    ...EMPTY_STAGE_RESULT,
+    id: input.id,
+    taskId: task.id,
+    attempt: task.attempts,
+    fencingToken: task.fencingToken,
+    runnerId: input.runnerId,
+    executor: task.executor,
+    model: null,
+    host: task.host,
+    outcome: 'running',
+    startedAt: input.startedAt,
+    finishedAt: null,
+  };
+}

@@ -4,7 +4,7 @@ import type { Breaker } from '../breaker.js';
 import type { Stores } from '../deps.js';
 import type { Claim, ClaimRequest, JobQueue } from '../ports/job-queue.js';
 import type { TaskChange, TaskQuery, TaskStore } from '../ports/task-store.js';
-import type { Stage } from '../stage.js';
+import { openStage, type Stage } from '../stage.js';
 import { isTerminal, type Task } from '../task.js';
 
 interface State {
@@ -121,30 +121,12 @@ function createJobQueue(s: State): JobQueue {
         leaseExpiresAt: r.leaseExpiresAt,
         updatedAt: r.now,
       };
-      const stage: Stage = {
+      const stage = openStage({
         id: r.stageId,
-        taskId: task.id,
-        attempt: claimed.attempts,
-        fencingToken: claimed.fencingToken,
+        task: claimed,
         runnerId: r.runnerId,
-        executor: task.executor,
-        model: null,
-        host: task.host,
-        outcome: 'running',
-        exitCode: null,
-        signal: null,
-        errorClass: null,
-        latencyMs: null,
-        tokensIn: 0,
-        tokensOut: 0,
-        costUsd: 0,
-        stdoutTail: null,
-        stderrTail: null,
-        summary: null,
-        outputPath: null,
         startedAt: r.now,
-        finishedAt: null,
-      };
+      });
       s.tasks.set(task.id, claimed);
       s.stages.push(stage);
       s.audit.push({

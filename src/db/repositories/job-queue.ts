@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { JobQueue } from '../../core/ports/job-queue.js';
-import type { Stage } from '../../core/stage.js';
+import { openStage } from '../../core/stage.js';
 import type { Database } from '../client.js';
 import { auditLog, stages, tasks } from '../schema.js';
 import { toTask } from './row-mappers.js';
@@ -50,30 +50,12 @@ export function createJobQueue(db: Database): JobQueue {
       const row = claimed[0];
       if (!row) return null;
       const task = toTask(row);
-      const stage: Stage = {
+      const stage = openStage({
         id: r.stageId,
-        taskId: task.id,
-        attempt: task.attempts,
-        fencingToken: task.fencingToken,
+        task: task,
         runnerId: r.runnerId,
-        executor: task.executor,
-        model: null,
-        host: task.host,
-        outcome: 'running',
-        exitCode: null,
-        signal: null,
-        errorClass: null,
-        latencyMs: null,
-        tokensIn: 0,
-        tokensOut: 0,
-        costUsd: 0,
-        stdoutTail: null,
-        stderrTail: null,
-        summary: null,
-        outputPath: null,
         startedAt: r.now,
-        finishedAt: null,
-      };
+      });
       return {
         task,
         stage,
