@@ -1,8 +1,9 @@
 import { createClient, type Client } from '@libsql/client';
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import { createLocalClient } from './local-client.js';
 import * as schema from './schema.js';
 
-export type Database = LibSQLDatabase<typeof schema>;
+export type Database = LibSQLDatabase<typeof schema> & { readonly $client: Client };
 
 export interface DatabaseOptions {
   /** `file:` path, `libsql:`/`http(s):` URL of a libSQL server, or `:memory:`. */
@@ -10,6 +11,11 @@ export interface DatabaseOptions {
   readonly authToken?: string | null | undefined;
   /** How long a writer waits for the lock before SQLITE_BUSY (local files). */
   readonly busyTimeoutMs?: number | undefined;
+  /**
+   * Local files go through the statement-caching client unless this asks for @libsql/client
+   * (the contract suite runs both).
+   */
+  readonly driver?: 'auto' | 'libsql-client' | undefined;
 }
 
 export interface DatabaseHandle {
@@ -20,6 +26,12 @@ export interface DatabaseHandle {
 
 export const isLocalUrl = (url: string): boolean => url.startsWith('file:') || url === ':memory:';
 
+/** `file:/abs/path` or `file:relative/path`; URLs with a host or query go to @libsql/client. */
+const plainFilePath = (url: string): string | null => {
+  const m = /^file:(?!\/\/)([^?#]+)$/.exec(url) ?? /^file:\/\/(\/[^?#]+)$/.exec(url);
+  return m?.[1] ?? null;
+};
+
 /**
  * Opens libSQL and wraps it in drizzle. A local file gets exactly one connection, so the
  * per-connection pragmas (busy_timeout, synchronous) hold for every statement; WAL lets
@@ -27,11 +39,15 @@ export const isLocalUrl = (url: string): boolean => url.startsWith('file:') || u
  */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const local = isLocalUrl(options.url);
-  const client = createClient({
-    url: options.url,
-    ...(options.authToken ? { authToken: options.authToken } : {}),
-    ...(local ? { concurrency: 1, timeout: options.busyTimeoutMs ?? 5_000 } : {}),
-  });
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  const path = options.driver === 'libsql-client' ? null : plainFilePath(options.url);
+  const client = path
+    ? createLocalClient(path, { busyTimeoutMs })
+    : createClient({
+        url: options.url,
+        ...(options.authToken ? { authToken: options.authToken } : {}),
+        ...(local ? { concurrency: 1, timeout: busyTimeoutMs } : {}),
+      });
   try {
     if (local) {
       await client.execute('PRAGMA journal_mode = WAL');

@@ -53,11 +53,10 @@ export const tasks = sqliteTable(
     finishedAt: text('finished_at'),
     deletedAt: deletedAt(),
   },
-  (t) => [
-    index('tasks_status_id').on(t.status, t.id),
-    index('tasks_lease').on(t.status, t.leaseExpiresAt),
-    index('tasks_change').on(t.changeId),
-  ],
+  // One secondary index: every task write pays for each index it touches. Queue order and
+  // filters use (status, id); running tasks (leases, change_id lookups) are few, so they
+  // are found through it too.
+  (t) => [index('tasks_status_id').on(t.status, t.id)],
 );
 
 export const stages = sqliteTable(

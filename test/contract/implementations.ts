@@ -13,9 +13,16 @@ export interface StoresUnderTest {
 export const IMPLEMENTATIONS: ReadonlyArray<readonly [string, () => Promise<StoresUnderTest>]> = [
   ['memory', async () => ({ stores: createMemoryStores(), dispose: () => {} })],
   [
-    'libsql file',
+    'libsql file, statement-caching client',
     async () => {
-      const db = await createTempDb();
+      const db = await createTempDb('auto');
+      return { stores: createLibsqlStores(db.db), dispose: () => db.dispose() };
+    },
+  ],
+  [
+    'libsql file, @libsql/client',
+    async () => {
+      const db = await createTempDb('libsql-client');
       return { stores: createLibsqlStores(db.db), dispose: () => db.dispose() };
     },
   ],

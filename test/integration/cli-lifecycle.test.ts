@@ -100,14 +100,15 @@ describe('switchboard doctor, migrate and config errors', () => {
 
     const migrate = runCli(['migrate'], cwd);
     expect(await migrate.exited).toBe(0);
-    expect(migrate.stdout()).toMatch(/Applied 1 migration/);
+    expect(migrate.stdout()).toContain(`Applied ${readMigrations().length} migration(s)`);
     const rerun = runCli(['migrate'], cwd);
     expect(await rerun.exited).toBe(0);
     expect(rerun.stdout()).toMatch(/is up to date/);
 
     const after = runCli(['doctor'], cwd);
     expect(await after.exited).toBe(0);
-    expect(after.stdout()).toMatch(/✓ database migrated: 1 of 1 migrations applied/);
+    const n = readMigrations().length;
+    expect(after.stdout()).toContain(`✓ database migrated: ${n} of ${n} migrations applied`);
     expect(after.stdout()).not.toMatch(/✗/);
   });
 

@@ -1,61 +1,101 @@
-import { and, asc, count, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { JobQueue } from '../../core/ports/job-queue.js';
 import { openStage } from '../../core/stage.js';
 import type { Database } from '../client.js';
 import { auditLog, stages, tasks } from '../schema.js';
+import { bind, compile, rowMapper } from './prepared.js';
 import { toTask } from './row-mappers.js';
 
-export function createJobQueue(db: Database): JobQueue {
+const p = sql.placeholder;
+// A placeholder as an update value (drizzle's set() takes SQL, not a bare placeholder).
+const v = (name: string) => sql`${p(name)}`;
+const mapTask = rowMapper(tasks);
+
+/** The claim: built once, then only bound (see prepared.ts). */
+function compileClaim(db: Database) {
+  const next = db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(
+      and(
+        eq(tasks.status, 'queued'),
+        isNull(tasks.deletedAt),
+        sql`(${p('hosts')} is null or ${tasks.host} in (select value from json_each(${p('hosts')})))`,
+      ),
+    )
+    .orderBy(asc(tasks.id))
+    .limit(1);
+  // The row this claim just took: running, and marked with this claim's change id.
+  const mine = sql`${tasks.status} = 'running' and ${tasks.changeId} = ${p('changeId')}`;
   return {
-    async claim(r) {
-      // One UPDATE … RETURNING picks and takes the oldest queued task, so two claimers can
-      // never get the same one; the stage and audit rows are tied to it by change_id.
-      const next = db
-        .select({ id: tasks.id })
-        .from(tasks)
+    // One UPDATE … RETURNING picks and takes the oldest queued task: two claimers never get the same one.
+    take: compile(
+      db
+        .update(tasks)
+        .set({
+          status: 'running',
+          attempts: sql`${tasks.attempts} + 1`,
+          fencingToken: sql`${tasks.fencingToken} + 1`,
+          leaseOwner: v('runnerId'),
+          leaseExpiresAt: v('leaseExpiresAt'),
+          updatedAt: v('now'),
+          changeId: v('changeId'),
+        })
+        .where(and(eq(tasks.id, sql`(${next})`), eq(tasks.status, 'queued')))
+        .returning(),
+    ),
+    openStage: compile(
+      db.insert(stages).select(
+        sql`select ${p('stageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
+          ${tasks.executor}, null, ${tasks.host}, 'running', null, null, null, null, 0, 0, 0,
+          null, null, null, null, ${p('now')}, null, null from ${tasks} where ${mine}`,
+      ),
+    ),
+    audit: compile(
+      db.insert(auditLog).select(
+        sql`select ${p('auditId')}, ${p('now')}, ${p('runnerId')}, 'runner', 'task.claimed', 'task:' || ${tasks.id},
+          json_object('attempt', ${tasks.attempts}, 'fencing_token', ${tasks.fencingToken}) from ${tasks} where ${mine}`,
+      ),
+    ),
+    heartbeat: compile(
+      db
+        .update(tasks)
+        .set({ leaseExpiresAt: v('leaseExpiresAt') })
         .where(
           and(
-            eq(tasks.status, 'queued'),
-            isNull(tasks.deletedAt),
-            r.hosts ? inArray(tasks.host, [...r.hosts]) : undefined,
+            eq(tasks.id, p('taskId')),
+            eq(tasks.status, 'running'),
+            eq(tasks.fencingToken, p('fencingToken')),
+            sql`(${p('runnerId')} is null or ${tasks.leaseOwner} = ${p('runnerId')})`,
+            gt(tasks.leaseExpiresAt, p('now')),
           ),
         )
-        .orderBy(asc(tasks.id))
-        .limit(1);
-      const mine = sql`${tasks.changeId} = ${r.changeId}`;
-      const [claimed] = await db.batch([
-        db
-          .update(tasks)
-          .set({
-            status: 'running',
-            attempts: sql`${tasks.attempts} + 1`,
-            fencingToken: sql`${tasks.fencingToken} + 1`,
-            leaseOwner: r.runnerId,
-            leaseExpiresAt: r.leaseExpiresAt,
-            updatedAt: r.now,
-            changeId: r.changeId,
-          })
-          .where(and(eq(tasks.id, sql`(${next})`), eq(tasks.status, 'queued')))
-          .returning(),
-        db.insert(stages).select(
-          sql`select ${r.stageId}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${r.runnerId},
-            ${tasks.executor}, null, ${tasks.host}, 'running', null, null, null, null, 0, 0, 0,
-            null, null, null, null, ${r.now}, null, null from ${tasks} where ${mine}`,
-        ),
-        db.insert(auditLog).select(
-          sql`select ${r.auditId}, ${r.now}, ${r.runnerId}, 'runner', 'task.claimed', 'task:' || ${tasks.id},
-            json_object('attempt', ${tasks.attempts}, 'fencing_token', ${tasks.fencingToken}) from ${tasks} where ${mine}`,
-        ),
-      ]);
-      const row = claimed[0];
-      if (!row) return null;
-      const task = toTask(row);
-      const stage = openStage({
-        id: r.stageId,
-        task: task,
+        .returning({ runnerId: tasks.leaseOwner, fencingToken: tasks.fencingToken }),
+    ),
+  };
+}
+
+export function createJobQueue(db: Database): JobQueue {
+  const q = compileClaim(db);
+  return {
+    async claim(r) {
+      const values = {
         runnerId: r.runnerId,
-        startedAt: r.now,
-      });
+        leaseExpiresAt: r.leaseExpiresAt,
+        now: r.now,
+        changeId: r.changeId,
+        hosts: r.hosts ? JSON.stringify(r.hosts) : null,
+        stageId: r.stageId,
+        auditId: r.auditId,
+      };
+      const [taken] = await db.$client.batch(
+        [bind(q.take, values), bind(q.openStage, values), bind(q.audit, values)],
+        'write',
+      );
+      const row = taken?.rows[0];
+      if (!row) return null;
+      const task = toTask(mapTask(row as unknown as Record<string, unknown>));
+      const stage = openStage({ id: r.stageId, task, runnerId: r.runnerId, startedAt: r.now });
       return {
         task,
         stage,
@@ -68,24 +108,22 @@ export function createJobQueue(db: Database): JobQueue {
       };
     },
     async heartbeat(r) {
-      const [row] = await db
-        .update(tasks)
-        .set({ leaseExpiresAt: r.leaseExpiresAt })
-        .where(
-          and(
-            eq(tasks.id, r.taskId),
-            eq(tasks.status, 'running'),
-            eq(tasks.fencingToken, r.fencingToken),
-            r.runnerId !== undefined ? eq(tasks.leaseOwner, r.runnerId) : undefined,
-            gt(tasks.leaseExpiresAt, r.now),
-          ),
-        )
-        .returning({ runnerId: tasks.leaseOwner, fencingToken: tasks.fencingToken });
-      return row?.runnerId
+      const rs = await db.$client.execute(
+        bind(q.heartbeat, {
+          taskId: r.taskId,
+          fencingToken: r.fencingToken,
+          runnerId: r.runnerId ?? null,
+          now: r.now,
+          leaseExpiresAt: r.leaseExpiresAt,
+        }),
+      );
+      const row = rs.rows[0];
+      const runnerId = row?.['lease_owner'];
+      return typeof runnerId === 'string'
         ? {
             taskId: r.taskId,
-            runnerId: row.runnerId,
-            fencingToken: row.fencingToken,
+            runnerId,
+            fencingToken: Number(row?.['fencing_token']),
             expiresAt: r.leaseExpiresAt,
           }
         : null;

@@ -1,13 +1,17 @@
-import { and, desc, eq, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { TaskChange, TaskQuery, TaskStore } from '../../core/ports/task-store.js';
 import { TERMINAL_STATUSES } from '../../core/task.js';
 import type { Database } from '../client.js';
 import { approvals, auditLog, stages, tasks } from '../schema.js';
-import { changed, guardedAudit } from './audit-rows.js';
+import { auditValues, changedGuard, compileGuardedAudit } from './audit-rows.js';
+import { bind, compile, rowMapper } from './prepared.js';
 import { fromTask, toTask } from './row-mappers.js';
 
-const terminal = [...TERMINAL_STATUSES];
+const p = sql.placeholder;
+// A placeholder as an update value (drizzle's set() takes SQL, not a bare placeholder).
+const v = (name: string) => sql`${p(name)}`;
+const mapTask = rowMapper(tasks);
 
 function filters(q: TaskQuery): SQL | undefined {
   return and(
@@ -23,75 +27,86 @@ function filters(q: TaskQuery): SQL | undefined {
 }
 
 /**
- * A change is one batch: the guarded task update first, then writes that apply only if it
- * did (see `changed`). Nothing is held open across an await, so this works the same on a
- * local file, a libSQL server and Workers.
+ * The statements of a task change, built once. Optional guards are bound as null ("? is null
+ * or …") and the `from` set as a JSON array, so each statement has exactly one shape.
  */
-function transitionBatch(
-  db: Database,
-  c: TaskChange,
-): [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] {
-  const r = c.stage?.result;
-  const update = db
-    .update(tasks)
-    .set({
-      status: c.to,
-      updatedAt: c.at,
-      changeId: c.changeId,
-      finishedAt: terminal.includes(c.to) ? c.at : sql`${tasks.finishedAt}`,
-      leaseOwner: sql`case when ${tasks.status} = 'running' then null else ${tasks.leaseOwner} end`,
-      leaseExpiresAt: sql`case when ${tasks.status} = 'running' then null else ${tasks.leaseExpiresAt} end`,
-      ...(r
-        ? {
-            costUsd: sql`${tasks.costUsd} + ${r.costUsd}`,
-            tokensIn: sql`${tasks.tokensIn} + ${r.tokensIn}`,
-            tokensOut: sql`${tasks.tokensOut} + ${r.tokensOut}`,
-          }
-        : {}),
-    })
-    .where(
-      and(
-        eq(tasks.id, c.taskId),
-        inArray(tasks.status, [...c.from]),
-        isNull(tasks.deletedAt),
-        c.fencingToken !== undefined ? eq(tasks.fencingToken, c.fencingToken) : undefined,
-        c.leaseOwner !== undefined ? eq(tasks.leaseOwner, c.leaseOwner) : undefined,
-        c.leaseExpiredBy !== undefined ? lte(tasks.leaseExpiresAt, c.leaseExpiredBy) : undefined,
-      ),
-    )
-    .returning();
-  const guard = changed(c.taskId, c.changeId);
-  const rest: BatchItem<'sqlite'>[] = [];
-  if (c.stage && r) {
-    rest.push(
+function compileChange(db: Database) {
+  return {
+    move: compile(
       db
-        .update(stages)
-        .set({ ...r, outcome: c.stage.outcome, finishedAt: c.at })
+        .update(tasks)
+        .set({
+          status: v('to'),
+          updatedAt: v('at'),
+          changeId: v('changeId'),
+          finishedAt: sql`coalesce(${p('finishedAt')}, ${tasks.finishedAt})`,
+          leaseOwner: sql`case when ${tasks.status} = 'running' then null else ${tasks.leaseOwner} end`,
+          leaseExpiresAt: sql`case when ${tasks.status} = 'running' then null else ${tasks.leaseExpiresAt} end`,
+          costUsd: sql`${tasks.costUsd} + ${p('costUsd')}`,
+          tokensIn: sql`${tasks.tokensIn} + ${p('tokensIn')}`,
+          tokensOut: sql`${tasks.tokensOut} + ${p('tokensOut')}`,
+        })
         .where(
           and(
-            eq(stages.taskId, c.taskId),
+            eq(tasks.id, p('taskId')),
+            sql`${tasks.status} in (select value from json_each(${p('from')}))`,
+            isNull(tasks.deletedAt),
+            sql`(${p('fencingToken')} is null or ${tasks.fencingToken} = ${p('fencingToken')})`,
+            sql`(${p('leaseOwner')} is null or ${tasks.leaseOwner} = ${p('leaseOwner')})`,
+            sql`(${p('leaseExpiredBy')} is null or ${tasks.leaseExpiresAt} <= ${p('leaseExpiredBy')})`,
+          ),
+        )
+        .returning(),
+    ),
+    closeStage: compile(
+      db
+        .update(stages)
+        .set({
+          outcome: v('outcome'),
+          exitCode: v('exitCode'),
+          signal: v('signal'),
+          errorClass: v('errorClass'),
+          latencyMs: v('latencyMs'),
+          tokensIn: v('tokensIn'),
+          tokensOut: v('tokensOut'),
+          costUsd: v('costUsd'),
+          stdoutTail: v('stdoutTail'),
+          stderrTail: v('stderrTail'),
+          summary: v('summary'),
+          outputPath: v('outputPath'),
+          finishedAt: v('at'),
+        })
+        .where(
+          and(
+            eq(stages.taskId, p('taskId')),
             eq(stages.outcome, 'running'),
             eq(
               stages.fencingToken,
-              sql`(select ${tasks.fencingToken} from ${tasks} where ${tasks.id} = ${c.taskId} and ${tasks.changeId} = ${c.changeId})`,
+              sql`(select ${tasks.fencingToken} from ${tasks} where ${tasks.id} = ${p('taskId')} and ${tasks.changeId} = ${p('changeId')})`,
             ),
           ),
         ),
-    );
-  }
-  if (c.approval) {
-    rest.push(
+    ),
+    decideApproval: compile(
       db
         .update(approvals)
-        .set(c.approval)
-        .where(and(eq(approvals.taskId, c.taskId), eq(approvals.status, 'pending'), guard)),
-    );
-  }
-  for (const e of c.audit) rest.push(guardedAudit(db, e, guard));
-  return [update, ...rest];
+        .set({
+          status: v('status'),
+          decidedBy: v('decidedBy'),
+          decidedChannel: v('decidedChannel'),
+          decidedAt: v('decidedAt'),
+          reason: v('reason'),
+        })
+        .where(
+          and(eq(approvals.taskId, p('taskId')), eq(approvals.status, 'pending'), changedGuard),
+        ),
+    ),
+    audit: compileGuardedAudit(db),
+  };
 }
 
 export function createTaskStore(db: Database): TaskStore {
+  const change = compileChange(db);
   return {
     async create(task, approval, audit) {
       const writes: BatchItem<'sqlite'>[] = [];
@@ -118,10 +133,38 @@ export function createTaskStore(db: Database): TaskStore {
       const items = rows.slice(0, q.limit).map(toTask);
       return { items, nextCursor: rows.length > q.limit ? (items.at(-1)?.id ?? null) : null };
     },
-    async transition(change) {
-      const [updated] = await db.batch(transitionBatch(db, change));
-      const row = (updated as (typeof tasks.$inferSelect)[])[0];
-      return row ? toTask(row) : null;
+    /**
+     * One batch: the guarded task update first, then the writes tied to it by change_id, which
+     * apply only if it did. Nothing is held open across an await, so this works the same on a
+     * local file, a libSQL server and Workers.
+     */
+    async transition(c: TaskChange) {
+      const tie = { taskId: c.taskId, changeId: c.changeId };
+      const r = c.stage?.result;
+      const statements = [
+        bind(change.move, {
+          ...tie,
+          to: c.to,
+          at: c.at,
+          finishedAt: TERMINAL_STATUSES.has(c.to) ? c.at : null,
+          costUsd: r?.costUsd ?? 0,
+          tokensIn: r?.tokensIn ?? 0,
+          tokensOut: r?.tokensOut ?? 0,
+          from: JSON.stringify(c.from),
+          fencingToken: c.fencingToken ?? null,
+          leaseOwner: c.leaseOwner ?? null,
+          leaseExpiredBy: c.leaseExpiredBy ?? null,
+        }),
+      ];
+      if (c.stage && r)
+        statements.push(
+          bind(change.closeStage, { ...tie, ...r, outcome: c.stage.outcome, at: c.at }),
+        );
+      if (c.approval) statements.push(bind(change.decideApproval, { ...tie, ...c.approval }));
+      for (const e of c.audit) statements.push(bind(change.audit, { ...tie, ...auditValues(e) }));
+      const [moved] = await db.$client.batch(statements, 'write');
+      const row = moved?.rows[0];
+      return row ? toTask(mapTask(row as unknown as Record<string, unknown>)) : null;
     },
   };
 }

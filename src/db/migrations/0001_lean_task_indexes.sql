@@ -1,0 +1,2 @@
+DROP INDEX `tasks_lease`;--> statement-breakpoint
+DROP INDEX `tasks_change`;
