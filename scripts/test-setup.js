@@ -4,6 +4,8 @@
 // add their system packages here, installed with apt-get when running as root.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
-  console.error(`Switchboard's tests need Node.js 20.19 or newer; this is ${process.versions.node}.`);
+  console.error(
+    `Switchboard's tests need Node.js 20.19 or newer; this is ${process.versions.node}.`,
+  );
   process.exit(1);
 }
