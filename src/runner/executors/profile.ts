@@ -1,0 +1,49 @@
+import type { ExecResult } from '../transport.js';
+
+/** How a stage ended, as chat, PWA and MCP report it (SPEC §3.7). */
+export const OUTCOME_CLASSES = [
+  'succeeded',
+  'failed',
+  'auth_failure',
+  'network_failure',
+  'timeout',
+  'cancelled',
+  'host_unreachable',
+  'host_key_mismatch',
+  'output_parse_error',
+] as const;
+export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
+
+/** What a task asks an executor to do. */
+export interface ExecutorTask {
+  readonly prompt: string | null;
+  readonly argv: readonly string[] | null;
+  readonly model: string | null;
+  /** Resume this CLI session (claude --resume, codex exec resume, …) when set. */
+  readonly sessionId: string | null;
+}
+
+/** The command to run: argv verbatim, the prompt on stdin. */
+export interface Invocation {
+  readonly argv: readonly string[];
+  readonly stdin: string | null;
+}
+
+/** What the CLI's own output says happened. */
+export interface ParsedRun {
+  readonly outcome: OutcomeClass;
+  /** One line for chat: the result text, or the reason it failed. */
+  readonly summary: string | null;
+  readonly costUsd: number | null;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  readonly sessionId: string | null;
+}
+
+/** A named way to run a CLI (SPEC §2): builds argv and reads the CLI's real output format. */
+export interface ExecutorProfile {
+  readonly name: string;
+  readonly cli: 'shell' | 'claude' | 'codex' | 'gemini';
+  invocation(task: ExecutorTask): Invocation;
+  parse(result: ExecResult): ParsedRun;
+}
