@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { createTextStream, DEFAULT_CAPTURE_BYTES, OutputCapture } from './output-capture.js';
+import { DEFAULT_KILL_GRACE_MS, killGroup } from './process-group.js';
+import type {
+  ExecRequest,
+  ExecResult,
+  ExitStatus,
+  Transport,
+  TransportFailure,
+} from './transport.js';
+
+export interface LocalTransportOptions {
+  /** Variables passed through from the runner's environment (the entry picks them). */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly captureBytes?: number;
+  readonly killGraceMs?: number;
+}
+
+// After the process exits, stdio may still be held open by a straggler; stop waiting then.
+const STDIO_DRAIN_MS = 2_000;
+
+/**
+ * The built-in host `local`: the same contract as SSH, on this machine. `detached` makes the
+ * child a session and process-group leader (setsid), so its pid is the group to kill.
+ */
+export function createLocalTransport(options: LocalTransportOptions): Transport {
+  const captureBytes = options.captureBytes ?? DEFAULT_CAPTURE_BYTES;
+  const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const running = new Set<Promise<unknown>>();
+
+  async function exec(req: ExecRequest): Promise<ExecResult> {
+    const started = Date.now();
+    const [program, ...args] = req.argv;
+    if (!program) throw new Error('argv needs a program');
+    const stdout = new OutputCapture(captureBytes);
+    const stderr = new OutputCapture(captureBytes);
+    const child = spawn(program, args, {
+      cwd: req.cwd,
+      env: { ...options.baseEnv, ...req.env },
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const pgid = child.pid ?? null;
+    // Subscribe now: 'close' can fire while we are still waiting for the group to die.
+    const closed = new Promise((resolve) => child.once('close', resolve));
+    let failure: TransportFailure | null = null;
+    let killing: Promise<boolean> | null = null;
+    const stop = (why: TransportFailure) => {
+      failure ??= why;
+      if (pgid !== null) killing ??= killGroup(pgid, graceMs);
+    };
+    const timer = setTimeout(() => stop('timeout'), req.timeoutMs);
+    const onAbort = () => stop('cancelled');
+    if (req.signal?.aborted) onAbort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const pipe = (
+      stream: NodeJS.ReadableStream | null,
+      capture: OutputCapture,
+      name: 'stdout' | 'stderr',
+    ) => {
+      const text = req.onOutput ? createTextStream((t) => req.onOutput?.(name, t)) : null;
+      stream?.on('data', (chunk: Buffer) => {
+        capture.push(chunk);
+        text?.write(chunk);
+      });
+      stream?.on('end', () => text?.end());
+    };
+    pipe(child.stdout, stdout, 'stdout');
+    pipe(child.stderr, stderr, 'stderr');
+    // A program that never reads stdin closes the pipe early: EPIPE is not a failure.
+    child.stdin.on('error', () => {});
+    child.stdin.end(req.stdin ?? '');
+
+    const exit = await new Promise<ExitStatus>((resolve) => {
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        // Like a shell: a program that cannot be started exits 127 with the reason on stderr.
+        stderr.push(
+          Buffer.from(`${program}: ${e.code === 'ENOENT' ? 'command not found' : e.message}\n`),
+        );
+        resolve({ kind: 'exited', code: e.code === 'ENOENT' ? 127 : 126 });
+      });
+      child.once('exit', (code, signal) =>
+        resolve(
+          code !== null
+            ? { kind: 'exited', code }
+            : signal
+              ? { kind: 'signaled', signal }
+              : { kind: 'missing' },
+        ),
+      );
+    });
+    clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onAbort);
+    // The leader is gone, but its children may not be: nothing of a finished task stays behind.
+    if (pgid !== null) await (killing ?? killGroup(pgid, graceMs));
+    let drain: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((r) => (drain = setTimeout(r, STDIO_DRAIN_MS)))]);
+    clearTimeout(drain);
+    child.stdout.destroy();
+    child.stderr.destroy();
+    return {
+      exit,
+      failure,
+      stdout: stdout.result(),
+      stderr: stderr.result(),
+      durationMs: Date.now() - started,
+      pgid,
+    };
+  }
+
+  return {
+    exec(req) {
+      const p = exec(req);
+      running.add(p);
+      void p.finally(() => running.delete(p)).catch(() => {});
+      return p;
+    },
+    async close() {
+      await Promise.allSettled([...running]);
+    },
+  };
+}

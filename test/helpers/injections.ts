@@ -1,0 +1,20 @@
+// What a hostile request could put in argv: each must reach the program as one literal word.
+export const INJECTIONS: readonly string[] = [
+  '; rm -rf /',
+  '$(touch /tmp/pwned)',
+  '`id`',
+  'a\nb\nc',
+  '-rf',
+  '--help',
+  "it's",
+  '"double"',
+  '$HOME ${PATH} $((1+1))',
+  '\\',
+  '*',
+  '~',
+  ' leading and trailing ',
+  '',
+  '|| true && false',
+  '#not a comment',
+  'ünïcødé ✓',
+];

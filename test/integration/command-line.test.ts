@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import {
+  PGID_MARKER,
+  groupSignalCommand,
+  quote,
+  toRemoteCommandLine,
+} from '../../src/runner/command-line.js';
+import { INJECTIONS } from '../helpers/injections.js';
+
+const run = promisify(execFile);
+const PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
+const PRINT_ARGS = ['node', '-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))'];
+
+/** Runs the built command line through a real POSIX shell, as sshd does. */
+const viaShell = (line: string) => run('sh', ['-c', line], { env: { PATH, HOME: '/tmp' } });
+
+describe('argv → remote command line (through a real sh)', () => {
+  it('delivers every hostile argument verbatim, as data', async () => {
+    const { stdout, stderr } = await viaShell(
+      toRemoteCommandLine({ argv: [...PRINT_ARGS, ...INJECTIONS] }),
+    );
+    expect(JSON.parse(stdout)).toEqual(INJECTIONS);
+    expect(stderr).toMatch(new RegExp(`^${PGID_MARKER}\\d+\\n$`));
+  });
+
+  it('runs in the working directory with only the allow-listed environment', async () => {
+    const line = toRemoteCommandLine({
+      argv: [
+        'node',
+        '-e',
+        'process.stdout.write(JSON.stringify({ cwd: process.cwd(), env: process.env }))',
+      ],
+      cwd: '/tmp',
+      env: { TASK_ID: "x'; echo pwned #" },
+    });
+    const { stdout } = await run('sh', ['-c', line], {
+      env: { PATH, HOME: '/tmp', SECRET_TOKEN: 's3cret' },
+    });
+    const seen = JSON.parse(stdout) as { cwd: string; env: Record<string, string> };
+    expect(seen.cwd).toBe('/tmp');
+    expect(seen.env['TASK_ID']).toBe("x'; echo pwned #");
+    expect(seen.env['SECRET_TOKEN']).toBeUndefined();
+    expect(seen.env['PATH']).toBe(PATH);
+  });
+
+  it('reports a process group that is the command itself, apart from the caller', async () => {
+    const line = toRemoteCommandLine({ argv: ['sh', '-c', 'ps -o pgid= -p $$'] });
+    const { stdout, stderr } = await viaShell(line);
+    const reported = Number(stderr.slice(PGID_MARKER.length));
+    expect(Number(stdout.trim())).toBe(reported);
+    expect(reported).not.toBe(process.pid);
+  });
+
+  it('refuses what it cannot pass safely', () => {
+    expect(() => toRemoteCommandLine({ argv: [] })).toThrow(/program/);
+    expect(() => toRemoteCommandLine({ argv: ['ls'], env: { 'A B': 'x' } })).toThrow(
+      /variable name/,
+    );
+    expect(() => quote('a\0b')).toThrow(/NUL/);
+    expect(() => groupSignalCommand(1, 'KILL')).toThrow();
+    expect(groupSignalCommand(4242, 'TERM')).toBe('kill -TERM -- -4242');
+  });
+});
