@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { ExecResult } from '../transport.js';
+import {
+  exitedZero,
+  failedRun,
+  jsonValues,
+  oneLine,
+  optNumber,
+  optString,
+  requirePrompt,
+  settle,
+  unreadableRun,
+  type AgentProfileOptions,
+  type RunUsage,
+} from './classify.js';
+import type { ExecutorProfile, ExecutorTask, Invocation, ParsedRun } from './profile.js';
+
+const Usage = z.looseObject({
+  input_tokens: optNumber,
+  cache_creation_input_tokens: optNumber,
+  cache_read_input_tokens: optNumber,
+  output_tokens: optNumber,
+});
+
+// `--output-format json` prints this object alone; stream-json ends with it as its last event.
+const ResultEvent = z.looseObject({
+  type: z.literal('result'),
+  subtype: optString,
+  is_error: z.boolean().nullish().catch(null),
+  result: optString,
+  api_error_status: z.unknown().optional(),
+  total_cost_usd: optNumber,
+  usage: Usage.nullish().catch(null),
+  session_id: optString,
+});
+type ResultEvent = z.infer<typeof ResultEvent>;
+
+const AnyEvent = z.looseObject({ session_id: optString });
+
+/** `claude -p --output-format json`: with no prompt argument, -p reads the prompt from stdin. */
+export function createClaudeProfile(options: AgentProfileOptions): ExecutorProfile {
+  return {
+    name: options.name,
+    cli: 'claude',
+    invocation: (task) => claudeInvocation(task, options.model),
+    parse: parseClaudeOutput,
+  };
+}
+
+export function claudeInvocation(task: ExecutorTask, defaultModel: string | null): Invocation {
+  const model = task.model ?? defaultModel;
+  return {
+    argv: [
+      'claude',
+      '-p',
+      '--output-format',
+      'json',
+      ...(model ? ['--model', model] : []),
+      ...(task.sessionId ? ['--resume', task.sessionId] : []),
+    ],
+    stdin: requirePrompt(task, 'claude'),
+  };
+}
+
+/** Reads the json and the stream-json shape alike: the last `result` event decides. */
+export function parseClaudeOutput(result: ExecResult): ParsedRun {
+  const values = jsonValues(result.stdout.text);
+  let event: ResultEvent | null = null;
+  let sessionId: string | null = null;
+  for (const value of values) {
+    const parsed = ResultEvent.safeParse(value);
+    if (parsed.success) event = parsed.data;
+    sessionId = AnyEvent.safeParse(value).data?.session_id ?? sessionId;
+  }
+  if (event === null) {
+    return settle(result, { ...unreadableRun(result, 'claude'), sessionId });
+  }
+  return settle(result, readResult(result, event, sessionId));
+}
+
+function readResult(result: ExecResult, event: ResultEvent, sessionId: string | null): ParsedRun {
+  const usage: RunUsage = {
+    costUsd: event.total_cost_usd ?? null,
+    tokensIn:
+      (event.usage?.input_tokens ?? 0) +
+      (event.usage?.cache_creation_input_tokens ?? 0) +
+      (event.usage?.cache_read_input_tokens ?? 0),
+    tokensOut: event.usage?.output_tokens ?? 0,
+    sessionId: event.session_id ?? sessionId,
+  };
+  // `subtype: 'success'` is not enough: a logged-out CLI says success with is_error true, exit 1.
+  if (event.is_error !== true && exitedZero(result)) {
+    return { ...usage, outcome: 'succeeded', summary: oneLine(event.result) };
+  }
+  const message = event.result ?? event.subtype ?? 'claude reported an error';
+  const status = event.api_error_status;
+  if (status === 401 || status === 403) {
+    return { ...usage, outcome: 'auth_failure', summary: oneLine(message) };
+  }
+  return failedRun(message, usage);
+}

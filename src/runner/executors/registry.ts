@@ -1,0 +1,35 @@
+import { createClaudeProfile } from './claude.js';
+import { createCodexProfile } from './codex.js';
+import { createGeminiProfile } from './gemini.js';
+import type { ExecutorProfile } from './profile.js';
+import { SHELL_PROFILE } from './shell.js';
+
+export { SHELL_PROFILE };
+
+/** One `executors:` entry of the config (SPEC §4), as parsed in entry/. */
+export interface ExecutorConfig {
+  readonly name: string;
+  readonly cli: string;
+  readonly model: string | null;
+}
+
+/**
+ * The profile for a configured executor. Profiles add no permission-bypass flags
+ * (`--dangerously-*`, yolo, auto-approve): what an agent may do is the host's config, not ours.
+ */
+export function createExecutorProfile(config: ExecutorConfig): ExecutorProfile {
+  const options = { name: config.name, model: config.model || null };
+  switch (config.cli) {
+    case 'claude':
+      return createClaudeProfile(options);
+    case 'codex':
+      return createCodexProfile(options);
+    case 'gemini':
+      return createGeminiProfile(options);
+    default:
+      throw new Error(
+        `Executor "${config.name}": unknown cli "${config.cli}" (expected claude, codex or ` +
+          'gemini; shell commands use the built-in shell profile)',
+      );
+  }
+}
