@@ -22,14 +22,19 @@ export interface RemoteCommand {
 }
 
 /**
- * `cd <cwd> && exec env -i <allow-list> setsid -w sh -c '<report pgid>; exec "$@"' sh <argv…>`.
- * setsid gives the command its own process group (so a timeout or cancel can kill the whole
- * tree), the inner sh reports that group's id on stderr before exec'ing the program, and every
- * argv element reaches the program as one literal argument.
+ * `cd <cwd> && <report $$> && exec env -i <allow-list> <argv…>`. OpenSSH runs every session
+ * command in a new session (setsid), so the shell that reads this line leads its own process
+ * group: it reports `$$` as the pgid on stderr, then becomes the program, which keeps that pid,
+ * so sshd reports the program's own exit code or signal. Every argv element reaches the program
+ * as one literal argument; the program name itself must not look like an env option or
+ * assignment.
  */
 export function toRemoteCommandLine(cmd: RemoteCommand): string {
   const [program] = cmd.argv;
   if (program === undefined || program === '') throw new Error('argv needs a program');
+  if (program.startsWith('-') || program.includes('=')) {
+    throw new Error(`not a program name: ${JSON.stringify(program)}`);
+  }
   const env = Object.entries(cmd.env ?? {}).map(([k, v]) => {
     if (!ENV_NAME.test(k))
       throw new Error(`not an environment variable name: ${JSON.stringify(k)}`);
@@ -37,22 +42,13 @@ export function toRemoteCommandLine(cmd: RemoteCommand): string {
   });
   const inherited = INHERITED_ENV.map((k) => `${k}="$${k}"`);
   const lang = 'LANG="${LANG:-C.UTF-8}"';
-  const report = quote(`printf '%s%s\\n' '${PGID_MARKER}' "$$" >&2; exec "$@"`);
-  const run = [
-    'exec env -i',
-    ...inherited,
-    lang,
-    ...env,
-    'setsid -w sh -c',
-    report,
-    'sh',
-    ...cmd.argv.map(quote),
-  ];
-  return (cmd.cwd ? `cd -- ${quote(cmd.cwd)} && ` : '') + run.join(' ');
+  const report = `printf '%s%s\\n' '${PGID_MARKER}' "$$" >&2`;
+  const run = ['exec env -i', ...inherited, lang, ...env, ...cmd.argv.map(quote)].join(' ');
+  return [...(cmd.cwd ? [`cd -- ${quote(cmd.cwd)}`] : []), report, run].join(' && ');
 }
 
-/** Signals a process group on the host (numbers only, so nothing to quote). */
-export function groupSignalCommand(pgid: number, signal: 'TERM' | 'KILL' | '0'): string {
+/** Signals a process group on the host (numbers only, so nothing to quote; dash's kill takes no `--`). */
+export function groupSignalCommand(pgid: number, signal: 'TERM' | 'KILL'): string {
   if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`not a process group id: ${pgid}`);
-  return `kill -${signal} -- -${pgid}`;
+  return `kill -${signal} -${pgid}`;
 }

@@ -14,8 +14,9 @@ const run = promisify(execFile);
 const PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
 const PRINT_ARGS = ['node', '-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))'];
 
-/** Runs the built command line through a real POSIX shell, as sshd does. */
-const viaShell = (line: string) => run('sh', ['-c', line], { env: { PATH, HOME: '/tmp' } });
+/** Runs the built command line through a real POSIX shell in a new session, as sshd does. */
+const viaShell = (line: string, env: Record<string, string> = {}) =>
+  run('setsid', ['sh', '-c', line], { env: { PATH, HOME: '/tmp', ...env } });
 
 describe('argv → remote command line (through a real sh)', () => {
   it('delivers every hostile argument verbatim, as data', async () => {
@@ -61,6 +62,6 @@ describe('argv → remote command line (through a real sh)', () => {
     );
     expect(() => quote('a\0b')).toThrow(/NUL/);
     expect(() => groupSignalCommand(1, 'KILL')).toThrow();
-    expect(groupSignalCommand(4242, 'TERM')).toBe('kill -TERM -- -4242');
+    expect(groupSignalCommand(4242, 'TERM')).toBe('kill -TERM -4242');
   });
 });
