@@ -32,6 +32,8 @@ export interface Stage {
   readonly stderrTail: string | null;
   readonly summary: string | null;
   readonly outputPath: string | null;
+  /** The CLI's own session id, so a follow-up can resume the same agent session. */
+  readonly sessionId: string | null;
   readonly startedAt: string;
   readonly finishedAt: string | null;
 }
@@ -49,6 +51,7 @@ export interface StageResult {
   readonly stderrTail: string | null;
   readonly summary: string | null;
   readonly outputPath: string | null;
+  readonly sessionId: string | null;
 }
 
 export const EMPTY_STAGE_RESULT: StageResult = {
@@ -63,6 +66,7 @@ export const EMPTY_STAGE_RESULT: StageResult = {
   stderrTail: null,
   summary: null,
   outputPath: null,
+  sessionId: null,
 };
 
 /** The stage a claim opens: attempt and token come from the claimed task, nothing measured yet. */

@@ -87,6 +87,7 @@ export const stages = sqliteTable(
     startedAt: text('started_at').notNull(),
     finishedAt: text('finished_at'),
     deletedAt: deletedAt(),
+    sessionId: text('session_id'),
   },
   (t) => [index('stages_task').on(t.taskId, t.attempt)],
 );

@@ -57,6 +57,7 @@ export const presentStage = (s: Stage) => ({
   stdout_tail: s.stdoutTail,
   stderr_tail: s.stderrTail,
   summary: s.summary,
+  session_id: s.sessionId,
   started_at: s.startedAt,
   finished_at: s.finishedAt,
 });

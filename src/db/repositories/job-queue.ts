@@ -48,7 +48,7 @@ function compileClaim(db: Database) {
       db.insert(stages).select(
         sql`select ${p('stageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
           ${tasks.executor}, null, ${tasks.host}, 'running', null, null, null, null, 0, 0, 0,
-          null, null, null, null, ${p('now')}, null, null from ${tasks} where ${mine}`,
+          null, null, null, null, ${p('now')}, null, null, null from ${tasks} where ${mine}`,
       ),
     ),
     audit: compile(

@@ -74,6 +74,7 @@ function compileChange(db: Database) {
           stderrTail: v('stderrTail'),
           summary: v('summary'),
           outputPath: v('outputPath'),
+          sessionId: v('sessionId'),
           finishedAt: v('at'),
         })
         .where(

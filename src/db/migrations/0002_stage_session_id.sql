@@ -1,0 +1,1 @@
+ALTER TABLE `stages` ADD `session_id` text;
