@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { SYSTEM_ACTOR } from '../core/actor.js';
@@ -19,6 +21,9 @@ import {
 } from './data-dir.js';
 import { readMigrations } from './migrations.js';
 import { createLogNotifier, systemClock, uuidV7Ids } from './system-ports.js';
+import type { DomainEvent } from '../core/events.js';
+import { createRunner } from '../runner/runner.js';
+import { createHostTransports, createProfileResolver } from './runner-wiring.js';
 
 const MAINTENANCE_EVERY_MS = 5_000;
 const DRAIN_MS = 4_000;
@@ -92,11 +97,19 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     const { handle, applied } = await openMigratedDatabase(config);
     cleanups.push(() => handle.close());
     const token = loadOrCreateAdminToken(config.dataDir, config.adminToken);
+    // The runner exists after the core deps, but hears about their state changes.
+    const listeners: ((event: DomainEvent) => void)[] = [];
+    const logNotifier = createLogNotifier(log);
     const core: CoreDeps = {
       ...createLibsqlStores(handle.db),
       clock: systemClock,
       ids: uuidV7Ids,
-      notifier: createLogNotifier(log),
+      notifier: {
+        async notify(event) {
+          for (const listen of listeners) listen(event);
+          await logNotifier.notify(event);
+        },
+      },
       policy: config.approvalPolicy,
       catalog: catalogOf(config),
       breakerLimits: config.breakers,
@@ -122,6 +135,30 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     );
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
     const address = await listen(server, config.port, config.host);
+    const hosts = createHostTransports(config, log);
+    cleanups.push(() => void hosts.closeAll());
+    const runner = config.runner.embedded
+      ? createRunner(
+          {
+            core,
+            log,
+            transportFor: hosts.transportFor,
+            profileFor: createProfileResolver(config),
+            repoPath: (name) => config.repos.find((r) => r.name === name)?.path ?? null,
+          },
+          {
+            runnerId: `embedded@${hostname()}:${process.pid}`,
+            concurrency: config.runner.concurrency,
+            spoolDir: join(config.dataDir, 'output'),
+          },
+        )
+      : null;
+    if (runner) {
+      listeners.push((event) => {
+        if (event.type === 'task.changed') runner.taskChanged(event.task);
+      });
+      runner.start();
+    }
     const maintenance = setInterval(() => {
       void Promise.all([
         expireStaleApprovals({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
@@ -138,11 +175,15 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       close: () =>
         (closing ??= new Promise<void>((resolve) => {
           clearInterval(maintenance);
+          // Stop claiming and kill running work (reported as runner_stopped) before the db closes.
+          const stopped = runner ? runner.stop() : Promise.resolve();
           const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
           server.close(() => {
             clearTimeout(force);
-            cleanup();
-            resolve();
+            void stopped.finally(() => {
+              cleanup();
+              resolve();
+            });
           });
           server.closeIdleConnections();
         })),

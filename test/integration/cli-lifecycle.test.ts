@@ -37,7 +37,12 @@ describe('switchboard start (a real process)', () => {
     const created = await fetch(`${first.url}/api/tasks`, {
       method: 'POST',
       headers: bearer(token),
-      body: JSON.stringify({ kind: 'shell', host: 'local', argv: ['uptime'] }),
+      // Not on the allow-list, so it waits for approval instead of being run by the embedded runner.
+      body: JSON.stringify({
+        kind: 'shell',
+        host: 'local',
+        argv: ['touch', 'kept-across-restart'],
+      }),
     });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
@@ -49,7 +54,11 @@ describe('switchboard start (a real process)', () => {
     expect(second.stdout()).toContain('admin token: in data/admin-token');
     const again = await fetch(`${second.url}/api/tasks/${id}`, { headers: bearer(token) });
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ id, status: 'queued', argv: ['uptime'] });
+    expect(await again.json()).toMatchObject({
+      id,
+      status: 'awaiting_approval',
+      argv: ['touch', 'kept-across-restart'],
+    });
     expect(await second.stop('SIGINT')).toBe(0);
   });
 

@@ -110,16 +110,18 @@ describe('ssh transport against a real sshd', () => {
     // sshd answers a non-interactive exec in ~40 ms here (delayed ACKs), so keep the pool's
     // 9 exec channels busy instead of waiting on each command in turn.
     let next = 0;
-    let failed = 0;
+    const failures: string[] = [];
     const worker = async () => {
       while (next < 10_000) {
         next++;
         const r = await t.exec({ argv: ['true'], timeoutMs: 30_000 });
-        if (r.exit.kind !== 'exited' || r.exit.code !== 0 || r.failure) failed++;
+        if (r.exit.kind !== 'exited' || r.exit.code !== 0 || r.failure) {
+          failures.push(`${JSON.stringify(r.exit)} ${r.failure} ${r.stderr.text}`);
+        }
       }
     };
     await Promise.all(Array.from({ length: 9 }, worker));
-    expect(failed).toBe(0);
+    expect(failures).toEqual([]);
     expect(fds()).toBeLessThanOrEqual(fdsBefore + 2);
     expect(sshd.pids().length).toBeLessThanOrEqual(sessionsBefore);
   }, 240_000);

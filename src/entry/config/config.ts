@@ -36,6 +36,11 @@ export interface Config {
   readonly taskTimeoutS: number;
   readonly leaseS: number;
   readonly bodyLimitBytes: number;
+  readonly runner: { readonly embedded: boolean; readonly concurrency: number };
+  /** Variables the `local` host passes to commands (an allow-list of the gateway's env). */
+  readonly localEnv: Readonly<Record<string, string>>;
+  /** ssh-agent socket for hosts without a key_file. */
+  readonly sshAuthSock: string | null;
 }
 
 /** The executors SPEC §4 names, so a fresh install can take agent requests at once. */

@@ -25,6 +25,7 @@ export const envSchema = z.object({
   TELEGRAM_BOT_TOKEN: optional,
   TELEGRAM_WEBHOOK_SECRET: optional,
   TELEGRAM_API_ROOT: optional.pipe(z.url().optional()),
+  SSH_AUTH_SOCK: optional,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -89,6 +89,13 @@ export const fileConfigSchema = z.strictObject({
     .default(180),
   lease_s: z.number().int().min(5).max(3600).default(30),
   body_limit_kib: z.number().int().min(1).max(10_240).default(256),
+  runner: z
+    .strictObject({
+      /** Run tasks inside `switchboard start`; off when only runner services run them. */
+      embedded: z.boolean().default(true),
+      concurrency: z.number().int().min(1).max(64).default(2),
+    })
+    .default({ embedded: true, concurrency: 2 }),
 });
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;

@@ -25,6 +25,9 @@ const fieldPath = (path: readonly PropertyKey[]): string =>
 export const describeIssues = (issues: readonly z.core.$ZodIssue[]): string[] =>
   issues.map((i) => `${fieldPath(i.path) || '(top level)'}: ${i.message}`);
 
+/** What commands on the built-in `local` host see of the gateway's environment. */
+const LOCAL_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'LANG', 'LC_ALL'] as const;
+
 export interface ConfigSources {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
@@ -136,6 +139,11 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
     taskTimeoutS: file.task_timeout_s,
     leaseS: file.lease_s,
     bodyLimitBytes: file.body_limit_kib * 1024,
+    runner: file.runner,
+    localEnv: Object.fromEntries(
+      LOCAL_ENV.flatMap((k) => (src.env[k] ? [[k, src.env[k]]] : [])),
+    ) as Record<string, string>,
+    sshAuthSock: e.SSH_AUTH_SOCK ?? null,
   };
   return ok(deepFreeze(config));
 }

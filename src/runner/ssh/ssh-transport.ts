@@ -43,7 +43,8 @@ interface Connection {
 }
 
 const MAX_BACKOFF_MS = 10_000;
-const OPEN_ATTEMPTS = 6;
+// ~5 s of retries: under load sshd can take that long to free the slot of a closed session.
+const OPEN_ATTEMPTS = 9;
 const POLL_MS = 100;
 // Zombies (dead, not yet reaped) are no orphans: only live members of the group count.
 const aliveCheck = (pgid: number) =>
@@ -185,7 +186,7 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
       } catch (e) {
         if (attempt >= OPEN_ATTEMPTS) throw e;
         if (!c.broken) {
-          await new Promise((r) => setTimeout(r, 10 * 2 ** attempt));
+          await new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 1_500)));
           if (attempt >= OPEN_ATTEMPTS - 2) retire(c);
         }
       }

@@ -1,0 +1,241 @@
+import type { Actor } from '../core/actor.js';
+import type { CoreDeps } from '../core/deps.js';
+import type { Claim } from '../core/ports/job-queue.js';
+import type { Logger } from '../core/ports/logger.js';
+import { EMPTY_STAGE_RESULT, type StageResult } from '../core/stage.js';
+import type { Task } from '../core/task.js';
+import { claimNextTask } from '../core/use-cases/claim-next-task.js';
+import { completeTask, type CompletionOutcome } from '../core/use-cases/complete-task.js';
+import { heartbeatTask } from '../core/use-cases/heartbeat-task.js';
+import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profile.js';
+import { createOutputSpool } from './output-spool.js';
+import type { ExecResult, Transport } from './transport.js';
+
+export interface RunnerDeps {
+  readonly core: CoreDeps;
+  readonly log: Logger;
+  /** The transport for a host name, or null when this runner cannot reach it. */
+  transportFor(host: string): Transport | null;
+  /** How to run this task, or a reason it cannot run here. */
+  profileFor(task: Task): ExecutorProfile | { readonly unavailable: string };
+  repoPath(repo: string): string | null;
+}
+
+export interface RunnerOptions {
+  readonly runnerId: string;
+  /** Tasks this runner runs at once (the original executor ran two). */
+  readonly concurrency?: number;
+  readonly hosts?: readonly string[] | null;
+  readonly pollMs?: number;
+  readonly spoolDir: string;
+}
+
+const TAIL_CHARS = 4_000;
+const tail = (text: string) => (text.length > TAIL_CHARS ? text.slice(-TAIL_CHARS) : text);
+
+const COMPLETION: Partial<Record<OutcomeClass, CompletionOutcome>> = {
+  succeeded: 'succeeded',
+  timeout: 'timed_out',
+};
+
+function stageResult(result: ExecResult, parsed: ParsedRun, outputPath: string): StageResult {
+  return {
+    exitCode: result.exit.kind === 'exited' ? result.exit.code : null,
+    signal: result.exit.kind === 'signaled' ? result.exit.signal : null,
+    errorClass: parsed.outcome === 'succeeded' ? null : parsed.outcome,
+    latencyMs: result.durationMs,
+    tokensIn: parsed.tokensIn,
+    tokensOut: parsed.tokensOut,
+    costUsd: parsed.costUsd ?? 0,
+    stdoutTail: tail(result.stdout.text),
+    stderrTail: tail(result.stderr.text),
+    summary: parsed.summary,
+    outputPath,
+    sessionId: parsed.sessionId,
+  };
+}
+
+/**
+ * The claim → execute → heartbeat → report loop. A refused heartbeat means the task was
+ * cancelled, reaped or re-claimed: the work is killed and nothing is reported for it.
+ */
+export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
+  const actor: Actor = { id: options.runnerId, role: 'runner', channel: 'runner' };
+  const concurrency = options.concurrency ?? 2;
+  const pollMs = options.pollMs ?? 1_000;
+  const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  let running = false;
+  let stopping = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  let wakeUp: (() => void) | null = null;
+
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = null;
+        resolve();
+      }
+      wakeUp = done;
+    });
+
+  async function report(task: Task, claim: Claim, outcome: CompletionOutcome, result: StageResult) {
+    const reported = await completeTask({
+      deps: deps.core,
+      actor,
+      input: { taskId: task.id, fencingToken: claim.lease.fencingToken, outcome, result },
+    });
+    if (!reported.ok)
+      deps.log.warn('report refused', { task: task.id, reason: reported.error.code });
+  }
+
+  async function run(claim: Claim, abort: AbortController): Promise<void> {
+    const { task } = claim;
+    let leaseLost = false;
+    const beat = setInterval(
+      () => {
+        void heartbeatTask({
+          deps: deps.core,
+          actor,
+          input: { taskId: task.id, fencingToken: claim.lease.fencingToken },
+        })
+          .then((r) => {
+            if (!r.ok) {
+              leaseLost = true;
+              abort.abort();
+            }
+          })
+          .catch((e: unknown) =>
+            deps.log.warn('heartbeat failed', { task: task.id, error: String(e) }),
+          );
+      },
+      Math.max(1_000, (deps.core.leaseS * 1_000) / 3),
+    );
+    try {
+      const profile = deps.profileFor(task);
+      const transport = task.host ? deps.transportFor(task.host) : null;
+      if ('unavailable' in profile || !transport) {
+        const why =
+          'unavailable' in profile
+            ? profile.unavailable
+            : `this runner cannot reach host ${task.host}`;
+        const errorClass = transport ? 'failed' : 'host_unreachable';
+        return await report(task, claim, 'failed', {
+          ...EMPTY_STAGE_RESULT,
+          errorClass,
+          summary: why,
+        });
+      }
+      const invocation = profile.invocation({
+        prompt: task.prompt,
+        argv: task.argv,
+        model: null,
+        sessionId: null,
+      });
+      const spool = createOutputSpool(options.spoolDir, task.id, claim.stage.attempt);
+      const cwd = task.repo ? (deps.repoPath(task.repo) ?? undefined) : undefined;
+      const result = await transport.exec({
+        argv: invocation.argv,
+        stdin: invocation.stdin ?? undefined,
+        cwd,
+        timeoutMs: task.timeoutS * 1_000,
+        signal: abort.signal,
+        onOutput: (stream, text) => spool.write(stream, text),
+      });
+      if (leaseLost) return;
+      if (result.failure === 'cancelled' && stopping) {
+        const summary =
+          'The runner stopped (shutdown) while this task ran; its processes were killed.';
+        return await report(task, claim, 'failed', {
+          ...EMPTY_STAGE_RESULT,
+          errorClass: 'runner_stopped',
+          summary,
+          latencyMs: result.durationMs,
+          outputPath: spool.path,
+        });
+      }
+      if (result.failure === 'cancelled') return;
+      const parsed = profile.parse(result);
+      await report(
+        task,
+        claim,
+        COMPLETION[parsed.outcome] ?? 'failed',
+        stageResult(result, parsed, spool.path),
+      );
+    } catch (e) {
+      deps.log.error('task run failed', {
+        task: task.id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      if (!leaseLost) {
+        const summary = 'The runner failed while running this task.';
+        await report(task, claim, 'failed', {
+          ...EMPTY_STAGE_RESULT,
+          errorClass: 'runner_error',
+          summary,
+        });
+      }
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      if (inflight.size >= concurrency) {
+        await Promise.race([...[...inflight.values()].map((r) => r.done), nap(pollMs)]);
+        continue;
+      }
+      let claim: Claim | null = null;
+      try {
+        const claimed = await claimNextTask({
+          deps: deps.core,
+          actor,
+          input: { runnerId: options.runnerId, hosts: options.hosts ?? null },
+        });
+        if (claimed.ok) claim = claimed.value;
+        else deps.log.error('claim refused', { reason: claimed.error.code });
+      } catch (e) {
+        deps.log.error('claim failed', { error: String(e) });
+      }
+      if (!claim) {
+        await nap(pollMs);
+        continue;
+      }
+      const abort = new AbortController();
+      const id = claim.task.id;
+      const done = run(claim, abort).finally(() => {
+        inflight.delete(id);
+        wakeUp?.();
+      });
+      inflight.set(id, { abort, done });
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loopDone = loop();
+    },
+    /** Something was queued: look now instead of at the next poll. */
+    wake() {
+      wakeUp?.();
+    },
+    /** A task left `running` elsewhere (cancelled): kill its work now, not at the next heartbeat. */
+    taskChanged(task: Task) {
+      if (task.status !== 'running') inflight.get(task.id)?.abort.abort();
+      if (task.status === 'queued') wakeUp?.();
+    },
+    /** Stops claiming, kills what is running and waits for it to end. */
+    async stop() {
+      running = false;
+      stopping = true;
+      wakeUp?.();
+      await loopDone;
+      for (const r of inflight.values()) r.abort.abort();
+      await Promise.allSettled([...inflight.values()].map((r) => r.done));
+    },
+  };
+}

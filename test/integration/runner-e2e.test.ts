@@ -1,0 +1,198 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
+import { loadConfig } from '../../src/entry/config/load-config.js';
+import { startSwitchboard, type RunningSwitchboard } from '../../src/entry/node.js';
+import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { makeTempDir } from '../helpers/temp-db.js';
+
+const TOKEN = 'e2e-admin-token-0123456789';
+const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+
+// A stand-in for the claude CLI: reads the prompt on stdin and prints claude's real result shape.
+const FAKE_CLAUDE = `#!/bin/sh
+prompt=$(cat)
+printf '{"type":"result","subtype":"success","is_error":false,"result":"did: %s","session_id":"sess-123","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$prompt"
+`;
+
+interface StageJson {
+  outcome: string;
+  exit_code: number | null;
+  error_class: string | null;
+  stdout_tail: string | null;
+  summary: string | null;
+  session_id: string | null;
+  cost_usd: number;
+}
+interface TaskJson {
+  id: string;
+  status: string;
+  cost_usd: number;
+  stages: StageJson[];
+}
+
+describe('tasks run end to end: HTTP → queue → runner → local and SSH hosts → result', () => {
+  let sshd: Sshd;
+  let app: RunningSwitchboard;
+  let dir: string;
+  beforeAll(async () => {
+    sshd = await startSshd({ maxSessions: 10 });
+    dir = makeTempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), FAKE_CLAUDE);
+    chmodSync(join(bin, 'claude'), 0o755);
+    writeFileSync(
+      join(dir, 'switchboard.yaml'),
+      [
+        'hosts:',
+        `  - { name: vm, address: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, key_file: ${sshd.clientKeyPath}, host_key: "${sshd.hostKeySha256}", max_sessions: 10 }`,
+        'executors:',
+        '  - { name: claude-sonnet, cli: claude, model: sonnet }',
+        'lease_s: 5',
+      ].join('\n'),
+    );
+    const config = loadConfig({
+      env: {
+        PORT: '0',
+        SWITCHBOARD_DATA_DIR: join(dir, 'data'),
+        SWITCHBOARD_CONFIG: join(dir, 'switchboard.yaml'),
+        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
+        PATH: `${bin}:/usr/bin:/bin`,
+        HOME: dir,
+      },
+      cwd: dir,
+      version: 'e2e',
+      readFile: (p) => readFileSync(p, 'utf8'),
+    });
+    if (!config.ok) throw new Error(JSON.stringify(config.error));
+    app = await startSwitchboard(config.value, SILENT_LOGGER);
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await sshd?.stop();
+  });
+
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${app.url}${path}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as TaskJson };
+  };
+  const get = async (id: string) =>
+    (await (await fetch(`${app.url}/api/tasks/${id}`, { headers })).json()) as TaskJson;
+  async function settled(id: string, timeoutMs = 20_000): Promise<TaskJson> {
+    for (
+      const end = Date.now() + timeoutMs;
+      Date.now() < end;
+      await new Promise((r) => setTimeout(r, 50))
+    ) {
+      const task = await get(id);
+      if (!['queued', 'running', 'awaiting_approval'].includes(task.status)) return task;
+    }
+    throw new Error(`task ${id} did not finish: ${JSON.stringify(await get(id))}`);
+  }
+
+  it('runs a low-risk command on the local host at once and stores its output', async () => {
+    const { status, body } = await post('/api/tasks', {
+      kind: 'shell',
+      host: 'local',
+      argv: ['uname', '-s'],
+    });
+    expect(status).toBe(201);
+    const done = await settled(body.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.stages[0]).toMatchObject({
+      outcome: 'succeeded',
+      exit_code: 0,
+      stdout_tail: 'Linux\n',
+    });
+  });
+
+  it('runs an approved command over SSH on a registered host', async () => {
+    const { body } = await post('/api/tasks', {
+      kind: 'shell',
+      host: 'vm',
+      argv: ['sh', '-c', 'echo $((6*7)); id -un'],
+    });
+    expect(body.status).toBe('awaiting_approval');
+    expect((await post(`/api/tasks/${body.id}/approve`, {})).status).toBe(200);
+    const done = await settled(body.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.stages[0]?.stdout_tail).toBe(`42\n${sshd.user}\n`);
+  });
+
+  it('runs an agent prompt through its CLI profile: prompt on stdin, result, cost and session', async () => {
+    const { body } = await post('/api/tasks', {
+      kind: 'agent',
+      executor: 'claude-sonnet',
+      prompt: 'fix the flaky test',
+    });
+    const done = await settled(body.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.stages[0]).toMatchObject({
+      summary: 'did: fix the flaky test',
+      session_id: 'sess-123',
+      cost_usd: 0.0123,
+    });
+    expect(done.cost_usd).toBe(0.0123);
+  });
+
+  it('times a command out over SSH and leaves nothing of it on the host', async () => {
+    const marker = `sb-timeout-${Date.now()}`;
+    const { body } = await post('/api/tasks', {
+      kind: 'shell',
+      host: 'vm',
+      argv: ['sh', '-c', `sleep 600; : ${marker}`],
+      timeout_s: 1,
+    });
+    await post(`/api/tasks/${body.id}/approve`, {});
+    const done = await settled(body.id);
+    expect(done.status).toBe('timed_out');
+    expect(done.stages[0]?.error_class).toBe('timeout');
+    const ps = await sshd.run(
+      `ps -A -o stat= -o args= | grep -v grep | grep ${marker} | grep -v '^Z' || true`,
+    );
+    expect(ps.stdout.trim()).toBe('');
+  });
+
+  it('cancels a running command: the task is cancelled and its process killed', async () => {
+    const marker = `sb-cancel-${Date.now()}`;
+    const { body } = await post('/api/tasks', {
+      kind: 'shell',
+      host: 'vm',
+      argv: ['sh', '-c', `sleep 600; : ${marker}`],
+    });
+    await post(`/api/tasks/${body.id}/approve`, {});
+    for (let i = 0; i < 100 && (await get(body.id)).status !== 'running'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await post(`/api/tasks/${body.id}/cancel`, {})).status).toBe(200);
+    expect((await get(body.id)).status).toBe('cancelled');
+    const gone = async () =>
+      (
+        await sshd.run(
+          `ps -A -o stat= -o args= | grep -v grep | grep ${marker} | grep -v '^Z' || true`,
+        )
+      ).stdout.trim() === '';
+    let killed = false;
+    for (let i = 0; i < 100 && !(killed = await gone()); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(killed).toBe(true);
+  });
+
+  it('reports a CLI missing on the host as a classified failure, never a hang', async () => {
+    const { body } = await post('/api/tasks', {
+      kind: 'agent',
+      executor: 'claude-sonnet',
+      prompt: 'x',
+      host: 'vm',
+    });
+    const done = await settled(body.id);
+    // The test host has no claude CLI: the profile reads exit 127 as a failure with the reason.
+    expect(done.status).toBe('failed');
+    expect(done.stages[0]?.exit_code).toBe(127);
+  });
+});
