@@ -23,6 +23,7 @@ import { readMigrations } from './migrations.js';
 import { createLogNotifier, systemClock, uuidV7Ids } from './system-ports.js';
 import type { DomainEvent } from '../core/events.js';
 import { createRunner } from '../runner/runner.js';
+import { createInProcessWorkSource } from '../runner/work-source.js';
 import { createHostTransports, createProfileResolver } from './runner-wiring.js';
 
 const MAINTENANCE_EVERY_MS = 5_000;
@@ -140,14 +141,13 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     const runner = config.runner.embedded
       ? createRunner(
           {
-            core,
+            work: createInProcessWorkSource(core, { id: `embedded@${hostname()}:${process.pid}` }),
             log,
             transportFor: hosts.transportFor,
             profileFor: createProfileResolver(config),
             repoPath: (name) => config.repos.find((r) => r.name === name)?.path ?? null,
           },
           {
-            runnerId: `embedded@${hostname()}:${process.pid}`,
             concurrency: config.runner.concurrency,
             spoolDir: join(config.dataDir, 'output'),
           },

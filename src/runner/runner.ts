@@ -1,18 +1,15 @@
-import type { Actor } from '../core/actor.js';
-import type { CoreDeps } from '../core/deps.js';
 import type { Claim } from '../core/ports/job-queue.js';
 import type { Logger } from '../core/ports/logger.js';
 import { EMPTY_STAGE_RESULT, type StageResult } from '../core/stage.js';
 import type { Task } from '../core/task.js';
-import { claimNextTask } from '../core/use-cases/claim-next-task.js';
-import { completeTask, type CompletionOutcome } from '../core/use-cases/complete-task.js';
-import { heartbeatTask } from '../core/use-cases/heartbeat-task.js';
+import type { CompletionOutcome } from '../core/use-cases/complete-task.js';
 import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profile.js';
 import { createOutputSpool } from './output-spool.js';
 import type { ExecResult, Transport } from './transport.js';
+import type { WorkSource } from './work-source.js';
 
 export interface RunnerDeps {
-  readonly core: CoreDeps;
+  readonly work: WorkSource;
   readonly log: Logger;
   /** The transport for a host name, or null when this runner cannot reach it. */
   transportFor(host: string): Transport | null;
@@ -22,10 +19,8 @@ export interface RunnerDeps {
 }
 
 export interface RunnerOptions {
-  readonly runnerId: string;
   /** Tasks this runner runs at once (the original executor ran two). */
   readonly concurrency?: number;
-  readonly hosts?: readonly string[] | null;
   readonly pollMs?: number;
   readonly spoolDir: string;
 }
@@ -60,7 +55,6 @@ function stageResult(result: ExecResult, parsed: ParsedRun, outputPath: string):
  * cancelled, reaped or re-claimed: the work is killed and nothing is reported for it.
  */
 export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
-  const actor: Actor = { id: options.runnerId, role: 'runner', channel: 'runner' };
   const concurrency = options.concurrency ?? 2;
   const pollMs = options.pollMs ?? 1_000;
   const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>();
@@ -81,13 +75,8 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     });
 
   async function report(task: Task, claim: Claim, outcome: CompletionOutcome, result: StageResult) {
-    const reported = await completeTask({
-      deps: deps.core,
-      actor,
-      input: { taskId: task.id, fencingToken: claim.lease.fencingToken, outcome, result },
-    });
-    if (!reported.ok)
-      deps.log.warn('report refused', { task: task.id, reason: reported.error.code });
+    const accepted = await deps.work.complete(task.id, claim.lease.fencingToken, outcome, result);
+    if (!accepted) deps.log.warn('report refused: the lease was lost', { task: task.id });
   }
 
   async function run(claim: Claim, abort: AbortController): Promise<void> {
@@ -95,13 +84,10 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     let leaseLost = false;
     const beat = setInterval(
       () => {
-        void heartbeatTask({
-          deps: deps.core,
-          actor,
-          input: { taskId: task.id, fencingToken: claim.lease.fencingToken },
-        })
-          .then((r) => {
-            if (!r.ok) {
+        void deps.work
+          .heartbeat(task.id, claim.lease.fencingToken)
+          .then((alive) => {
+            if (!alive) {
               leaseLost = true;
               abort.abort();
             }
@@ -110,22 +96,18 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
             deps.log.warn('heartbeat failed', { task: task.id, error: String(e) }),
           );
       },
-      Math.max(1_000, (deps.core.leaseS * 1_000) / 3),
+      Math.max(1_000, (deps.work.leaseS * 1_000) / 3),
     );
     try {
       const profile = deps.profileFor(task);
       const transport = task.host ? deps.transportFor(task.host) : null;
       if ('unavailable' in profile || !transport) {
-        const why =
+        const summary =
           'unavailable' in profile
             ? profile.unavailable
             : `this runner cannot reach host ${task.host}`;
         const errorClass = transport ? 'failed' : 'host_unreachable';
-        return await report(task, claim, 'failed', {
-          ...EMPTY_STAGE_RESULT,
-          errorClass,
-          summary: why,
-        });
+        return await report(task, claim, 'failed', { ...EMPTY_STAGE_RESULT, errorClass, summary });
       }
       const invocation = profile.invocation({
         prompt: task.prompt,
@@ -145,12 +127,10 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       });
       if (leaseLost) return;
       if (result.failure === 'cancelled' && stopping) {
-        const summary =
-          'The runner stopped (shutdown) while this task ran; its processes were killed.';
         return await report(task, claim, 'failed', {
           ...EMPTY_STAGE_RESULT,
           errorClass: 'runner_stopped',
-          summary,
+          summary: 'The runner stopped (shutdown) while this task ran; its processes were killed.',
           latencyMs: result.durationMs,
           outputPath: spool.path,
         });
@@ -189,18 +169,12 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       }
       let claim: Claim | null = null;
       try {
-        const claimed = await claimNextTask({
-          deps: deps.core,
-          actor,
-          input: { runnerId: options.runnerId, hosts: options.hosts ?? null },
-        });
-        if (claimed.ok) claim = claimed.value;
-        else deps.log.error('claim refused', { reason: claimed.error.code });
+        claim = await deps.work.claim();
       } catch (e) {
-        deps.log.error('claim failed', { error: String(e) });
+        deps.log.error('claim failed', { error: e instanceof Error ? e.message : String(e) });
       }
       if (!claim) {
-        await nap(pollMs);
+        if (running) await nap(pollMs);
         continue;
       }
       const abort = new AbortController();

@@ -1,0 +1,53 @@
+import type { Actor } from '../core/actor.js';
+import type { CoreDeps } from '../core/deps.js';
+import type { Claim } from '../core/ports/job-queue.js';
+import type { StageResult } from '../core/stage.js';
+import { claimNextTask } from '../core/use-cases/claim-next-task.js';
+import { completeTask, type CompletionOutcome } from '../core/use-cases/complete-task.js';
+import { heartbeatTask } from '../core/use-cases/heartbeat-task.js';
+
+/**
+ * Where a runner gets work and reports it: the core in this process (embedded runner), or a
+ * gateway over HTTP (runner service). Same semantics either way: leases and fencing tokens.
+ */
+export interface WorkSource {
+  readonly leaseS: number;
+  /** The next task for this runner, or null when there is none (may wait a while first). */
+  claim(): Promise<Claim | null>;
+  /** false: the lease is gone (cancelled, reaped, re-claimed) and the work must stop. */
+  heartbeat(taskId: string, fencingToken: number): Promise<boolean>;
+  /** false: the report was refused (stale fencing token). */
+  complete(
+    taskId: string,
+    fencingToken: number,
+    outcome: CompletionOutcome,
+    result: StageResult,
+  ): Promise<boolean>;
+}
+
+export function createInProcessWorkSource(
+  core: CoreDeps,
+  runner: { readonly id: string; readonly hosts?: readonly string[] | null },
+): WorkSource {
+  const actor: Actor = { id: runner.id, role: 'runner', channel: 'runner' };
+  return {
+    leaseS: core.leaseS,
+    async claim() {
+      const r = await claimNextTask({
+        deps: core,
+        actor,
+        input: { runnerId: runner.id, hosts: runner.hosts ?? null },
+      });
+      if (!r.ok) throw new Error(`claim refused: ${r.error.code}`);
+      return r.value;
+    },
+    async heartbeat(taskId, fencingToken) {
+      return (await heartbeatTask({ deps: core, actor, input: { taskId, fencingToken } })).ok;
+    },
+    async complete(taskId, fencingToken, outcome, result) {
+      return (
+        await completeTask({ deps: core, actor, input: { taskId, fencingToken, outcome, result } })
+      ).ok;
+    },
+  };
+}
