@@ -243,6 +243,8 @@ export const runners = sqliteTable('runners', {
   lastSeenAt: text('last_seen_at').notNull(),
   createdAt: createdAt(),
   deletedAt: deletedAt(),
+  /** SHA-256 of the runner's bearer token; the token itself is shown once and never stored. */
+  tokenHash: text('token_hash').unique(),
 });
 
 /** Telegram redelivers; an update is persisted here before it is acknowledged (dedupe by id). */

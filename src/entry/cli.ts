@@ -8,13 +8,20 @@ import { formatChecks, runDoctor } from './doctor.js';
 import { createConsoleLogger } from './logger.js';
 import { openMigratedDatabase, startSwitchboard, type RunningSwitchboard } from './node.js';
 import { VERSION } from './version.js';
+import { startRunnerService } from './runner-service.js';
+import { createRunnerToken } from './tokens.js';
 
 const USAGE = `Usage: switchboard <command>
 
 Commands:
-  start     run the gateway with its embedded libSQL database (default)
+  start     run the gateway with its embedded libSQL database and runner (default)
+  runner    run a runner service that pulls work from a gateway
+            (needs SWITCHBOARD_GATEWAY_URL and SWITCHBOARD_RUNNER_TOKEN)
+  token create --name NAME --role runner
+            register a runner service and print its token (shown once)
   migrate   apply pending database migrations, then exit
-  doctor    check the configuration, data dir and database
+  doctor    check the configuration, data dir, database and every host
+            (reachable, host key, auth, installed CLIs)
   help      show this help
   version   print the version
 
@@ -73,17 +80,56 @@ async function migrate(config: Config, io: Io): Promise<number> {
   return 0;
 }
 
+async function token(
+  config: Config,
+  args: readonly string[],
+  values: Record<string, string | boolean | undefined>,
+  io: Io,
+): Promise<number> {
+  const name = typeof values['name'] === 'string' ? values['name'].trim() : '';
+  if (args[0] !== 'create' || values['role'] !== 'runner' || !/^[\w .@:-]{1,64}$/.test(name)) {
+    io.err('usage: switchboard token create --name NAME --role runner');
+    return 2;
+  }
+  const created = await createRunnerToken(config, name);
+  io.out(
+    `Runner "${name}" registered (id ${created.id}). Its token, shown once:\n  ${created.token}`,
+  );
+  io.out('Give it to the runner service as SWITCHBOARD_RUNNER_TOKEN.');
+  return 0;
+}
+
+async function runnerService(config: Config, io: Io): Promise<number> {
+  const service = startRunnerService(config, createConsoleLogger());
+  io.out(
+    `Switchboard runner ${config.version} serving ${service.hosts.join(', ')} for ${config.gateway.url}`,
+  );
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      io.err(`${signal} received: stopping running tasks, then exiting`);
+      void service.stop().then(() => resolve(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const { positionals, values } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+    },
     strict: false,
   });
   const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'start');
   if (command === 'help') return (io.out(USAGE), 0);
   if (command === 'version') return (io.out(VERSION), 0);
-  if (!['start', 'migrate', 'doctor'].includes(command)) {
+  if (!['start', 'migrate', 'doctor', 'runner', 'token'].includes(command)) {
     io.err(`switchboard: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -104,6 +150,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.out(formatChecks(checks));
       return checks.every((c) => c.ok) ? 0 : 1;
     }
+    if (command === 'token') return await token(config, positionals.slice(1), values, io);
+    if (command === 'runner') return await runnerService(config, io);
     return command === 'migrate' ? await migrate(config, io) : await start(config, io);
   } catch (e) {
     if (e instanceof StartupError) {

@@ -2,8 +2,11 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openDatabase } from '../db/client.js';
 import { pendingMigrations } from '../db/migrate.js';
+import type { Logger } from '../core/ports/logger.js';
 import type { Config } from './config/config.js';
+import { checkHost, LOCAL_HOST, type HostTarget } from './host-checks.js';
 import { readMigrations } from './migrations.js';
+import { createHostTransports } from './runner-wiring.js';
 
 export interface Check {
   readonly ok: boolean;
@@ -73,12 +76,61 @@ async function checkDatabase(config: Config): Promise<Check[]> {
   }
 }
 
+// SSH's own connect timeout (10 s) plus the probe's (10 s), with room to spare: a host that
+// hangs somewhere else still cannot keep doctor from answering.
+const HOSTS_DEADLINE_MS = 25_000;
+
+/** Every host at once, `local` first, each reported even when it never answers. */
+async function checkHosts(config: Config): Promise<Check[]> {
+  const setupErrors = new Map<string, string>();
+  const log: Logger = {
+    info: () => {},
+    warn: () => {},
+    error: (_message, fields) => {
+      if (typeof fields?.['host'] === 'string') {
+        setupErrors.set(fields['host'], String(fields['error']));
+      }
+    },
+  };
+  const transports = createHostTransports(config, log);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), HOSTS_DEADLINE_MS);
+  });
+  const one = async (host: HostTarget): Promise<Check[]> => {
+    const transport = transports.transportFor(host.name);
+    if (!transport) {
+      const why = setupErrors.get(host.name) ?? 'no transport';
+      return [{ ok: false, label: `${host.name} config`, detail: `cannot set up SSH: ${why}` }];
+    }
+    const checks = await Promise.race([checkHost(host, transport), deadline]);
+    return checks === 'late'
+      ? [
+          {
+            ok: false,
+            label: `${host.name} reachable`,
+            detail: `no answer within ${HOSTS_DEADLINE_MS / 1000} s`,
+          },
+        ]
+      : checks;
+  };
+  try {
+    const results = await Promise.all([LOCAL_HOST, ...config.hosts].map(one));
+    return results.flat();
+  } finally {
+    clearTimeout(timer);
+    await transports.closeAll();
+  }
+}
+
 export async function runDoctor(config: Config): Promise<Check[]> {
   const source = config.configFile ?? 'built-in defaults (no SWITCHBOARD_CONFIG)';
+  const [database, hosts] = await Promise.all([checkDatabase(config), checkHosts(config)]);
   return [
     { ok: true, label: 'config valid', detail: source },
     checkDataDir(config.dataDir),
-    ...(await checkDatabase(config)),
+    ...database,
+    ...hosts,
   ];
 }
 

@@ -11,6 +11,7 @@ import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';
 import { createLibsqlStores } from '../db/stores.js';
+import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
 import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
 import {
@@ -100,6 +101,13 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     const token = loadOrCreateAdminToken(config.dataDir, config.adminToken);
     // The runner exists after the core deps, but hears about their state changes.
     const listeners: ((event: DomainEvent) => void)[] = [];
+    // Long-polling runner services wait here; a newly queued task wakes them.
+    const workWaiters = new Set<() => void>();
+    listeners.push((event) => {
+      if (event.type === 'task.changed' && event.task.status === 'queued') {
+        for (const wake of [...workWaiters]) wake();
+      }
+    });
     const logNotifier = createLogNotifier(log);
     const core: CoreDeps = {
       ...createLibsqlStores(handle.db),
@@ -126,6 +134,19 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
             () => true,
             () => false,
           ),
+        runners: createRunnerRegistry(handle.db),
+        waitForWork: (ms, signal) =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              workWaiters.delete(done);
+              signal.removeEventListener('abort', done);
+              resolve();
+            };
+            const timer = setTimeout(done, ms);
+            signal.addEventListener('abort', done, { once: true });
+            workWaiters.add(done);
+          }),
       },
       {
         version: config.version,

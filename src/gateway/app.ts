@@ -8,6 +8,8 @@ import { errorBody } from './http-errors.js';
 import { adminAuth } from './middleware/admin-auth.js';
 import { createHealthRoute } from './routes/health.js';
 import { createTaskRoutes } from './routes/tasks.js';
+import { createRunnerProtocolRoutes } from './routes/runner-protocol.js';
+import { runnerAuth } from './middleware/runner-auth.js';
 
 /** The HTTP face of Switchboard. Runtime-neutral: Node serves it today, Workers later. */
 export function createApp(deps: GatewayDeps, options: GatewayOptions) {
@@ -35,6 +37,11 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.route('/health', createHealthRoute(deps, options));
   app.use('/api/*', adminAuth(options.adminToken));
   app.route('/api/tasks', createTaskRoutes(deps.core));
+  app.use(
+    '/runner/v1/*',
+    runnerAuth(deps.runners, () => deps.core.clock.now()),
+  );
+  app.route('/runner/v1', createRunnerProtocolRoutes(deps));
 
   app.notFound((c) =>
     c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404),

@@ -1,12 +1,16 @@
 import type { Actor } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
+import type { RunnerRegistry } from '../core/ports/runner-registry.js';
 
 export interface GatewayDeps {
   readonly core: CoreDeps;
   readonly log: Logger;
   /** True when the database answers a trivial query. */
   probeDatabase(): Promise<boolean>;
+  readonly runners: RunnerRegistry;
+  /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
+  waitForWork(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 export interface GatewayOptions {

@@ -62,6 +62,8 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   let stopping = false;
   let loopDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | null = null;
+  // Aborts a long-polling claim when the runner stops.
+  const stopClaiming = new AbortController();
 
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -169,9 +171,11 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       }
       let claim: Claim | null = null;
       try {
-        claim = await deps.work.claim();
+        claim = await deps.work.claim(stopClaiming.signal);
       } catch (e) {
-        deps.log.error('claim failed', { error: e instanceof Error ? e.message : String(e) });
+        if (!stopClaiming.signal.aborted) {
+          deps.log.error('claim failed', { error: e instanceof Error ? e.message : String(e) });
+        }
       }
       if (!claim) {
         if (running) await nap(pollMs);
@@ -206,6 +210,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     async stop() {
       running = false;
       stopping = true;
+      stopClaiming.abort();
       wakeUp?.();
       await loopDone;
       for (const r of inflight.values()) r.abort.abort();

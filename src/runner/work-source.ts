@@ -13,7 +13,7 @@ import { heartbeatTask } from '../core/use-cases/heartbeat-task.js';
 export interface WorkSource {
   readonly leaseS: number;
   /** The next task for this runner, or null when there is none (may wait a while first). */
-  claim(): Promise<Claim | null>;
+  claim(signal?: AbortSignal): Promise<Claim | null>;
   /** false: the lease is gone (cancelled, reaped, re-claimed) and the work must stop. */
   heartbeat(taskId: string, fencingToken: number): Promise<boolean>;
   /** false: the report was refused (stale fencing token). */

@@ -1,3 +1,4 @@
+import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.js';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
 import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
 import type { CoreDeps, Stores } from '../../src/core/deps.js';
@@ -119,6 +120,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
               () => true,
               () => false,
             ),
+      runners: createRunnerRegistry(db.db),
+      waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     },
     gatewayOptions,
   );

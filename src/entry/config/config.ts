@@ -41,6 +41,8 @@ export interface Config {
   readonly localEnv: Readonly<Record<string, string>>;
   /** ssh-agent socket for hosts without a key_file. */
   readonly sshAuthSock: string | null;
+  /** For `switchboard runner`: the gateway to pull work from, and this runner's token. */
+  readonly gateway: { readonly url: string | null; readonly runnerToken: string | null };
 }
 
 /** The executors SPEC §4 names, so a fresh install can take agent requests at once. */

@@ -26,6 +26,8 @@ export const envSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: optional,
   TELEGRAM_API_ROOT: optional.pipe(z.url().optional()),
   SSH_AUTH_SOCK: optional,
+  SWITCHBOARD_GATEWAY_URL: optional.pipe(z.url().optional()),
+  SWITCHBOARD_RUNNER_TOKEN: optional,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -144,6 +144,10 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
       LOCAL_ENV.flatMap((k) => (src.env[k] ? [[k, src.env[k]]] : [])),
     ) as Record<string, string>,
     sshAuthSock: e.SSH_AUTH_SOCK ?? null,
+    gateway: {
+      url: e.SWITCHBOARD_GATEWAY_URL ?? null,
+      runnerToken: e.SWITCHBOARD_RUNNER_TOKEN ?? null,
+    },
   };
   return ok(deepFreeze(config));
 }

@@ -1,0 +1,107 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { CoreDeps } from '../../core/deps.js';
+import { claimNextTask } from '../../core/use-cases/claim-next-task.js';
+import { completeTask } from '../../core/use-cases/complete-task.js';
+import { heartbeatTask } from '../../core/use-cases/heartbeat-task.js';
+import type { GatewayEnv } from '../deps.js';
+import { domainErrorResponse } from '../http-errors.js';
+import { requireJson } from '../middleware/require-json.js';
+import { validate } from '../validation.js';
+import { taskIdParamSchema } from './task-schemas.js';
+
+// Proxies and load balancers commonly drop idle requests at 30–60 s; a long poll stays below.
+const MAX_WAIT_S = 25;
+
+const claimBody = z.strictObject({
+  hosts: z.array(z.string().min(1).max(64)).max(100).nullable().optional(),
+  wait_s: z.number().int().min(0).max(MAX_WAIT_S).optional(),
+});
+const heartbeatBody = z.strictObject({ fencing_token: z.number().int().min(1) });
+const text = z
+  .string()
+  .max(64 * 1024)
+  .nullable();
+const completeBody = z.strictObject({
+  fencing_token: z.number().int().min(1),
+  outcome: z.enum(['succeeded', 'failed', 'timed_out']),
+  result: z.strictObject({
+    exitCode: z.number().int().nullable(),
+    signal: z.string().max(32).nullable(),
+    errorClass: z.string().max(64).nullable(),
+    latencyMs: z.number().int().min(0).nullable(),
+    tokensIn: z.number().int().min(0),
+    tokensOut: z.number().int().min(0),
+    costUsd: z.number().min(0).max(100_000),
+    stdoutTail: text,
+    stderrTail: text,
+    summary: z.string().max(4_000).nullable(),
+    outputPath: z.string().max(4_096).nullable(),
+    sessionId: z.string().max(256).nullable(),
+  }),
+});
+
+export interface RunnerProtocolDeps {
+  readonly core: CoreDeps;
+  /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
+  waitForWork(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * /runner/v1: how runner services pull work (outbound connections only, so a runner can sit
+ * behind NAT). The claim long-polls; reports carry the lease's fencing token, and a stale one
+ * is answered 409 like any other lease error.
+ */
+export function createRunnerProtocolRoutes(deps: RunnerProtocolDeps) {
+  return new Hono<GatewayEnv>()
+    .post('/claim', requireJson, validate('json', claimBody), async (c) => {
+      const actor = c.get('actor');
+      const body = c.req.valid('json');
+      const deadline = Date.now() + (body.wait_s ?? 0) * 1_000;
+      for (;;) {
+        const claimed = await claimNextTask({
+          deps: deps.core,
+          actor,
+          input: { runnerId: actor.id, hosts: body.hosts ?? null },
+        });
+        if (!claimed.ok) return domainErrorResponse(c, claimed.error);
+        if (claimed.value) return c.json({ claim: claimed.value });
+        const left = deadline - Date.now();
+        if (left <= 0 || c.req.raw.signal.aborted) return c.body(null, 204);
+        await deps.waitForWork(left, c.req.raw.signal);
+      }
+    })
+    .post(
+      '/tasks/:id/heartbeat',
+      requireJson,
+      validate('param', taskIdParamSchema),
+      validate('json', heartbeatBody),
+      async (c) => {
+        const input = {
+          taskId: c.req.valid('param').id,
+          fencingToken: c.req.valid('json').fencing_token,
+        };
+        const r = await heartbeatTask({ deps: deps.core, actor: c.get('actor'), input });
+        return r.ok ? c.json({ expires_at: r.value.expiresAt }) : domainErrorResponse(c, r.error);
+      },
+    )
+    .post(
+      '/tasks/:id/complete',
+      requireJson,
+      validate('param', taskIdParamSchema),
+      validate('json', completeBody),
+      async (c) => {
+        const body = c.req.valid('json');
+        const input = {
+          taskId: c.req.valid('param').id,
+          fencingToken: body.fencing_token,
+          outcome: body.outcome,
+          result: body.result,
+        };
+        const r = await completeTask({ deps: deps.core, actor: c.get('actor'), input });
+        return r.ok
+          ? c.json({ id: r.value.id, status: r.value.status })
+          : domainErrorResponse(c, r.error);
+      },
+    );
+}

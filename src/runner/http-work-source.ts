@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { Claim } from '../core/ports/job-queue.js';
+import type { WorkSource } from './work-source.js';
+
+export interface HttpWorkSourceOptions {
+  readonly gatewayUrl: string;
+  readonly token: string;
+  /** Hosts this runner service can reach; it is only given tasks for them. */
+  readonly hosts: readonly string[];
+  /** How long one claim request waits on the gateway for work (long poll). */
+  readonly waitS?: number;
+  readonly fetch?: typeof fetch;
+}
+
+// What the runner needs of a claim; anything else the gateway sends passes through untouched.
+const claimSchema = z.looseObject({
+  task: z.looseObject({
+    id: z.string(),
+    kind: z.string(),
+    status: z.literal('running'),
+    host: z.string().nullable(),
+    argv: z.array(z.string()).nullable(),
+    prompt: z.string().nullable(),
+    executor: z.string().nullable(),
+    repo: z.string().nullable(),
+    timeoutS: z.number().int().positive(),
+  }),
+  lease: z.looseObject({
+    taskId: z.string(),
+    fencingToken: z.number().int(),
+    expiresAt: z.string(),
+  }),
+  stage: z.looseObject({ id: z.string(), attempt: z.number().int() }),
+});
+
+class GatewayError extends Error {}
+
+/**
+ * The runner service's side of /runner/v1. A report that cannot reach the gateway is retried
+ * (a finished task's result must not be lost to a blip); a 409 means the lease is gone.
+ */
+export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource {
+  const doFetch = options.fetch ?? fetch;
+  const base = options.gatewayUrl.replace(/\/+$/, '');
+  let leaseS = 30;
+  const post = (path: string, body: unknown, timeoutMs: number, signal?: AbortSignal) =>
+    doFetch(`${base}/runner/v1${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: signal
+        ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+        : AbortSignal.timeout(timeoutMs),
+    });
+  const refused = async (res: Response) =>
+    new GatewayError(`gateway answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+
+  return {
+    get leaseS() {
+      return leaseS;
+    },
+    async claim(signal) {
+      const waitS = options.waitS ?? 20;
+      const res = await post(
+        '/claim',
+        { hosts: options.hosts, wait_s: waitS },
+        (waitS + 10) * 1_000,
+        signal,
+      );
+      if (res.status === 204) return null;
+      if (!res.ok) throw await refused(res);
+      const parsed = claimSchema.safeParse(((await res.json()) as { claim?: unknown }).claim);
+      if (!parsed.success) throw new GatewayError(`malformed claim: ${parsed.error.message}`);
+      leaseS = Math.max(5, (Date.parse(parsed.data.lease.expiresAt) - Date.now()) / 1_000);
+      return parsed.data as unknown as Claim;
+    },
+    async heartbeat(taskId, fencingToken) {
+      const res = await post(
+        `/tasks/${encodeURIComponent(taskId)}/heartbeat`,
+        { fencing_token: fencingToken },
+        10_000,
+      );
+      if (res.status === 409 || res.status === 404) return false;
+      if (!res.ok) throw await refused(res);
+      return true;
+    },
+    async complete(taskId, fencingToken, outcome, result) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const res = await post(
+            `/tasks/${encodeURIComponent(taskId)}/complete`,
+            { fencing_token: fencingToken, outcome, result },
+            15_000,
+          );
+          if (res.status === 409 || res.status === 404) return false;
+          if (!res.ok) throw await refused(res);
+          return true;
+        } catch (e) {
+          if (attempt >= 5 || e instanceof GatewayError) throw e;
+          await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+        }
+      }
+    },
+  };
+}
