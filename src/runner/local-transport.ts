@@ -8,6 +8,7 @@ import type {
   Transport,
   TransportFailure,
 } from './transport.js';
+import { watchForStop } from './stop-watch.js';
 
 export interface LocalTransportOptions {
   /** Variables passed through from the runner's environment (the entry picks them). */
@@ -49,10 +50,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       failure ??= why;
       if (pgid !== null) killing ??= killGroup(pgid, graceMs);
     };
-    const timer = setTimeout(() => stop('timeout'), req.timeoutMs);
-    const onAbort = () => stop('cancelled');
-    if (req.signal?.aborted) onAbort();
-    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const disarm = watchForStop(req, stop);
 
     const pipe = (
       stream: NodeJS.ReadableStream | null,
@@ -90,8 +88,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
         ),
       );
     });
-    clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onAbort);
+    disarm();
     // The leader is gone, but its children may not be: nothing of a finished task stays behind.
     if (pgid !== null) await (killing ?? killGroup(pgid, graceMs));
     let drain: NodeJS.Timeout | undefined;

@@ -11,6 +11,7 @@ import type {
 } from '../transport.js';
 import { classifySshError } from './classify-error.js';
 import { verifyHostKey, type HostKeyPolicy } from './host-key.js';
+import { watchForStop } from '../stop-watch.js';
 
 export interface SshHost {
   readonly name: string;
@@ -318,13 +319,9 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
         if (pgid === null) stream?.close();
       }, graceMs).unref();
     };
-    const timer = setTimeout(() => stop('timeout'), req.timeoutMs);
-    const onAbort = () => stop('cancelled');
-    if (req.signal?.aborted) onAbort();
-    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const disarm = watchForStop(req, stop);
     await opened.wired;
-    clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onAbort);
+    disarm();
     outText?.end();
     errText?.end();
     if (killing) await killing;
