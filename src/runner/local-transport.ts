@@ -36,7 +36,8 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
     const stdout = new OutputCapture(captureBytes);
     const stderr = new OutputCapture(captureBytes);
     const child = spawn(program, args, {
-      cwd: req.cwd,
+      // Like an SSH login: no working directory given means the home directory.
+      cwd: req.cwd ?? options.baseEnv['HOME'],
       env: { ...options.baseEnv, ...req.env },
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],

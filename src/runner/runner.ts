@@ -7,6 +7,7 @@ import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profi
 import { createOutputSpool } from './output-spool.js';
 import type { ExecResult, Transport } from './transport.js';
 import type { WorkSource } from './work-source.js';
+import { cleanupWorktree, prepareWorktree } from './worktrees.js';
 
 export interface RunnerDeps {
   readonly work: WorkSource;
@@ -117,8 +118,23 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         model: null,
         sessionId: null,
       });
+      const repoPath = task.repo ? deps.repoPath(task.repo) : null;
+      let cwd = repoPath ?? undefined;
+      // Agents edit files, so each agent task on a repo works in its own worktree and branch.
+      const isolated = repoPath !== null && task.kind === 'agent';
+      if (isolated) {
+        const worktree = await prepareWorktree(transport, { repoPath, taskId: task.id });
+        if (!worktree.ok) {
+          const summary = `Could not prepare a worktree: ${worktree.reason}`;
+          return await report(task, claim, 'failed', {
+            ...EMPTY_STAGE_RESULT,
+            errorClass: 'worktree_failed',
+            summary,
+          });
+        }
+        cwd = worktree.path;
+      }
       const spool = createOutputSpool(options.spoolDir, task.id, claim.stage.attempt);
-      const cwd = task.repo ? (deps.repoPath(task.repo) ?? undefined) : undefined;
       const result = await transport.exec({
         argv: invocation.argv,
         stdin: invocation.stdin ?? undefined,
@@ -139,12 +155,17 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       }
       if (result.failure === 'cancelled') return;
       const parsed = profile.parse(result);
-      await report(
-        task,
-        claim,
-        COMPLETION[parsed.outcome] ?? 'failed',
-        stageResult(result, parsed, spool.path),
-      );
+      const outcome = COMPLETION[parsed.outcome] ?? 'failed';
+      await report(task, claim, outcome, stageResult(result, parsed, spool.path));
+      if (isolated) {
+        // Kept on failure or with uncommitted work; removed only when clean (worktrees.ts).
+        const cleanup = await cleanupWorktree(transport, { repoPath, taskId: task.id, outcome });
+        deps.log.info('worktree', {
+          task: task.id,
+          removed: cleanup.removed,
+          reason: cleanup.reason,
+        });
+      }
     } catch (e) {
       deps.log.error('task run failed', {
         task: task.id,

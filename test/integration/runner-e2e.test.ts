@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
@@ -13,7 +14,7 @@ const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application
 // A stand-in for the claude CLI: reads the prompt on stdin and prints claude's real result shape.
 const FAKE_CLAUDE = `#!/bin/sh
 prompt=$(cat)
-printf '{"type":"result","subtype":"success","is_error":false,"result":"did: %s","session_id":"sess-123","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$prompt"
+printf '{"type":"result","subtype":"success","is_error":false,"result":"did: %s in %s","session_id":"sess-123","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$prompt" "$(pwd)"
 `;
 
 interface StageJson {
@@ -43,11 +44,23 @@ describe('tasks run end to end: HTTP → queue → runner → local and SSH host
     mkdirSync(bin);
     writeFileSync(join(bin, 'claude'), FAKE_CLAUDE);
     chmodSync(join(bin, 'claude'), 0o755);
+    const demo = join(dir, 'demo');
+    mkdirSync(demo);
+    writeFileSync(join(demo, 'README.md'), '# demo\n');
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: demo,
+      });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'init');
     writeFileSync(
       join(dir, 'switchboard.yaml'),
       [
         'hosts:',
         `  - { name: vm, address: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, key_file: ${sshd.clientKeyPath}, host_key: "${sshd.hostKeySha256}", max_sessions: 10 }`,
+        'repos:',
+        `  - { name: demo, host: local, path: ${join(dir, 'demo')} }`,
         'executors:',
         '  - { name: claude-sonnet, cli: claude, model: sonnet }',
         'lease_s: 5',
@@ -134,11 +147,27 @@ describe('tasks run end to end: HTTP → queue → runner → local and SSH host
     const done = await settled(body.id);
     expect(done.status).toBe('succeeded');
     expect(done.stages[0]).toMatchObject({
-      summary: 'did: fix the flaky test',
+      summary: `did: fix the flaky test in ${dir}`,
       session_id: 'sess-123',
       cost_usd: 0.0123,
     });
     expect(done.cost_usd).toBe(0.0123);
+  });
+
+  it('runs an agent task on a repo in its own worktree, removed again once it succeeded clean', async () => {
+    const { body } = await post('/api/tasks', {
+      kind: 'agent',
+      executor: 'claude-sonnet',
+      prompt: 'tidy up',
+      repo: 'demo',
+    });
+    const done = await settled(body.id);
+    expect(done.status).toBe('succeeded');
+    const worktree = join(dir, 'demo', '.switchboard', 'worktrees', body.id);
+    expect(done.stages[0]?.summary).toBe(`did: tidy up in ${worktree}`);
+    for (let i = 0; i < 50 && existsSync(worktree); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(worktree)).toBe(false);
   });
 
   it('times a command out over SSH and leaves nothing of it on the host', async () => {
