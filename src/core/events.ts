@@ -4,4 +4,11 @@ import type { Task, TaskStatus } from './task.js';
 /** What the core tells the outside world after a state change (chat, PWA stream, MCP). */
 export type DomainEvent =
   | { readonly type: 'task.changed'; readonly task: Task; readonly from: TaskStatus | null }
-  | { readonly type: 'approval.requested'; readonly task: Task; readonly approval: Approval };
+  | { readonly type: 'approval.requested'; readonly task: Task; readonly approval: Approval }
+  /** Live output of a running task (not stored: the stage and the spool file keep it). */
+  | {
+      readonly type: 'task.progress';
+      readonly task: Task;
+      readonly outputTail: string;
+      readonly elapsedMs: number;
+    };

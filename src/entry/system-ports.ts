@@ -13,6 +13,7 @@ export const uuidV7Ids: IdGen = { next: () => uuidv7() };
 export function createLogNotifier(log: Logger): Notifier {
   return {
     async notify(event) {
+      if (event.type === 'task.progress') return;
       const { task } = event;
       log.info(event.type, {
         task: task.id,

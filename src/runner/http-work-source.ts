@@ -84,6 +84,16 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
       if (!res.ok) throw await refused(res);
       return true;
     },
+    async progress(taskId, fencingToken, outputTail, elapsedMs) {
+      const res = await post(
+        `/tasks/${encodeURIComponent(taskId)}/events`,
+        { fencing_token: fencingToken, output_tail: outputTail, elapsed_ms: Math.round(elapsedMs) },
+        10_000,
+      );
+      if (res.status === 409 || res.status === 404) return false;
+      if (!res.ok) throw await refused(res);
+      return true;
+    },
     async complete(taskId, fencingToken, outcome, result) {
       for (let attempt = 1; ; attempt++) {
         try {

@@ -51,6 +51,35 @@ function stageResult(result: ExecResult, parsed: ParsedRun, outputPath: string):
   };
 }
 
+const PROGRESS_EVERY_MS = 2_000;
+const PROGRESS_CHARS = 4_000;
+
+/** Sends the latest output at most every 2 s, and only when it changed. */
+function createProgressReporter(deps: RunnerDeps, claim: Claim, onLeaseLost: () => void) {
+  const started = Date.now();
+  let tailText = '';
+  let dirty = false;
+  const timer = setInterval(() => {
+    if (!dirty) return;
+    dirty = false;
+    void deps.work
+      .progress(claim.task.id, claim.lease.fencingToken, tailText, Date.now() - started)
+      .then((alive) => alive || onLeaseLost())
+      .catch(() => {
+        // Live output is best effort; the result and the spool file still get everything.
+      });
+  }, PROGRESS_EVERY_MS);
+  return {
+    push(text: string) {
+      tailText = (tailText + text).slice(-PROGRESS_CHARS);
+      dirty = true;
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
+
 /**
  * The claim → execute → heartbeat → report loop. A refused heartbeat means the task was
  * cancelled, reaped or re-claimed: the work is killed and nothing is reported for it.
@@ -85,6 +114,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   async function run(claim: Claim, abort: AbortController): Promise<void> {
     const { task } = claim;
     let leaseLost = false;
+    let stopLive = () => {};
     const beat = setInterval(
       () => {
         void deps.work
@@ -135,14 +165,23 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         cwd = worktree.path;
       }
       const spool = createOutputSpool(options.spoolDir, task.id, claim.stage.attempt);
+      const live = createProgressReporter(deps, claim, () => {
+        leaseLost = true;
+        abort.abort();
+      });
+      stopLive = live.stop;
       const result = await transport.exec({
         argv: invocation.argv,
         stdin: invocation.stdin ?? undefined,
         cwd,
         timeoutMs: task.timeoutS * 1_000,
         signal: abort.signal,
-        onOutput: (stream, text) => spool.write(stream, text),
+        onOutput: (stream, text) => {
+          spool.write(stream, text);
+          live.push(text);
+        },
       });
+      live.stop();
       if (leaseLost) return;
       if (result.failure === 'cancelled' && stopping) {
         return await report(task, claim, 'failed', {
@@ -180,6 +219,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         });
       }
     } finally {
+      stopLive();
       clearInterval(beat);
     }
   }

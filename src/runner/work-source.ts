@@ -5,6 +5,7 @@ import type { StageResult } from '../core/stage.js';
 import { claimNextTask } from '../core/use-cases/claim-next-task.js';
 import { completeTask, type CompletionOutcome } from '../core/use-cases/complete-task.js';
 import { heartbeatTask } from '../core/use-cases/heartbeat-task.js';
+import { reportProgress } from '../core/use-cases/report-progress.js';
 
 /**
  * Where a runner gets work and reports it: the core in this process (embedded runner), or a
@@ -16,6 +17,13 @@ export interface WorkSource {
   claim(signal?: AbortSignal): Promise<Claim | null>;
   /** false: the lease is gone (cancelled, reaped, re-claimed) and the work must stop. */
   heartbeat(taskId: string, fencingToken: number): Promise<boolean>;
+  /** Latest output of a running task, for live views; false: the lease is gone. */
+  progress(
+    taskId: string,
+    fencingToken: number,
+    outputTail: string,
+    elapsedMs: number,
+  ): Promise<boolean>;
   /** false: the report was refused (stale fencing token). */
   complete(
     taskId: string,
@@ -43,6 +51,10 @@ export function createInProcessWorkSource(
     },
     async heartbeat(taskId, fencingToken) {
       return (await heartbeatTask({ deps: core, actor, input: { taskId, fencingToken } })).ok;
+    },
+    async progress(taskId, fencingToken, outputTail, elapsedMs) {
+      const input = { taskId, fencingToken, outputTail, elapsedMs };
+      return (await reportProgress({ deps: core, actor, input })).ok;
     },
     async complete(taskId, fencingToken, outcome, result) {
       return (

@@ -159,6 +159,12 @@ describe('runner service: pulls work from the gateway over HTTP', () => {
       }),
     });
     expect(late.status).toBe(409);
+    const lateProgress = await fetch(`${app.url}/runner/v1/tasks/${id}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${runnerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ fencing_token: token, output_tail: 'late', elapsed_ms: 1 }),
+    });
+    expect(lateProgress.status).toBe(409);
     expect(((await late.json()) as { error: string }).error).toBe('lease_lost');
     expect((await get(id)).status).toBe('lost');
   }, 60_000);

@@ -23,6 +23,7 @@ import { expireStaleApprovals } from '../../src/core/use-cases/expire-stale-appr
 import { getSystemStatus } from '../../src/core/use-cases/get-system-status.js';
 import { getTask } from '../../src/core/use-cases/get-task.js';
 import { heartbeatTask } from '../../src/core/use-cases/heartbeat-task.js';
+import { reportProgress } from '../../src/core/use-cases/report-progress.js';
 import { listTasks } from '../../src/core/use-cases/list-tasks.js';
 import { reapExpiredLeases } from '../../src/core/use-cases/reap-expired-leases.js';
 import { rejectTask } from '../../src/core/use-cases/reject-task.js';
@@ -1191,5 +1192,37 @@ describe('getSystemStatus', () => {
     };
     await ctx.deps.breakers.save(day);
     expect((await getSystemStatus({ deps: ctx.deps })).breakers[0]).toEqual(day);
+  });
+});
+
+describe('reportProgress', () => {
+  it('passes live output of the current lease to the notifiers, and refuses anyone else', async () => {
+    const ctx = setup();
+    const { task } = await submit(ctx, LOW);
+    const { lease } = await claim(ctx);
+    const input = {
+      taskId: task.id,
+      fencingToken: lease.fencingToken,
+      outputTail: 'x'.repeat(5_000),
+      elapsedMs: 1_500,
+    };
+    expect(await reportProgress({ deps: ctx.deps, actor: RUNNER, input })).toEqual({
+      ok: true,
+      value: true,
+    });
+    const event = ctx.notifier.events.at(-1);
+    expect(event?.type).toBe('task.progress');
+    expect(event?.type === 'task.progress' && event.outputTail.length).toBe(4_000);
+    const stale = await reportProgress({
+      deps: ctx.deps,
+      actor: RUNNER,
+      input: { ...input, fencingToken: 99 },
+    });
+    expect(failure(stale)).toEqual({ code: 'lease_lost', taskId: task.id });
+    const other = await reportProgress({ deps: ctx.deps, actor: RUNNER_2, input });
+    expect(failure(other)).toEqual({ code: 'lease_lost', taskId: task.id });
+    expect(failure(await reportProgress({ deps: ctx.deps, actor: OWNER, input }))).toMatchObject({
+      code: 'forbidden',
+    });
   });
 });

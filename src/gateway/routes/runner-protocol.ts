@@ -4,6 +4,7 @@ import type { CoreDeps } from '../../core/deps.js';
 import { claimNextTask } from '../../core/use-cases/claim-next-task.js';
 import { completeTask } from '../../core/use-cases/complete-task.js';
 import { heartbeatTask } from '../../core/use-cases/heartbeat-task.js';
+import { PROGRESS_TAIL_CHARS, reportProgress } from '../../core/use-cases/report-progress.js';
 import type { GatewayEnv } from '../deps.js';
 import { domainErrorResponse } from '../http-errors.js';
 import { requireJson } from '../middleware/require-json.js';
@@ -22,6 +23,11 @@ const text = z
   .string()
   .max(64 * 1024)
   .nullable();
+const eventsBody = z.strictObject({
+  fencing_token: z.number().int().min(1),
+  output_tail: z.string().max(PROGRESS_TAIL_CHARS * 2),
+  elapsed_ms: z.number().int().min(0),
+});
 const completeBody = z.strictObject({
   fencing_token: z.number().int().min(1),
   outcome: z.enum(['succeeded', 'failed', 'timed_out']),
@@ -83,6 +89,23 @@ export function createRunnerProtocolRoutes(deps: RunnerProtocolDeps) {
         };
         const r = await heartbeatTask({ deps: deps.core, actor: c.get('actor'), input });
         return r.ok ? c.json({ expires_at: r.value.expiresAt }) : domainErrorResponse(c, r.error);
+      },
+    )
+    .post(
+      '/tasks/:id/events',
+      requireJson,
+      validate('param', taskIdParamSchema),
+      validate('json', eventsBody),
+      async (c) => {
+        const body = c.req.valid('json');
+        const input = {
+          taskId: c.req.valid('param').id,
+          fencingToken: body.fencing_token,
+          outputTail: body.output_tail,
+          elapsedMs: body.elapsed_ms,
+        };
+        const r = await reportProgress({ deps: deps.core, actor: c.get('actor'), input });
+        return r.ok ? c.body(null, 202) : domainErrorResponse(c, r.error);
       },
     )
     .post(

@@ -1,0 +1,107 @@
+import { dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
+import type { Claim } from '../../src/core/ports/job-queue.js';
+import { openStage, type StageResult } from '../../src/core/stage.js';
+import { SHELL_PROFILE } from '../../src/runner/executors/registry.js';
+import { createLocalTransport } from '../../src/runner/local-transport.js';
+import { createRunner } from '../../src/runner/runner.js';
+import type { WorkSource } from '../../src/runner/work-source.js';
+import { aTask } from '../helpers/builders.js';
+import { makeTempDir } from '../helpers/temp-db.js';
+
+const transport = createLocalTransport({
+  baseEnv: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: '/tmp' },
+});
+
+/** A work source that hands out one task and records what the runner says about it. */
+function scriptedWork(argv: string[], opts: { heartbeatAlive?: boolean; leaseS?: number } = {}) {
+  const task = aTask({
+    id: 't-1',
+    status: 'running',
+    argv,
+    fencingToken: 1,
+    attempts: 1,
+    timeoutS: 30,
+  });
+  const claim: Claim = {
+    task,
+    stage: openStage({ id: 's-1', task, runnerId: 'r', startedAt: task.createdAt }),
+    lease: { taskId: task.id, runnerId: 'r', fencingToken: 1, expiresAt: task.createdAt },
+  };
+  let handedOut = false;
+  const seen = {
+    progress: [] as string[],
+    completed: [] as { outcome: string; result: StageResult }[],
+    heartbeats: 0,
+  };
+  const work: WorkSource = {
+    leaseS: opts.leaseS ?? 3,
+    async claim() {
+      if (handedOut) return null;
+      handedOut = true;
+      return claim;
+    },
+    async heartbeat() {
+      seen.heartbeats++;
+      return opts.heartbeatAlive ?? true;
+    },
+    async progress(_id, _token, tail) {
+      seen.progress.push(tail);
+      return true;
+    },
+    async complete(_id, _token, outcome, result) {
+      seen.completed.push({ outcome, result });
+      return true;
+    },
+  };
+  return { work, seen };
+}
+
+const runnerFor = (work: WorkSource) =>
+  createRunner(
+    {
+      work,
+      log: SILENT_LOGGER,
+      transportFor: () => transport,
+      profileFor: () => SHELL_PROFILE,
+      repoPath: () => null,
+    },
+    { spoolDir: makeTempDir(), pollMs: 50 },
+  );
+
+async function until(check: () => boolean, ms = 15_000) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 25)))
+    if (check()) return;
+  throw new Error('condition not met in time');
+}
+
+describe('runner loop', () => {
+  it('streams live output while a task runs, then reports the result once', async () => {
+    const { work, seen } = scriptedWork([
+      'sh',
+      '-c',
+      'for i in 1 2 3; do echo line $i; sleep 1; done',
+    ]);
+    const runner = runnerFor(work);
+    runner.start();
+    await until(() => seen.completed.length === 1);
+    await runner.stop();
+    expect(seen.completed[0]?.outcome).toBe('succeeded');
+    expect(seen.completed[0]?.result.stdoutTail).toBe('line 1\nline 2\nline 3\n');
+    expect(seen.progress.length).toBeGreaterThanOrEqual(1);
+    expect(seen.progress[0]).toMatch(/^line 1\n/);
+  });
+
+  it('kills the work and reports nothing when a heartbeat says the lease is gone', async () => {
+    const { work, seen } = scriptedWork(['sh', '-c', 'sleep 600'], {
+      heartbeatAlive: false,
+      leaseS: 3,
+    });
+    const runner = runnerFor(work);
+    runner.start();
+    await until(() => seen.heartbeats >= 1);
+    await runner.stop();
+    expect(seen.completed).toEqual([]);
+  });
+});
