@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { SYSTEM_ACTOR } from '../core/actor.js';
@@ -25,7 +24,7 @@ import { createLogNotifier, systemClock, uuidV7Ids } from './system-ports.js';
 import type { DomainEvent } from '../core/events.js';
 import { createRunner } from '../runner/runner.js';
 import { createInProcessWorkSource } from '../runner/work-source.js';
-import { createHostTransports, createProfileResolver } from './runner-wiring.js';
+import { createHostTransports, runnerSetup } from './runner-wiring.js';
 
 const MAINTENANCE_EVERY_MS = 5_000;
 const DRAIN_MS = 4_000;
@@ -158,20 +157,16 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
     const address = await listen(server, config.port, config.host);
     const hosts = createHostTransports(config, log);
+    const setup = runnerSetup(config, hosts);
     cleanups.push(() => void hosts.closeAll());
     const runner = config.runner.embedded
       ? createRunner(
           {
             work: createInProcessWorkSource(core, { id: `embedded@${hostname()}:${process.pid}` }),
             log,
-            transportFor: hosts.transportFor,
-            profileFor: createProfileResolver(config),
-            repoPath: (name) => config.repos.find((r) => r.name === name)?.path ?? null,
+            ...setup.deps,
           },
-          {
-            concurrency: config.runner.concurrency,
-            spoolDir: join(config.dataDir, 'output'),
-          },
+          setup.options,
         )
       : null;
     if (runner) {

@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from '../core/ports/logger.js';
 import { createHttpWorkSource } from '../runner/http-work-source.js';
 import { createRunner } from '../runner/runner.js';
 import type { Config } from './config/config.js';
 import { ensureDataDir, StartupError } from './data-dir.js';
-import { createHostTransports, createProfileResolver } from './runner-wiring.js';
+import { createHostTransports, runnerSetup } from './runner-wiring.js';
 
 /**
  * `switchboard runner`: a runner service on another machine. It pulls work for the SSH hosts
@@ -23,15 +22,14 @@ export function startRunnerService(config: Config, log: Logger) {
     throw new StartupError('the runner service needs at least one host in its config');
   ensureDataDir(config.dataDir);
   const hosts = createHostTransports(config, log);
+  const setup = runnerSetup(config, hosts);
   const runner = createRunner(
     {
       work: createHttpWorkSource({ gatewayUrl: url, token: runnerToken, hosts: hostNames }),
       log,
-      transportFor: hosts.transportFor,
-      profileFor: createProfileResolver(config),
-      repoPath: (name) => config.repos.find((r) => r.name === name)?.path ?? null,
+      ...setup.deps,
     },
-    { concurrency: config.runner.concurrency, spoolDir: join(config.dataDir, 'output') },
+    setup.options,
   );
   runner.start();
   log.info('runner service started', { gateway: url, hosts: hostNames, machine: hostname() });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from '../core/ports/logger.js';
 import type { Task } from '../core/task.js';
 import type { ExecutorProfile } from '../runner/executors/profile.js';
@@ -84,5 +85,28 @@ export function createProfileResolver(config: Config) {
       return profiles.get(task.executor) ?? { unavailable: `no executor named ${task.executor}` };
     }
     return { unavailable: `${task.kind} tasks are not runnable yet` };
+  };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** What a runner needs from the config, the same for the embedded runner and a runner service. */
+export function runnerSetup(config: Config, hosts: ReturnType<typeof createHostTransports>) {
+  return {
+    deps: {
+      transportFor: hosts.transportFor,
+      profileFor: createProfileResolver(config),
+      repoPath: (name: string) => config.repos.find((r) => r.name === name)?.path ?? null,
+      repos: () => config.repos.map((r) => ({ host: r.host, path: r.path })),
+    },
+    options: {
+      concurrency: config.runner.concurrency,
+      spoolDir: join(config.dataDir, 'output'),
+      worktreeSweep: {
+        everyMs: HOUR_MS,
+        ttlMs: config.runner.worktreeTtlMs,
+        maxBytes: config.runner.worktreeMaxBytes,
+      },
+    },
   };
 }

@@ -7,7 +7,7 @@ import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profi
 import { createOutputSpool } from './output-spool.js';
 import type { ExecResult, Transport } from './transport.js';
 import type { WorkSource } from './work-source.js';
-import { cleanupWorktree, prepareWorktree } from './worktrees.js';
+import { cleanupWorktree, prepareWorktree, sweepWorktrees } from './worktrees.js';
 
 export interface RunnerDeps {
   readonly work: WorkSource;
@@ -17,6 +17,8 @@ export interface RunnerDeps {
   /** How to run this task, or a reason it cannot run here. */
   profileFor(task: Task): ExecutorProfile | { readonly unavailable: string };
   repoPath(repo: string): string | null;
+  /** Repos whose task worktrees this runner sweeps (on hosts it reaches). */
+  repos?(): readonly { readonly host: string; readonly path: string }[];
 }
 
 export interface RunnerOptions {
@@ -24,6 +26,12 @@ export interface RunnerOptions {
   readonly concurrency?: number;
   readonly pollMs?: number;
   readonly spoolDir: string;
+  /** Removes clean task worktrees older than ttlMs (and, with maxBytes, over the quota). */
+  readonly worktreeSweep?: {
+    readonly everyMs: number;
+    readonly ttlMs: number;
+    readonly maxBytes: number | null;
+  };
 }
 
 const TAIL_CHARS = 4_000;
@@ -224,6 +232,33 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     }
   }
 
+  async function sweepWorktreesNow(): Promise<void> {
+    const sweep = options.worktreeSweep;
+    if (!sweep) return;
+    for (const repo of deps.repos?.() ?? []) {
+      const transport = deps.transportFor(repo.host);
+      if (!transport) continue;
+      try {
+        const swept = await sweepWorktrees(transport, {
+          repoPath: repo.path,
+          now: new Date(),
+          ttlMs: sweep.ttlMs,
+          maxBytes: sweep.maxBytes ?? undefined,
+          activeTaskIds: [...inflight.keys()],
+        });
+        if (swept.removed.length || swept.kept.length)
+          deps.log.info('worktrees swept', { repo: repo.path, ...swept });
+      } catch (e) {
+        deps.log.warn('worktree sweep failed', {
+          repo: repo.path,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
+  }
+
+  let sweepTimer: NodeJS.Timeout | undefined;
+
   async function loop(): Promise<void> {
     while (running) {
       if (inflight.size >= concurrency) {
@@ -257,6 +292,10 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       if (running) return;
       running = true;
       loopDone = loop();
+      if (options.worktreeSweep) {
+        sweepTimer = setInterval(() => void sweepWorktreesNow(), options.worktreeSweep.everyMs);
+        sweepTimer.unref();
+      }
     },
     /** Something was queued: look now instead of at the next poll. */
     wake() {
@@ -271,6 +310,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     async stop() {
       running = false;
       stopping = true;
+      clearInterval(sweepTimer);
       stopClaiming.abort();
       wakeUp?.();
       await loopDone;

@@ -1,4 +1,6 @@
-import { dirname } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
 import type { Claim } from '../../src/core/ports/job-queue.js';
@@ -7,6 +9,7 @@ import { SHELL_PROFILE } from '../../src/runner/executors/registry.js';
 import { createLocalTransport } from '../../src/runner/local-transport.js';
 import { createRunner } from '../../src/runner/runner.js';
 import type { WorkSource } from '../../src/runner/work-source.js';
+import { prepareWorktree, worktreePath } from '../../src/runner/worktrees.js';
 import { aTask } from '../helpers/builders.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
@@ -103,5 +106,46 @@ describe('runner loop', () => {
     await until(() => seen.heartbeats >= 1);
     await runner.stop();
     expect(seen.completed).toEqual([]);
+  });
+});
+
+describe('runner worktree sweep', () => {
+  it('removes clean task worktrees past their TTL and keeps young ones', async () => {
+    const repo = makeTempDir();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: repo,
+      });
+    writeFileSync(join(repo, 'README.md'), '# r\n');
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'init');
+    for (const id of ['old-1', 'young-1']) {
+      const prepared = await prepareWorktree(transport, { repoPath: repo, taskId: id });
+      expect(prepared.ok).toBe(true);
+    }
+    const old = worktreePath(repo, 'old-1');
+    const tenDaysAgo = new Date(Date.now() - 10 * 24 * 3_600_000);
+    utimesSync(old, tenDaysAgo, tenDaysAgo);
+    const { work } = scriptedWork(['true']);
+    const runner = createRunner(
+      {
+        work,
+        log: SILENT_LOGGER,
+        transportFor: () => transport,
+        profileFor: () => SHELL_PROFILE,
+        repoPath: () => null,
+        repos: () => [{ host: 'local', path: repo }],
+      },
+      {
+        spoolDir: makeTempDir(),
+        pollMs: 50,
+        worktreeSweep: { everyMs: 100, ttlMs: 7 * 24 * 3_600_000, maxBytes: null },
+      },
+    );
+    runner.start();
+    await until(() => !existsSync(old));
+    await runner.stop();
+    expect(existsSync(worktreePath(repo, 'young-1'))).toBe(true);
   });
 });

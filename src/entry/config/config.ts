@@ -36,7 +36,12 @@ export interface Config {
   readonly taskTimeoutS: number;
   readonly leaseS: number;
   readonly bodyLimitBytes: number;
-  readonly runner: { readonly embedded: boolean; readonly concurrency: number };
+  readonly runner: {
+    readonly embedded: boolean;
+    readonly concurrency: number;
+    readonly worktreeTtlMs: number;
+    readonly worktreeMaxBytes: number | null;
+  };
   /** Variables the `local` host passes to commands (an allow-list of the gateway's env). */
   readonly localEnv: Readonly<Record<string, string>>;
   /** ssh-agent socket for hosts without a key_file. */

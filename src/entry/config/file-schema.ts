@@ -94,8 +94,16 @@ export const fileConfigSchema = z.strictObject({
       /** Run tasks inside `switchboard start`; off when only runner services run them. */
       embedded: z.boolean().default(true),
       concurrency: z.number().int().min(1).max(64).default(2),
+      /** Clean task worktrees older than this are removed by the hourly sweep. */
+      worktree_ttl_hours: z
+        .number()
+        .min(1)
+        .max(24 * 365)
+        .default(168),
+      /** Optional disk quota per repo for task worktrees (oldest clean ones go first). */
+      worktree_max_mb: z.number().int().min(1).optional(),
     })
-    .default({ embedded: true, concurrency: 2 }),
+    .default({ embedded: true, concurrency: 2, worktree_ttl_hours: 168 }),
 });
 
 export type FileConfig = z.infer<typeof fileConfigSchema>;

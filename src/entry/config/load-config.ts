@@ -139,7 +139,14 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
     taskTimeoutS: file.task_timeout_s,
     leaseS: file.lease_s,
     bodyLimitBytes: file.body_limit_kib * 1024,
-    runner: file.runner,
+    runner: {
+      embedded: file.runner.embedded,
+      concurrency: file.runner.concurrency,
+      worktreeTtlMs: file.runner.worktree_ttl_hours * 3_600_000,
+      worktreeMaxBytes: file.runner.worktree_max_mb
+        ? file.runner.worktree_max_mb * 1024 * 1024
+        : null,
+    },
     localEnv: Object.fromEntries(
       LOCAL_ENV.flatMap((k) => (src.env[k] ? [[k, src.env[k]]] : [])),
     ) as Record<string, string>,
