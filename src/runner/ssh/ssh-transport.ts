@@ -132,6 +132,9 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
         return ok;
       },
     });
+    // Small packets (exec requests, exit status, kill commands) must not wait for an ACK:
+    // with Nagle on, every exec here took ~44 ms instead of ~2 ms (BENCHMARKS.md).
+    client.setNoDelay(true);
     return Object.assign(c, { ready });
   }
 
