@@ -279,10 +279,13 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       }
       const abort = new AbortController();
       const id = claim.task.id;
-      const done = run(claim, abort).finally(() => {
-        inflight.delete(id);
-        wakeUp?.();
-      });
+      const done = run(claim, abort)
+        // A failed report must not become an unhandled rejection that ends the process.
+        .catch((e: unknown) => deps.log.error('task report failed', { task: id, error: String(e) }))
+        .finally(() => {
+          inflight.delete(id);
+          wakeUp?.();
+        });
       inflight.set(id, { abort, done });
     }
   }
