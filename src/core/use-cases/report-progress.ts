@@ -2,7 +2,7 @@ import { taskSubject } from '../audit.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
-import { explainLeaseMiss } from './lease-check.js';
+import { holdsLease, leaseMissFor } from './lease-check.js';
 import { denyUnlessAllowed, notifySafely, ownLease, type UseCaseArgs } from './support.js';
 
 type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier'>;
@@ -30,13 +30,8 @@ export async function reportProgress({
   if (denied) return denied;
   const task = await deps.tasks.get(input.taskId);
   const owner = ownLease(actor).leaseOwner;
-  if (
-    !task ||
-    task.status !== 'running' ||
-    task.fencingToken !== input.fencingToken ||
-    (owner !== undefined && task.leaseOwner !== owner)
-  ) {
-    return explainLeaseMiss(deps, input.taskId, input.fencingToken, owner);
+  if (!task || !holdsLease(task, input.fencingToken, owner)) {
+    return leaseMissFor(task, input.taskId, input.fencingToken, owner);
   }
   await notifySafely(deps, {
     type: 'task.progress',
