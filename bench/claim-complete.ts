@@ -20,6 +20,7 @@ import { applyMigrations } from '../src/db/migrate.js';
 import { createLibsqlStores } from '../src/db/stores.js';
 import { readMigrations } from '../src/entry/migrations.js';
 import { systemClock, uuidV7Ids } from '../src/entry/system-ports.js';
+import { median, percentile } from './stats.js';
 
 export interface BenchOptions {
   readonly warmupCycles: number;
@@ -459,21 +460,6 @@ async function profileRound(subject: Subject, cycles: number): Promise<CpuBreakd
 
 // ---------------------------------------------------------------------------------------------
 // Running and summarising.
-
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
-}
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
-};
 
 function percentiles(samples: readonly number[]): Percentiles {
   const sorted = [...samples].sort((a, b) => a - b);

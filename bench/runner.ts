@@ -30,6 +30,7 @@ import { toRemoteCommandLine } from '../src/runner/command-line.js';
 import { createSshTransport } from '../src/runner/ssh/ssh-transport.js';
 import type { Transport } from '../src/runner/transport.js';
 import { startSshd, type Sshd } from '../test/helpers/sshd.js';
+import { median, percentile } from './stats.js';
 
 export interface RunnerBenchOptions {
   /** Turns of the dispatch paths; each turn runs a block of sequential tasks per path. */
@@ -215,13 +216,6 @@ function fail(message: string): never {
 // ---------------------------------------------------------------------------------------------
 // Statistics.
 
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
-}
-
 function latencyStats(samples: readonly number[]): LatencyStats {
   const sorted = [...samples].sort((a, b) => a - b);
   return {
@@ -232,14 +226,6 @@ function latencyStats(samples: readonly number[]): LatencyStats {
     maxMs: sorted[sorted.length - 1] ?? Number.NaN,
   };
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
-};
 
 function throughputPath(rounds: readonly ThroughputRun[]): ThroughputPath {
   const rates = rounds.map((r) => r.perSecond);
