@@ -12,7 +12,7 @@ export interface FieldIssue {
  * (HTTP status, chat text, MCP isError); nothing branches on message text.
  */
 export type DomainError =
-  | { readonly code: 'not_found'; readonly entity: 'task'; readonly id: string }
+  | { readonly code: 'not_found'; readonly entity: 'task' | 'output'; readonly id: string }
   | { readonly code: 'forbidden'; readonly action: Action; readonly role: Role }
   | { readonly code: 'invalid_input'; readonly issues: readonly FieldIssue[] }
   | { readonly code: 'invalid_transition'; readonly from: TaskStatus; readonly to: TaskStatus }
@@ -35,7 +35,9 @@ const human = (status: TaskStatus): string => status.replace('_', ' ');
 export function describeError(error: DomainError): string {
   switch (error.code) {
     case 'not_found':
-      return `No ${error.entity} with id ${error.id}.`;
+      return error.entity === 'output'
+        ? `No stored output for ${error.id} (the attempt printed nothing, or has not ended).`
+        : `No ${error.entity} with id ${error.id}.`;
     case 'forbidden':
       return `A ${error.role} may not do ${error.action}.`;
     case 'invalid_input':

@@ -38,6 +38,22 @@ export interface Stage {
   readonly finishedAt: string | null;
 }
 
+/** Stored output per attempt is capped here; the spool file in the data dir keeps everything. */
+export const STORED_OUTPUT_BYTES = 10 * 1024 * 1024;
+
+/**
+ * What is kept of an attempt's output in the database: each stream's head and tail (a marker
+ * replaces the middle when it was too long), with the byte counts of the whole streams.
+ */
+export interface StoredOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly stdoutBytes: number;
+  readonly stderrBytes: number;
+  /** Some of the middle of a stream was dropped (it is still in the spool file). */
+  readonly truncated: boolean;
+}
+
 /** What a runner reports when an attempt ends. */
 export interface StageResult {
   readonly exitCode: number | null;

@@ -92,6 +92,21 @@ export const stages = sqliteTable(
   (t) => [index('stages_task').on(t.taskId, t.attempt)],
 );
 
+/**
+ * The capped output of an attempt (SPEC: 10 MiB, head and tail kept), apart from `stages` so
+ * that listing stages never reads megabytes of text. Written with the stage's completion.
+ */
+export const stageOutputs = sqliteTable('stage_outputs', {
+  stageId: text('stage_id')
+    .primaryKey()
+    .references(() => stages.id),
+  stdout: text('stdout').notNull(),
+  stderr: text('stderr').notNull(),
+  stdoutBytes: integer('stdout_bytes').notNull(),
+  stderrBytes: integer('stderr_bytes').notNull(),
+  truncated: integer('truncated', { mode: 'boolean' }).notNull(),
+});
+
 export const approvals = sqliteTable(
   'approvals',
   {

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -8,8 +9,15 @@ import { errorBody } from './http-errors.js';
 import { adminAuth } from './middleware/admin-auth.js';
 import { createHealthRoute } from './routes/health.js';
 import { createTaskRoutes } from './routes/tasks.js';
-import { createRunnerProtocolRoutes } from './routes/runner-protocol.js';
+import { createRunnerProtocolRoutes, RUNNER_BODY_LIMIT_BYTES } from './routes/runner-protocol.js';
 import { runnerAuth } from './middleware/runner-auth.js';
+
+const limitBody = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: (c) =>
+      c.json(errorBody('payload_too_large', `The body is larger than ${maxSize} bytes.`), 413),
+  });
 
 /** The HTTP face of Switchboard. Runtime-neutral: Node serves it today, Workers later. */
 export function createApp(deps: GatewayDeps, options: GatewayOptions) {
@@ -21,25 +29,15 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
     await next();
   });
   app.use(secureHeaders());
-  app.use(
-    bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: (c) =>
-        c.json(
-          errorBody(
-            'payload_too_large',
-            `The body is larger than ${options.bodyLimitBytes} bytes.`,
-          ),
-          413,
-        ),
-    }),
-  );
+  // Runner reports carry stored output and get a larger limit, checked after their auth.
+  app.use(except('/runner/v1/*', limitBody(options.bodyLimitBytes)));
   app.route('/health', createHealthRoute(deps, options));
   app.use('/api/*', adminAuth(options.adminToken));
   app.route('/api/tasks', createTaskRoutes(deps.core));
   app.use(
     '/runner/v1/*',
     runnerAuth(deps.runners, () => deps.core.clock.now()),
+    limitBody(RUNNER_BODY_LIMIT_BYTES),
   );
   app.route('/runner/v1', createRunnerProtocolRoutes(deps));
 

@@ -4,6 +4,7 @@ import type { Breaker } from '../core/breaker.js';
 import type { Stage } from '../core/stage.js';
 import type { Task } from '../core/task.js';
 import type { TaskDetail } from '../core/use-cases/get-task.js';
+import type { TaskOutput } from '../core/use-cases/get-task-output.js';
 
 // Wire casing (snake_case) lives here and nowhere else.
 
@@ -57,6 +58,7 @@ export const presentStage = (s: Stage) => ({
   stdout_tail: s.stdoutTail,
   stderr_tail: s.stderrTail,
   summary: s.summary,
+  output_path: s.outputPath,
   session_id: s.sessionId,
   started_at: s.startedAt,
   finished_at: s.finishedAt,
@@ -90,6 +92,16 @@ export const presentTaskDetail = (d: TaskDetail) => ({
   stages: d.stages.map(presentStage),
   approvals: d.approvals.map(presentApproval),
   audit: d.audit.map(presentAudit),
+});
+
+export const presentTaskOutput = (o: TaskOutput) => ({
+  task_id: o.taskId,
+  attempt: o.attempt,
+  stdout: o.output.stdout,
+  stderr: o.output.stderr,
+  stdout_bytes: o.output.stdoutBytes,
+  stderr_bytes: o.output.stderrBytes,
+  truncated: o.output.truncated,
 });
 
 export const presentBreaker = (b: Breaker) => ({

@@ -94,12 +94,12 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
       if (!res.ok) throw await refused(res);
       return true;
     },
-    async complete(taskId, fencingToken, outcome, result) {
+    async complete(taskId, fencingToken, outcome, result, output) {
       for (let attempt = 1; ; attempt++) {
         try {
           const res = await post(
             `/tasks/${encodeURIComponent(taskId)}/complete`,
-            { fencing_token: fencingToken, outcome, result },
+            { fencing_token: fencingToken, outcome, result, ...(output ? { output } : {}) },
             15_000,
           );
           if (res.status === 409 || res.status === 404) return false;

@@ -1,7 +1,9 @@
 import { StringDecoder } from 'node:string_decoder';
+import { STORED_OUTPUT_BYTES } from '../core/stage.js';
 import type { CapturedOutput } from './transport.js';
 
-export const DEFAULT_CAPTURE_BYTES = 10 * 1024 * 1024;
+/** Per stream: stdout and stderr together stay within the stored-output cap. */
+export const DEFAULT_CAPTURE_BYTES = STORED_OUTPUT_BYTES / 2;
 
 /**
  * Keeps the first and last `limit / 2` bytes of a stream, so memory stays bounded however

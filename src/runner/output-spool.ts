@@ -1,12 +1,13 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A task that prints without end must not fill the disk: the spool stops here. */
 export const DEFAULT_SPOOL_BYTES = 1024 ** 3;
 
 /**
- * The full output of one attempt, written to a file as it arrives (the stage keeps only a
- * capped copy). Synchronous appends keep memory flat however fast a command prints.
+ * The full output of one attempt, written to a file as it arrives (the database keeps only a
+ * capped copy). Synchronous writes keep memory flat however fast a command prints. The file
+ * is created with the first output: a command that prints nothing leaves no file behind.
  */
 export function createOutputSpool(
   dir: string,
@@ -14,20 +15,27 @@ export function createOutputSpool(
   attempt: number,
   maxBytes = DEFAULT_SPOOL_BYTES,
 ) {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${taskId}.${attempt}.log`);
+  let fd: number | null = null;
   let written = 0;
   let stopped = false;
   const append = (text: string) => {
     try {
-      appendFileSync(path, text, { mode: 0o600 });
+      if (fd === null) {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        fd = openSync(path, 'a', 0o600);
+      }
+      writeSync(fd, text);
     } catch {
-      // A full disk must not fail the task: the capped copy on the stage still exists.
+      // A full disk must not fail the task: the capped copy in the database still exists.
       stopped = true;
     }
   };
   return {
-    path,
+    /** Where the output is, or null when the command printed nothing. */
+    get path(): string | null {
+      return written > 0 ? path : null;
+    },
     write(stream: 'stdout' | 'stderr', text: string) {
       if (stopped) return;
       const chunk = stream === 'stderr' ? text.replace(/^(?=.)/gm, '! ') : text;
@@ -37,6 +45,15 @@ export function createOutputSpool(
         return append(`\n… output beyond ${maxBytes} bytes was not kept …\n`);
       }
       append(chunk);
+    },
+    close() {
+      if (fd === null) return;
+      try {
+        closeSync(fd);
+      } catch {
+        // Already gone (a full disk); nothing more to release.
+      }
+      fd = null;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Claim } from '../core/ports/job-queue.js';
 import type { Logger } from '../core/ports/logger.js';
-import { EMPTY_STAGE_RESULT, type StageResult } from '../core/stage.js';
+import { EMPTY_STAGE_RESULT, type StageResult, type StoredOutput } from '../core/stage.js';
 import type { Task } from '../core/task.js';
 import type { CompletionOutcome } from '../core/use-cases/complete-task.js';
 import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profile.js';
@@ -42,7 +42,11 @@ const COMPLETION: Partial<Record<OutcomeClass, CompletionOutcome>> = {
   timeout: 'timed_out',
 };
 
-function stageResult(result: ExecResult, parsed: ParsedRun, outputPath: string): StageResult {
+function stageResult(
+  result: ExecResult,
+  parsed: ParsedRun,
+  outputPath: string | null,
+): StageResult {
   return {
     exitCode: result.exit.kind === 'exited' ? result.exit.code : null,
     signal: result.exit.kind === 'signaled' ? result.exit.signal : null,
@@ -56,6 +60,19 @@ function stageResult(result: ExecResult, parsed: ParsedRun, outputPath: string):
     summary: parsed.summary,
     outputPath,
     sessionId: parsed.sessionId,
+  };
+}
+
+/** The capped output for the database; null when the command printed nothing. */
+function storedOutput(result: ExecResult): StoredOutput | null {
+  const { stdout, stderr } = result;
+  if (stdout.totalBytes === 0 && stderr.totalBytes === 0) return null;
+  return {
+    stdout: stdout.text,
+    stderr: stderr.text,
+    stdoutBytes: stdout.totalBytes,
+    stderrBytes: stderr.totalBytes,
+    truncated: stdout.truncated || stderr.truncated,
   };
 }
 
@@ -114,8 +131,15 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       wakeUp = done;
     });
 
-  async function report(task: Task, claim: Claim, outcome: CompletionOutcome, result: StageResult) {
-    const accepted = await deps.work.complete(task.id, claim.lease.fencingToken, outcome, result);
+  async function report(
+    task: Task,
+    claim: Claim,
+    outcome: CompletionOutcome,
+    result: StageResult,
+    output: StoredOutput | null = null,
+  ) {
+    const token = claim.lease.fencingToken;
+    const accepted = await deps.work.complete(task.id, token, outcome, result, output);
     if (!accepted) deps.log.warn('report refused: the lease was lost', { task: task.id });
   }
 
@@ -190,6 +214,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         },
       });
       live.stop();
+      spool.close();
       if (leaseLost) return;
       if (result.failure === 'cancelled' && stopping) {
         return await report(task, claim, 'failed', {
@@ -203,7 +228,8 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       if (result.failure === 'cancelled') return;
       const parsed = profile.parse(result);
       const outcome = COMPLETION[parsed.outcome] ?? 'failed';
-      await report(task, claim, outcome, stageResult(result, parsed, spool.path));
+      const stage = stageResult(result, parsed, spool.path);
+      await report(task, claim, outcome, stage, storedOutput(result));
       if (isolated) {
         // Kept on failure or with uncommitted work; removed only when clean (worktrees.ts).
         const cleanup = await cleanupWorktree(transport, { repoPath, taskId: task.id, outcome });

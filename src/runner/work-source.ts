@@ -1,7 +1,7 @@
 import type { Actor } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Claim } from '../core/ports/job-queue.js';
-import type { StageResult } from '../core/stage.js';
+import type { StageResult, StoredOutput } from '../core/stage.js';
 import { claimNextTask } from '../core/use-cases/claim-next-task.js';
 import { completeTask, type CompletionOutcome } from '../core/use-cases/complete-task.js';
 import { heartbeatTask } from '../core/use-cases/heartbeat-task.js';
@@ -30,6 +30,8 @@ export interface WorkSource {
     fencingToken: number,
     outcome: CompletionOutcome,
     result: StageResult,
+    /** The capped output to store with the stage, if the command printed anything. */
+    output: StoredOutput | null,
   ): Promise<boolean>;
 }
 
@@ -56,10 +58,9 @@ export function createInProcessWorkSource(
       const input = { taskId, fencingToken, outputTail, elapsedMs };
       return (await reportProgress({ deps: core, actor, input })).ok;
     },
-    async complete(taskId, fencingToken, outcome, result) {
-      return (
-        await completeTask({ deps: core, actor, input: { taskId, fencingToken, outcome, result } })
-      ).ok;
+    async complete(taskId, fencingToken, outcome, result, output) {
+      const input = { taskId, fencingToken, outcome, result, output: output ?? undefined };
+      return (await completeTask({ deps: core, actor, input })).ok;
     },
   };
 }

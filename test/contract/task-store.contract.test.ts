@@ -174,6 +174,95 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
     });
   });
 
+  it('stores the capped output with the completion of the attempt it belongs to, and only then', async () => {
+    const { tasks, queue, stages } = stores();
+    await tasks.create(aTask({ id: 't1' }), null, []);
+    const claimOnce = (n: number) =>
+      queue.claim({
+        runnerId: 'r1',
+        hosts: null,
+        now: T1,
+        leaseExpiresAt: '2026-01-01T00:02:00.000Z',
+        changeId: `claim-${n}`,
+        stageId: `s${n}`,
+        auditId: `claimed-${n}`,
+      });
+    const output = {
+      stdout: 'héllo\n… 10 bytes omitted …\nend\n',
+      stderr: 'warn: ✓\n',
+      stdoutBytes: 30,
+      stderrBytes: 10,
+      truncated: true,
+    };
+    const end = (n: number, fencingToken: number, to: 'failed' | 'succeeded') =>
+      tasks.transition({
+        taskId: 't1',
+        from: ['running'],
+        to,
+        at: T1,
+        changeId: `end-${n}`,
+        fencingToken,
+        stage: { outcome: to, result: EMPTY_STAGE_RESULT, output: { ...output, stdout: `#${n}` } },
+        audit: [],
+      });
+    const first = await claimOnce(1);
+    expect(await end(1, first?.lease.fencingToken ?? -1, 'failed')).not.toBeNull();
+    // A refused report (stale token) stores no output.
+    await tasks.transition({
+      taskId: 't1',
+      from: ['failed'],
+      to: 'queued',
+      at: T1,
+      changeId: 'retry',
+      audit: [],
+    });
+    const second = await claimOnce(2);
+    expect(await end(9, 1, 'succeeded')).toBeNull();
+    expect(await stages.output('t1', 2)).toBeNull();
+    expect(await end(2, second?.lease.fencingToken ?? -1, 'succeeded')).not.toBeNull();
+
+    expect(await stages.output('t1', 1)).toEqual({ ...output, stdout: '#1' });
+    expect(await stages.output('t1', 2)).toEqual({ ...output, stdout: '#2' });
+    expect(await stages.output('t1', 3)).toBeNull();
+    expect(await stages.output('missing', 1)).toBeNull();
+  });
+
+  it('stores the output byte for byte, multi-byte text and a large body included', async () => {
+    const { tasks, queue, stages } = stores();
+    await tasks.create(aTask({ id: 't1' }), null, []);
+    const claim = await queue.claim({
+      runnerId: 'r1',
+      hosts: null,
+      now: T1,
+      leaseExpiresAt: '2026-01-01T00:02:00.000Z',
+      changeId: 'c1',
+      stageId: 's1',
+      auditId: 'e1',
+    });
+    const big = 'ünïcødé 🚀 line\n'.repeat(100_000);
+    const output = {
+      stdout: big,
+      stderr: '',
+      stdoutBytes: Buffer.byteLength(big),
+      stderrBytes: 0,
+      truncated: false,
+    };
+    await tasks.transition({
+      taskId: 't1',
+      from: ['running'],
+      to: 'succeeded',
+      at: T1,
+      changeId: 'c2',
+      fencingToken: claim?.lease.fencingToken ?? -1,
+      stage: { outcome: 'succeeded', result: EMPTY_STAGE_RESULT, output },
+      audit: [],
+    });
+    const stored = await stages.output('t1', 1);
+    expect(stored?.stdout.length).toBe(big.length);
+    expect(stored?.stdout === big).toBe(true);
+    expect(stored?.stdoutBytes).toBe(Buffer.byteLength(big));
+  });
+
   it('applies the reaper guard only to leases that really expired', async () => {
     const { tasks, queue } = stores();
     await tasks.create(aTask({ id: 't1' }), null, []);

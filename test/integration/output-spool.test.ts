@@ -1,15 +1,23 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createOutputSpool } from '../../src/runner/output-spool.js';
 import { makeTempDir } from '../helpers/temp-db.js';
+
+/** The spool's file; fails the test when the spool says there is none. */
+function fileOf(spool: { readonly path: string | null }): string {
+  expect(spool.path).not.toBeNull();
+  return spool.path ?? '';
+}
 
 describe('output spool', () => {
   it('keeps the whole output up to its cap, then stops with a marker instead of filling the disk', () => {
     const spool = createOutputSpool(makeTempDir(), 't-1', 1, 1_000);
     for (let i = 0; i < 100; i++) spool.write('stdout', 'x'.repeat(99) + '\n');
     spool.write('stderr', 'late\n');
-    const text = readFileSync(spool.path, 'utf8');
-    expect(statSync(spool.path).size).toBeLessThan(1_100);
+    spool.close();
+    const text = readFileSync(fileOf(spool), 'utf8');
+    expect(statSync(fileOf(spool)).size).toBeLessThan(1_100);
     expect(text.startsWith('x'.repeat(99) + '\n')).toBe(true);
     expect(text).toMatch(/output beyond 1000 bytes was not kept/);
     expect(text).not.toContain('late');
@@ -19,6 +27,26 @@ describe('output spool', () => {
     const spool = createOutputSpool(makeTempDir(), 't-2', 1);
     spool.write('stdout', 'out\n');
     spool.write('stderr', 'err1\nerr2\n');
-    expect(readFileSync(spool.path, 'utf8')).toBe('out\n! err1\n! err2\n');
+    spool.close();
+    expect(readFileSync(fileOf(spool), 'utf8')).toBe('out\n! err1\n! err2\n');
+  });
+
+  it('leaves no file, and no path, when the command printed nothing', () => {
+    const dir = join(makeTempDir(), 'spool');
+    const spool = createOutputSpool(dir, 't-3', 1);
+    spool.close();
+    expect(spool.path).toBeNull();
+    expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+  });
+
+  it('appends to one open file across many writes and can be closed twice', () => {
+    const spool = createOutputSpool(makeTempDir(), 't-4', 2);
+    for (let i = 0; i < 1_000; i++) spool.write('stdout', `${i}\n`);
+    spool.close();
+    spool.close();
+    const lines = readFileSync(fileOf(spool), 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(1_000);
+    expect(lines.at(-1)).toBe('999');
+    expect(fileOf(spool)).toMatch(/t-4\.2\.log$/);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
@@ -22,6 +22,7 @@ interface StageJson {
   exit_code: number | null;
   error_class: string | null;
   stdout_tail: string | null;
+  output_path: string | null;
   summary: string | null;
   session_id: string | null;
   cost_usd: number;
@@ -123,6 +124,8 @@ describe('tasks run end to end: HTTP → queue → runner → local and SSH host
       exit_code: 0,
       stdout_tail: 'Linux\n',
     });
+    const output = await fetch(`${app.url}/api/tasks/${body.id}/output?stream=stdout`, { headers });
+    expect(await output.text()).toBe('Linux\n');
   });
 
   it('runs an approved command over SSH on a registered host', async () => {
@@ -137,6 +140,43 @@ describe('tasks run end to end: HTTP → queue → runner → local and SSH host
     expect(done.status).toBe('succeeded');
     expect(done.stages[0]?.stdout_tail).toBe(`42\n${sshd.user}\n`);
   });
+
+  it('stores output over the cap as head and tail, and spools every byte to the data dir', async () => {
+    // 12 MiB on stdout: over the 5 MiB each stream keeps, so the middle is dropped.
+    const bytes = 12 * 1024 * 1024;
+    const { body } = await post('/api/tasks', {
+      kind: 'shell',
+      host: 'vm',
+      argv: [
+        'sh',
+        '-c',
+        `printf START; head -c ${bytes - 8} /dev/zero | tr '\\0' a; printf END; echo oops >&2`,
+      ],
+    });
+    await post(`/api/tasks/${body.id}/approve`, {});
+    const done = await settled(body.id, 60_000);
+    expect(done.status).toBe('succeeded');
+    const stage = done.stages[0];
+    const res = await fetch(`${app.url}/api/tasks/${body.id}/output`, { headers });
+    expect(res.status).toBe(200);
+    const output = (await res.json()) as {
+      stdout: string;
+      stderr: string;
+      stdout_bytes: number;
+      truncated: boolean;
+    };
+    expect(output.stdout_bytes).toBe(bytes);
+    expect(output.truncated).toBe(true);
+    expect(output.stderr).toBe('oops\n');
+    expect(output.stdout.startsWith('STARTaaa')).toBe(true);
+    expect(output.stdout.endsWith('aaaEND')).toBe(true);
+    expect(output.stdout).toMatch(/\n… \d+ bytes omitted …\n/);
+    expect(Buffer.byteLength(output.stdout)).toBeLessThanOrEqual(5 * 1024 * 1024 + 100);
+    expect(stage?.stdout_tail?.endsWith('aaaEND')).toBe(true);
+    const spool = stage?.output_path ?? '';
+    expect(spool.startsWith(join(dir, 'data'))).toBe(true);
+    expect(statSync(spool).size).toBe(bytes + '! oops\n'.length);
+  }, 90_000);
 
   it('runs an agent prompt through its CLI profile: prompt on stdin, result, cost and session', async () => {
     const { body } = await post('/api/tasks', {

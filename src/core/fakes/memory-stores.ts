@@ -4,12 +4,14 @@ import type { Breaker } from '../breaker.js';
 import type { Stores } from '../deps.js';
 import type { Claim, ClaimRequest, JobQueue } from '../ports/job-queue.js';
 import type { TaskChange, TaskQuery, TaskStore } from '../ports/task-store.js';
-import { openStage, type Stage } from '../stage.js';
+import { openStage, type Stage, type StoredOutput } from '../stage.js';
 import { isTerminal, type Task } from '../task.js';
 
 interface State {
   tasks: Map<string, Task>;
   stages: Stage[];
+  /** Keyed by stage id. */
+  outputs: Map<string, StoredOutput>;
   approvals: Approval[];
   audit: AuditEvent[];
   breakers: Map<string, Breaker>;
@@ -77,6 +79,7 @@ function createTaskStore(s: State): TaskStore {
       const openStage = s.stages[open];
       if (change.stage) {
         const r = change.stage.result;
+        if (openStage && change.stage.output) s.outputs.set(openStage.id, change.stage.output);
         if (openStage)
           s.stages[open] = {
             ...openStage,
@@ -175,13 +178,24 @@ function createJobQueue(s: State): JobQueue {
 
 /** In-memory versions of every store port, sharing one state like tables share a database. */
 export function createMemoryStores(): Stores {
-  const s: State = { tasks: new Map(), stages: [], approvals: [], audit: [], breakers: new Map() };
+  const s: State = {
+    tasks: new Map(),
+    stages: [],
+    outputs: new Map(),
+    approvals: [],
+    audit: [],
+    breakers: new Map(),
+  };
   return {
     tasks: createTaskStore(s),
     queue: createJobQueue(s),
     stages: {
       async listByTask(taskId) {
         return s.stages.filter((st) => st.taskId === taskId).sort((a, b) => a.attempt - b.attempt);
+      },
+      async output(taskId, attempt) {
+        const stage = s.stages.find((st) => st.taskId === taskId && st.attempt === attempt);
+        return (stage && s.outputs.get(stage.id)) ?? null;
       },
     },
     approvals: {

@@ -1,6 +1,6 @@
 import type { Approval, ApprovalDecision } from '../approval.js';
 import type { AuditEvent } from '../audit.js';
-import type { StageOutcome, StageResult } from '../stage.js';
+import type { StageOutcome, StageResult, StoredOutput } from '../stage.js';
 import type { Channel, Task, TaskKind, TaskStatus } from '../task.js';
 
 export interface TaskQuery {
@@ -42,6 +42,8 @@ export interface TaskChange {
   readonly stage?: {
     readonly outcome: Exclude<StageOutcome, 'running'>;
     readonly result: StageResult;
+    /** The attempt's capped output, stored with the stage in the same write. */
+    readonly output?: StoredOutput | undefined;
   };
   readonly audit: readonly AuditEvent[];
 }

@@ -2,7 +2,7 @@ import { taskSubject } from '../audit.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
-import type { StageResult } from '../stage.js';
+import type { StageResult, StoredOutput } from '../stage.js';
 import type { Task } from '../task.js';
 import { explainLeaseMiss } from './lease-check.js';
 import {
@@ -22,6 +22,8 @@ export interface CompleteTaskInput {
   readonly fencingToken: number;
   readonly outcome: CompletionOutcome;
   readonly result: StageResult;
+  /** The attempt's capped output (absent when the runner had nothing to store). */
+  readonly output?: StoredOutput | undefined;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function completeTask({
     changeId: deps.ids.next(),
     fencingToken: input.fencingToken,
     ...ownLease(actor),
-    stage: { outcome: input.outcome, result },
+    stage: { outcome: input.outcome, result, output: input.output },
     audit: [
       auditEntry(deps, actor, at, `task.${input.outcome}`, taskSubject(input.taskId), {
         exit_code: result.exitCode,

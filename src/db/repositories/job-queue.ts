@@ -28,6 +28,8 @@ function compileClaim(db: Database) {
   // The row this claim just took: running, and marked with this claim's change id.
   const mine = sql`${tasks.status} = 'running' and ${tasks.changeId} = ${p('changeId')}`;
   return {
+    // A read first: most claims by an idle runner find nothing, and a read costs no write lock.
+    peek: compile(next),
     // One UPDATE … RETURNING picks and takes the oldest queued task: two claimers never get the same one.
     take: compile(
       db
@@ -88,6 +90,9 @@ export function createJobQueue(db: Database): JobQueue {
         stageId: r.stageId,
         auditId: r.auditId,
       };
+      // Racy on purpose: another claimer may take it between the two, and `take` is guarded.
+      const waiting = await db.$client.execute(bind(q.peek, values));
+      if (waiting.rows.length === 0) return null;
       const [taken] = await db.$client.batch(
         [bind(q.take, values), bind(q.openStage, values), bind(q.audit, values)],
         'write',

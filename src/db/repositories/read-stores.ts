@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, lte } from 'drizzle-orm';
 import type { ApprovalStore } from '../../core/ports/approval-store.js';
 import type { StageStore } from '../../core/ports/stage-store.js';
 import type { Database } from '../client.js';
-import { approvals, stages } from '../schema.js';
+import { approvals, stageOutputs, stages } from '../schema.js';
 import { toApproval, toStage } from './row-mappers.js';
 
 export function createStageStore(db: Database): StageStore {
@@ -14,6 +14,23 @@ export function createStageStore(db: Database): StageStore {
         .where(and(eq(stages.taskId, taskId), isNull(stages.deletedAt)))
         .orderBy(asc(stages.attempt));
       return rows.map(toStage);
+    },
+    async output(taskId, attempt) {
+      const [row] = await db
+        .select({
+          stdout: stageOutputs.stdout,
+          stderr: stageOutputs.stderr,
+          stdoutBytes: stageOutputs.stdoutBytes,
+          stderrBytes: stageOutputs.stderrBytes,
+          truncated: stageOutputs.truncated,
+        })
+        .from(stageOutputs)
+        .innerJoin(stages, eq(stages.id, stageOutputs.stageId))
+        .where(
+          and(eq(stages.taskId, taskId), eq(stages.attempt, attempt), isNull(stages.deletedAt)),
+        )
+        .limit(1);
+      return row ?? null;
     },
   };
 }

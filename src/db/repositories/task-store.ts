@@ -3,7 +3,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { TaskChange, TaskQuery, TaskStore } from '../../core/ports/task-store.js';
 import { TERMINAL_STATUSES } from '../../core/task.js';
 import type { Database } from '../client.js';
-import { approvals, auditLog, stages, tasks } from '../schema.js';
+import { approvals, auditLog, stageOutputs, stages, tasks } from '../schema.js';
 import { auditValues, changedGuard, compileGuardedAudit } from './audit-rows.js';
 import { bind, compile, rowMapper } from './prepared.js';
 import { fromTask, toTask } from './row-mappers.js';
@@ -88,6 +88,14 @@ function compileChange(db: Database) {
           ),
         ),
     ),
+    // The stage this change just closed: the current attempt's, tied by the task's change id.
+    storeOutput: compile(
+      db.insert(stageOutputs).select(
+        sql`select ${stages.id}, ${p('stdout')}, ${p('stderr')}, ${p('stdoutBytes')}, ${p('stderrBytes')}, ${p('truncated')}
+          from ${stages} join ${tasks} on ${tasks.id} = ${stages.taskId} and ${tasks.fencingToken} = ${stages.fencingToken}
+          where ${tasks.id} = ${p('taskId')} and ${tasks.changeId} = ${p('changeId')}`,
+      ),
+    ),
     decideApproval: compile(
       db
         .update(approvals)
@@ -160,6 +168,11 @@ export function createTaskStore(db: Database): TaskStore {
       if (c.stage && r)
         statements.push(
           bind(change.closeStage, { ...tie, ...r, outcome: c.stage.outcome, at: c.at }),
+        );
+      const output = c.stage?.output;
+      if (output)
+        statements.push(
+          bind(change.storeOutput, { ...tie, ...output, truncated: output.truncated ? 1 : 0 }),
         );
       if (c.approval) statements.push(bind(change.decideApproval, { ...tie, ...c.approval }));
       for (const e of c.audit) statements.push(bind(change.audit, { ...tie, ...auditValues(e) }));

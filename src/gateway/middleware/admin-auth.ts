@@ -2,6 +2,7 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { createMiddleware } from 'hono/factory';
 import type { Actor } from '../../core/actor.js';
 import type { GatewayEnv } from '../deps.js';
+import { constantTimeEqual } from '../constant-time.js';
 import { errorBody } from '../http-errors.js';
 
 export const ADMIN_ACTOR: Actor = { id: 'admin', role: 'owner', channel: 'api' };
@@ -13,13 +14,13 @@ const unauthorized = () =>
   });
 
 /**
- * Bearer auth with the admin token, compared in constant time by Hono (hash, then
- * timingSafeEqual). Every failure, a malformed header included, is the same bare 401:
+ * Bearer auth with the admin token (Hono parses the header), compared in constant time by
+ * constantTimeEqual. Every failure, a malformed header included, is the same bare 401:
  * nothing tells a guesser which part was wrong.
  */
 export function adminAuth(token: string) {
   const check = bearerAuth<GatewayEnv>({
-    token,
+    verifyToken: (presented) => constantTimeEqual(presented, token),
     noAuthenticationHeader: { message: unauthorized },
     invalidAuthenticationHeader: {
       message: unauthorized,

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
+import { STORED_OUTPUT_BYTES } from '../../core/stage.js';
 import { claimNextTask } from '../../core/use-cases/claim-next-task.js';
 import { completeTask } from '../../core/use-cases/complete-task.js';
 import { heartbeatTask } from '../../core/use-cases/heartbeat-task.js';
@@ -45,7 +46,23 @@ const completeBody = z.strictObject({
     outputPath: z.string().max(4_096).nullable(),
     sessionId: z.string().max(256).nullable(),
   }),
+  // The capped output; each stream's text is at most the whole cap plus the omission marker.
+  output: z
+    .strictObject({
+      stdout: z.string().max(STORED_OUTPUT_BYTES + 100),
+      stderr: z.string().max(STORED_OUTPUT_BYTES + 100),
+      stdoutBytes: z.number().int().min(0),
+      stderrBytes: z.number().int().min(0),
+      truncated: z.boolean(),
+    })
+    .optional(),
 });
+
+/**
+ * Runner reports may carry the stored output (10 MiB) as JSON, where escaping can multiply
+ * binary output up to 6×; only authenticated runners get this far (see app.ts).
+ */
+export const RUNNER_BODY_LIMIT_BYTES = 6 * STORED_OUTPUT_BYTES + 64 * 1024;
 
 export interface RunnerProtocolDeps {
   readonly core: CoreDeps;
@@ -120,6 +137,7 @@ export function createRunnerProtocolRoutes(deps: RunnerProtocolDeps) {
           fencingToken: body.fencing_token,
           outcome: body.outcome,
           result: body.result,
+          output: body.output,
         };
         const r = await completeTask({ deps: deps.core, actor: c.get('actor'), input });
         return r.ok

@@ -118,3 +118,9 @@ function decodeCursor(cursor: string): string | null {
   }
   return /^t:[A-Za-z0-9-]{1,64}$/.test(text) ? text.slice(2) : null;
 }
+
+/** GET /api/tasks/:id/output: one attempt (latest by default), JSON or one stream as text. */
+export const taskOutputQuerySchema = z.strictObject({
+  attempt: z.coerce.number().int().min(1).max(1_000).optional(),
+  stream: z.enum(['stdout', 'stderr']).optional(),
+});

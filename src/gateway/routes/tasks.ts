@@ -3,13 +3,19 @@ import type { CoreDeps } from '../../core/deps.js';
 import { approveTask } from '../../core/use-cases/approve-task.js';
 import { cancelTask } from '../../core/use-cases/cancel-task.js';
 import { getTask } from '../../core/use-cases/get-task.js';
+import { getTaskOutput } from '../../core/use-cases/get-task-output.js';
 import { DEFAULT_PAGE, listTasks } from '../../core/use-cases/list-tasks.js';
 import { rejectTask } from '../../core/use-cases/reject-task.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
 import type { GatewayEnv } from '../deps.js';
 import { domainErrorResponse, errorBody } from '../http-errors.js';
 import { jsonIfBody, requireJson } from '../middleware/require-json.js';
-import { presentApproval, presentTask, presentTaskDetail } from '../presenters.js';
+import {
+  presentApproval,
+  presentTask,
+  presentTaskDetail,
+  presentTaskOutput,
+} from '../presenters.js';
 import { validate } from '../validation.js';
 import {
   approveBodySchema,
@@ -18,6 +24,7 @@ import {
   listTasksQuerySchema,
   reasonBodySchema,
   taskIdParamSchema,
+  taskOutputQuerySchema,
 } from './task-schemas.js';
 
 /** /api/tasks: thin — validate, call one use case, map its result. */
@@ -70,6 +77,28 @@ export function createTaskRoutes(core: CoreDeps) {
         next_cursor: nextCursor ? encodeCursor(nextCursor) : null,
       });
     })
+    .get(
+      '/:id/output',
+      validate('param', taskIdParamSchema),
+      validate('query', taskOutputQuerySchema),
+      async (c) => {
+        const { attempt, stream } = c.req.valid('query');
+        const result = await getTaskOutput({
+          deps: core,
+          actor: c.get('actor'),
+          input: { taskId: c.req.valid('param').id, attempt },
+        });
+        if (!result.ok) return domainErrorResponse(c, result.error);
+        const { output } = result.value;
+        if (!stream) return c.json(presentTaskOutput(result.value));
+        c.header(
+          'X-Output-Bytes',
+          String(stream === 'stdout' ? output.stdoutBytes : output.stderrBytes),
+        );
+        c.header('X-Output-Truncated', String(output.truncated));
+        return c.text(output[stream]);
+      },
+    )
     .get('/:id', validate('param', taskIdParamSchema), async (c) => {
       const result = await getTask({
         deps: core,

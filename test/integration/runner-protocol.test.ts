@@ -1,0 +1,167 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EMPTY_STAGE_RESULT, STORED_OUTPUT_BYTES } from '../../src/core/stage.js';
+import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.js';
+import { hashToken } from '../../src/gateway/token-hash.js';
+import { BODY_LIMIT_BYTES, T0, createTestApp, type TestApp } from '../helpers/test-app.js';
+
+// /runner/v1 at the HTTP edge, on the real gateway over a real libSQL file: what a runner
+// service may send, and how its stored output reads back through /api.
+const RUNNER_TOKEN = 'runner-token-for-protocol-tests-0123';
+
+interface ClaimJson {
+  claim: { task: { id: string }; lease: { fencingToken: number } };
+}
+interface OutputJson {
+  task_id: string;
+  attempt: number;
+  stdout: string;
+  stderr: string;
+  stdout_bytes: number;
+  stderr_bytes: number;
+  truncated: boolean;
+}
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await createTestApp();
+  await createRunnerRegistry(t.db.db).register(
+    { id: 'runner-1', name: 'vm-runner', createdAt: T0, lastSeenAt: T0 },
+    await hashToken(RUNNER_TOKEN),
+  );
+});
+afterEach(() => t.dispose());
+
+const runnerPost = (path: string, body: string) =>
+  t.raw(`/runner/v1${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${RUNNER_TOKEN}`, 'content-type': 'application/json' },
+    body,
+  });
+
+/** Queues `ls` and claims it as runner-1. */
+async function claimOne() {
+  const created = await t.send('POST', '/api/tasks', {
+    kind: 'shell',
+    host: 'local',
+    argv: ['ls'],
+  });
+  expect(created.status).toBe(201);
+  const res = await runnerPost('/claim', JSON.stringify({ wait_s: 0 }));
+  expect(res.status).toBe(200);
+  const { claim } = (await res.json()) as ClaimJson;
+  return { id: claim.task.id, token: claim.lease.fencingToken };
+}
+
+const completion = (token: number, output?: unknown) =>
+  JSON.stringify({
+    fencing_token: token,
+    outcome: 'succeeded',
+    result: { ...EMPTY_STAGE_RESULT, exitCode: 0 },
+    ...(output === undefined ? {} : { output }),
+  });
+
+describe('runner protocol: stored output', () => {
+  it('stores the output a runner reports and serves it as JSON or as one stream of text', async () => {
+    const { id, token } = await claimOne();
+    expect((await t.call(`/api/tasks/${id}/output`)).status).toBe(404);
+    // Far above the admin API's body limit: runner reports have their own.
+    const stdout = `${'x'.repeat(200_000)}\n… 5 bytes omitted …\nend ✓\n`;
+    const output = {
+      stdout,
+      stderr: 'careful\n',
+      stdoutBytes: 200_020,
+      stderrBytes: 8,
+      truncated: true,
+    };
+    expect(stdout.length).toBeGreaterThan(BODY_LIMIT_BYTES * 10);
+    const done = await runnerPost(`/tasks/${id}/complete`, completion(token, output));
+    expect(done.status).toBe(200);
+
+    const json = await t.call(`/api/tasks/${id}/output`);
+    expect(json.status).toBe(200);
+    expect((await json.json()) as OutputJson).toEqual({
+      task_id: id,
+      attempt: 1,
+      stdout,
+      stderr: 'careful\n',
+      stdout_bytes: 200_020,
+      stderr_bytes: 8,
+      truncated: true,
+    });
+    const text = await t.call(`/api/tasks/${id}/output?stream=stderr&attempt=1`);
+    expect(text.status).toBe(200);
+    expect(text.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(text.headers.get('x-output-bytes')).toBe('8');
+    expect(text.headers.get('x-output-truncated')).toBe('true');
+    expect(await text.text()).toBe('careful\n');
+    expect((await t.call(`/api/tasks/${id}/output?attempt=2`)).status).toBe(404);
+  });
+
+  it('keeps no output for a task that printed nothing, and says so', async () => {
+    const { id, token } = await claimOne();
+    expect((await runnerPost(`/tasks/${id}/complete`, completion(token))).status).toBe(200);
+    const res = await t.call(`/api/tasks/${id}/output`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { message: string }).message).toMatch(
+      /No stored output for task .*, attempt 1/,
+    );
+  });
+
+  it('refuses bad output and bad queries with a clear 400, and stores nothing', async () => {
+    const { id, token } = await claimOne();
+    const tooLong = { stdout: 'x'.repeat(STORED_OUTPUT_BYTES + 101), stderr: '' };
+    for (const output of [
+      { ...tooLong, stdoutBytes: 1, stderrBytes: 0, truncated: true },
+      { stdout: 'a', stderr: '', stdoutBytes: -1, stderrBytes: 0, truncated: false },
+      { stdout: 'a', stderr: '', stdoutBytes: 1, stderrBytes: 0, truncated: false, extra: 1 },
+    ]) {
+      const res = await runnerPost(`/tasks/${id}/complete`, completion(token, output));
+      expect(res.status).toBe(400);
+    }
+    expect((await t.stores.tasks.get(id))?.status).toBe('running');
+    for (const query of ['attempt=0', 'attempt=x', 'stream=both', 'other=1']) {
+      expect((await t.call(`/api/tasks/${id}/output?${query}`)).status).toBe(400);
+    }
+    expect((await t.call('/api/tasks/no-such-task/output')).status).toBe(404);
+  });
+
+  it('checks the runner token before reading a large body, and a stale report stores nothing', async () => {
+    const big = completion(1, {
+      stdout: 'y'.repeat(100_000),
+      stderr: '',
+      stdoutBytes: 100_000,
+      stderrBytes: 0,
+      truncated: false,
+    });
+    const anonymous = await t.raw('/runner/v1/tasks/x/complete', {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer not-a-runner-token-at-all',
+        'content-type': 'application/json',
+      },
+      body: big,
+    });
+    expect(anonymous.status).toBe(401);
+    // The admin API keeps its own, smaller limit.
+    const admin = await t.call('/api/tasks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
+    expect(admin.status).toBe(413);
+
+    const { id, token } = await claimOne();
+    const stale = await runnerPost(
+      `/tasks/${id}/complete`,
+      completion(token + 1, {
+        stdout: 'late',
+        stderr: '',
+        stdoutBytes: 4,
+        stderrBytes: 0,
+        truncated: false,
+      }),
+    );
+    expect(stale.status).toBe(409);
+    expect(await t.stores.stages.output(id, 1)).toBeNull();
+  });
+});
