@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_CAPTURE_BYTES } from '../src/runner/output-capture.js';
 import {
   DEFAULT_BENCH_OPTIONS,
   runClaimCompleteBench,
@@ -318,6 +319,7 @@ function renderThroughputTable(r: RunnerBenchResult): string {
     [`baseline: raw ssh2, ${c} parallel channels (ssh2 defaults)`, t.baseline],
     [`raw ssh2, ${c} channels, TCP_NODELAY set (diagnostic)`, t.noDelay],
     [`raw ssh2, ${c} channels, retrying on the transport's schedule (diagnostic)`, t.backoff],
+    [`raw ssh2, ${c} channels, TCP_NODELAY, the transport's command line (diagnostic)`, t.wrapped],
     [`**switchboard: runner.concurrency ${c}, POST → stored**`, t.switchboard],
   ];
   return [
@@ -500,7 +502,16 @@ function explainThroughput(r: RunnerBenchResult, cores: number): string {
         `${int(t.backoff.perSecond)}/s (${ratio(backoffRatio)}).`
       : `on its own that schedule costs the raw path ${percent(1 - backoffRatio)} ` +
         `(${int(t.backoff.perSecond)}/s).`);
-  return [raw, cpu, latency, refused].join(' ');
+  const host =
+    `What the host does per exec matters as much: the transport does not run a bare \`true\` ` +
+    `but its command line (report the pgid on stderr, then \`exec env -i …\` with the ` +
+    `allow-listed variables), and raw ssh2 sending exactly that over ${t.channels} channels with ` +
+    `TCP_NODELAY ran at ${int(t.wrapped.perSecond)}/s, ` +
+    `${ratio(t.wrapped.perSecond / t.noDelay.perSecond)} of the same socket running \`true\` ` +
+    `and ${ratio(t.wrapped.perSecond / t.baseline.perSecond)} of the baseline; against that ` +
+    `path, which asks the host for the same work, switchboard reaches ` +
+    `${ratio(sb.perSecond / t.wrapped.perSecond)}.`;
+  return [raw, cpu, latency, refused, host].join(' ');
 }
 
 function explainMemory(r: RunnerBenchResult): string {
@@ -512,13 +523,13 @@ function explainMemory(r: RunnerBenchResult): string {
     `the runner appending every chunk to the task's spool file). While the output arrived, RSS ` +
     `grew ${mib(m.streamingGrowthMiB)}: external memory went from ${mib(m.before.external)} to ` +
     `${mib(m.streamingPeak.external)} (ssh2's packet buffers awaiting GC, and the capped ` +
-    `capture that keeps the first and last 5 MiB of each stream) and heap in use from ` +
+    `capture that keeps the first and last ${mib(DEFAULT_CAPTURE_BYTES / 2 / 1024 ** 2)} of each ` +
+    `stream) and heap in use from ` +
     `${mib(m.before.heapUsed)} to ${mib(m.streamingPeak.heapUsed)} (each chunk is decoded to a ` +
     `string for the spool file, which appends it synchronously so nothing queues, and for the ` +
-    `live-output tail). At the ` +
-    `end heap in use reached ${mib(m.peak.heapUsed)}: the transport turns its 10 MiB capture ` +
-    `into text (both halves decoded and joined with a marker) although the runner keeps only ` +
-    `the last 4,000 characters of it on the stage.`
+    `live-output tail). At the end heap in use reached ${mib(m.peak.heapUsed)}: the capture ` +
+    `becomes text (head and tail decoded and joined with a marker), which is stored in ` +
+    `\`stage_outputs\` with the completion and parsed by the executor profile.`
   );
 }
 

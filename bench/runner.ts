@@ -156,6 +156,8 @@ export interface ThroughputResult {
   readonly noDelay: ThroughputPath;
   /** The baseline again, retrying refused opens on the transport's schedule. */
   readonly backoff: ThroughputPath;
+  /** Raw, TCP_NODELAY, running the transport's command line (pgid report, env -i) for `true`. */
+  readonly wrapped: ThroughputPath;
   readonly switchboard: ThroughputPath;
   /** Over every task of the switchboard rounds. */
   readonly switchboardSplit: TaskSplit;
@@ -343,18 +345,19 @@ const QUICK_RETRY: RetryDelay = () => 2;
 /** The schedule src/runner/ssh/ssh-transport.ts uses (20 ms × 2^attempt, at most 1.5 s). */
 const TRANSPORT_RETRY: RetryDelay = (attempt) => Math.min(20 * 2 ** attempt, 1_500);
 
-/** `count` execs of `true` over `width` parallel channels; resolves when the last one closed. */
+/** `count` execs of `command` over `width` parallel channels; resolves when the last one closed. */
 async function rawThroughput(
   client: Client,
   count: number,
   width: number,
   retryDelay: RetryDelay = QUICK_RETRY,
+  command = 'true',
 ): Promise<number> {
   let retries = 0;
   await inParallel(count, width, async () => {
     for (let attempt = 1; ; attempt++) {
       try {
-        if ((await execRaw(client, 'true')) !== 0) fail('raw `true` failed');
+        if ((await execRaw(client, command)) !== 0) fail(`raw \`${command}\` failed`);
         return;
       } catch (e) {
         if (++retries > count) throw e;
@@ -1005,10 +1008,16 @@ async function runThroughput(
   const wide = await startInstance(sshd, dir, 'throughput', o.channels);
   s.instances.push(wide);
   const load = createSwitchboardLoad(wide, o);
-  const runs: Record<'baseline' | 'noDelay' | 'backoff' | 'switchboard', () => Promise<number>> = {
+  const wrappedLine = toRemoteCommandLine({ argv: ['true'] });
+  const runs: Record<
+    'baseline' | 'noDelay' | 'backoff' | 'wrapped' | 'switchboard',
+    () => Promise<number>
+  > = {
     baseline: () => rawThroughput(rig.raw, n, o.channels),
     noDelay: () => rawThroughput(rig.rawNoDelay, n, o.channels),
     backoff: () => rawThroughput(rig.raw, n, o.channels, TRANSPORT_RETRY),
+    // What the transport sends, on a socket set up like the transport's: the host's share.
+    wrapped: () => rawThroughput(rig.rawNoDelay, n, o.channels, QUICK_RETRY, wrappedLine),
     switchboard: () => load.run(n),
   };
   const rounds = new Map(Object.keys(runs).map((k) => [k, [] as ThroughputRun[]]));
@@ -1031,6 +1040,7 @@ async function runThroughput(
     baseline: path('baseline'),
     noDelay: path('noDelay'),
     backoff: path('backoff'),
+    wrapped: path('wrapped'),
     switchboard: path('switchboard'),
     switchboardSplit,
     cpu,
