@@ -627,6 +627,21 @@ describe('gemini profile', () => {
     expect(parsed.summary).toMatch(/^Please set an Auth method/);
   });
 
+  it('reads the no-auth json document from stderr, where the real gemini 0.61.0 prints it', () => {
+    const stderr = fixture('gemini-0.61.0-json-no-auth.json');
+    expect(gemini.parse(exec({ code: 41, stderr }))).toMatchObject({
+      outcome: 'auth_failure',
+      summary: expect.stringMatching(/^Please set an Auth method/),
+      sessionId: '3f0c06a9-ca81-4c79-b920-c9339032a38c',
+    });
+    // Any other fatal error document on stderr is read the same way: its message, not its `}`.
+    const config = JSON.stringify({ error: { message: 'Invalid settings.json', code: 52 } });
+    expect(gemini.parse(exec({ code: 52, stderr: `warning: odd\n${config}\n` }))).toMatchObject({
+      outcome: 'failed',
+      summary: 'Invalid settings.json',
+    });
+  });
+
   it('classifies the real no-auth stream-json output (plain text, exit 41) as auth', () => {
     const stdout = fixture('gemini-0.61.0-stream-json-no-auth.jsonl');
     expect(gemini.parse(exec({ code: 41, stdout }))).toMatchObject({

@@ -86,16 +86,24 @@ export function geminiInvocation(task: ExecutorTask, defaultModel: string | null
 
 export function parseGeminiOutput(result: ExecResult): ParsedRun {
   const values = jsonValues(result.stdout.text);
-  // A stream event has a `type`; the json document does not.
-  const document = values.length === 1 ? JsonOutput.safeParse(values[0]).data : undefined;
-  if (document && (typeof document.response === 'string' || document.error)) {
-    return settle(result, readDocument(result, document));
-  }
+  const document = soleDocument(values);
+  if (document) return settle(result, readDocument(result, document));
   const events = values.flatMap((v) => StreamEvent.safeParse(v).data ?? []);
   if (events.some((e) => e.type === 'result')) return settle(result, readStream(result, events));
+  // A fatal error (e.g. no auth method, exit 41) prints its json document on stderr, not stdout.
+  const errorDocument = soleDocument(jsonValues(result.stderr.text));
+  if (errorDocument?.error) return settle(result, readDocument(result, errorDocument));
   const fallback = unreadableRun(result, 'gemini');
-  // The stream-json auth failure is plain text on stdout; the exit code is the reliable signal.
+  // The stream-json auth failure is plain text (on stderr); the exit code is the reliable signal.
   return settle(result, isAuthExit(result) ? { ...fallback, outcome: 'auth_failure' } : fallback);
+}
+
+/** The json document, when the values are exactly one (a stream event has a `type`; it has not). */
+function soleDocument(values: readonly unknown[]): z.infer<typeof JsonOutput> | undefined {
+  const document = values.length === 1 ? JsonOutput.safeParse(values[0]).data : undefined;
+  return document && (typeof document.response === 'string' || document.error)
+    ? document
+    : undefined;
 }
 
 function readDocument(result: ExecResult, doc: z.infer<typeof JsonOutput>): ParsedRun {
