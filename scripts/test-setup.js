@@ -3,7 +3,10 @@
 // exactly what is missing. System packages are installed with apt-get when running as root
 // (CI and the dev containers are root on Debian); otherwise the exact command is printed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
@@ -28,6 +31,79 @@ if (SSH_BINARIES.some((path) => !existsSync(path))) {
     installOpenSsh();
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
+// test/integration/real-clis.test.ts runs the real agent CLIs (claude, codex, gemini) on the
+// test host. They come from test/real-clis/package-lock.json, not the root package.json: they
+// are ~740 MB, and only this test needs them, so a plain `npm ci` for the app stays small.
+try {
+  installRealClis();
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * `npm ci` into test/real-clis/node_modules when it is missing or was installed from another
+ * lock file (a stamp inside node_modules holds the lock's hash; npm ci wipes it first).
+ *
+ * Install scripts: --ignore-scripts, then exactly one script by hand. Of the three CLIs only
+ * claude needs its postinstall (install.cjs: hard-links the native binary from the platform
+ * package @anthropic-ai/claude-code-linux-x64 over the bin/claude.exe stub; no download). codex
+ * needs none (bin/codex.js finds its native binary in an optional platform package). The other
+ * scripts belong to gemini's optional native add-ons, which headless `gemini -p` does not load:
+ * @github/keytar (would download a prebuilt binary from GitHub, else compile with node-gyp) and
+ * node-pty (compile). Skipping them keeps the install offline-safe and the same on every npm
+ * version, whatever its default for dependency scripts.
+ */
+function installRealClis() {
+  const dir = fileURLToPath(new URL('../test/real-clis/', import.meta.url));
+  const modules = join(dir, 'node_modules');
+  const stamp = join(modules, '.switchboard-lock.sha256');
+  const hash = createHash('sha256')
+    .update(readFileSync(join(dir, 'package-lock.json')))
+    .digest('hex');
+  if (readText(stamp) === hash) return;
+
+  const started = Date.now();
+  process.stdout.write(
+    'test-setup: installing the real agent CLIs for real-clis.test.ts into ' +
+      'test/real-clis/node_modules (npm ci, ~740 MB; again only when its lock file changes)…',
+  );
+  quietly('npm', ['ci', '--prefix', dir, '--ignore-scripts', '--no-audit', '--no-fund']);
+  const claude = join(modules, '@anthropic-ai', 'claude-code');
+  quietly(process.execPath, [join(claude, 'install.cjs')]);
+  // install.cjs exits 0 but leaves the 500-byte stub when no native package fits this platform.
+  if (statSync(join(claude, 'bin', 'claude.exe')).size < 1024 * 1024) {
+    throw new Error(
+      `claude's native binary is missing after ${join(claude, 'install.cjs')}: is there an ` +
+        `@anthropic-ai/claude-code-* package for ${process.platform}-${process.arch}?`,
+    );
+  }
+  // The test host runs them as an unprivileged user: everything readable, dirs and binaries
+  // executable, whatever the umask was.
+  quietly('chmod', ['-R', 'a+rX', dir]);
+  writeFileSync(stamp, `${hash}\n`);
+  console.log(` done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Runs a command with its output captured, shown only when it fails. */
+function quietly(cmd, args) {
+  const result = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.error || result.status !== 0) {
+    const why = result.error ? result.error.message : `exit ${result.status ?? result.signal}`;
+    console.log('');
+    throw new Error(
+      `\`${cmd} ${args.join(' ')}\` failed (${why}):\n${result.stdout ?? ''}${result.stderr ?? ''}`,
+    );
+  }
+}
+
+function readText(path) {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
   }
 }
 
