@@ -40,7 +40,9 @@ export function toRemoteCommandLine(cmd: RemoteCommand): string {
       throw new Error(`not an environment variable name: ${JSON.stringify(k)}`);
     return quote(`${k}=${v}`);
   });
-  const inherited = INHERITED_ENV.map((k) => `${k}="$${k}"`);
+  // `${X+"X=$X"}`: passed on only when the login environment sets it; an unset TMPDIR must not
+  // reach a CLI as an empty one.
+  const inherited = INHERITED_ENV.map((k) => `\${${k}+"${k}=$${k}"}`);
   const lang = 'LANG="${LANG:-C.UTF-8}"';
   const report = `printf '%s%s\\n' '${PGID_MARKER}' "$$" >&2`;
   const run = ['exec env -i', ...inherited, lang, ...env, ...cmd.argv.map(quote)].join(' ');

@@ -47,6 +47,19 @@ describe('argv → remote command line (through a real sh)', () => {
     expect(seen.env['PATH']).toBe(PATH);
   });
 
+  it('passes an inherited variable on only when it is set, with its value intact', async () => {
+    const line = toRemoteCommandLine({
+      argv: ['node', '-e', 'process.stdout.write(JSON.stringify(process.env))'],
+    });
+    const home = "/tmp/a b'$(echo x)";
+    const { stdout } = await run('sh', ['-c', line], { env: { PATH, HOME: home, USER: '' } });
+    const env = JSON.parse(stdout) as Record<string, string>;
+    expect(env['HOME']).toBe(home);
+    // Set but empty stays set; unset stays unset (an empty TMPDIR would mislead a CLI).
+    expect(env['USER']).toBe('');
+    expect(Object.keys(env).sort()).toEqual(['HOME', 'LANG', 'PATH', 'USER']);
+  });
+
   it('reports a process group that is the command itself, apart from the caller', async () => {
     const line = toRemoteCommandLine({ argv: ['sh', '-c', 'ps -o pgid= -p $$'] });
     const { stdout, stderr } = await viaShell(line);
