@@ -100,12 +100,28 @@ export const stageOutputs = sqliteTable('stage_outputs', {
   stageId: text('stage_id')
     .primaryKey()
     .references(() => stages.id),
-  stdout: text('stdout').notNull(),
-  stderr: text('stderr').notNull(),
   stdoutBytes: integer('stdout_bytes').notNull(),
   stderrBytes: integer('stderr_bytes').notNull(),
   truncated: integer('truncated', { mode: 'boolean' }).notNull(),
 });
+
+/**
+ * The stored text in pieces of at most OUTPUT_CHUNK_CHARS: binding one 5 MiB value cost the
+ * writer about four times its size in native memory at once (libSQL's copy, SQLite's record
+ * and pages); pieces keep that peak small and let a reader page through long output.
+ */
+export const stageOutputChunks = sqliteTable(
+  'stage_output_chunks',
+  {
+    stageId: text('stage_id')
+      .notNull()
+      .references(() => stageOutputs.stageId),
+    stream: text('stream', { enum: ['stdout', 'stderr'] }).notNull(),
+    seq: integer('seq').notNull(),
+    text: text('text').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stageId, t.stream, t.seq] })],
+);
 
 export const approvals = sqliteTable(
   'approvals',

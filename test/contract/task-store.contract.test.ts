@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_STAGE_RESULT } from '../../src/core/stage.js';
 import { aTask, anApproval, anAuditEvent } from '../helpers/builders.js';
+import { chunksOf, OUTPUT_CHUNK_CHARS } from '../../src/db/repositories/task-store.js';
 import { IMPLEMENTATIONS, useStores } from './implementations.js';
 
 const T1 = '2026-01-01T00:01:00.000Z';
@@ -297,5 +298,21 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
         leaseExpiredBy: '2026-01-01T00:02:00.000Z',
       }),
     ).toMatchObject({ status: 'lost' });
+  });
+});
+
+describe('stored output pieces', () => {
+  it('splits long text into pieces that join back exactly, never inside a surrogate pair', () => {
+    // An emoji is two UTF-16 units; an odd prefix puts a pair across every piece boundary.
+    const text = `x${'🚀'.repeat(OUTPUT_CHUNK_CHARS)}`;
+    const pieces = chunksOf(text);
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(pieces.join('')).toBe(text);
+    for (const piece of pieces) {
+      expect(piece.length).toBeLessThanOrEqual(OUTPUT_CHUNK_CHARS);
+      expect(piece.isWellFormed()).toBe(true);
+    }
+    expect(chunksOf('')).toEqual([]);
+    expect(chunksOf('short')).toEqual(['short']);
   });
 });

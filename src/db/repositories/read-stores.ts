@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, lte } from 'drizzle-orm';
 import type { ApprovalStore } from '../../core/ports/approval-store.js';
 import type { StageStore } from '../../core/ports/stage-store.js';
 import type { Database } from '../client.js';
-import { approvals, stageOutputs, stages } from '../schema.js';
+import { approvals, stageOutputChunks, stageOutputs, stages } from '../schema.js';
 import { toApproval, toStage } from './row-mappers.js';
 
 export function createStageStore(db: Database): StageStore {
@@ -16,10 +16,9 @@ export function createStageStore(db: Database): StageStore {
       return rows.map(toStage);
     },
     async output(taskId, attempt) {
-      const [row] = await db
+      const [meta] = await db
         .select({
-          stdout: stageOutputs.stdout,
-          stderr: stageOutputs.stderr,
+          stageId: stageOutputs.stageId,
           stdoutBytes: stageOutputs.stdoutBytes,
           stderrBytes: stageOutputs.stderrBytes,
           truncated: stageOutputs.truncated,
@@ -30,7 +29,19 @@ export function createStageStore(db: Database): StageStore {
           and(eq(stages.taskId, taskId), eq(stages.attempt, attempt), isNull(stages.deletedAt)),
         )
         .limit(1);
-      return row ?? null;
+      if (!meta) return null;
+      const chunks = await db
+        .select({ stream: stageOutputChunks.stream, text: stageOutputChunks.text })
+        .from(stageOutputChunks)
+        .where(eq(stageOutputChunks.stageId, meta.stageId))
+        .orderBy(asc(stageOutputChunks.stream), asc(stageOutputChunks.seq));
+      const join = (stream: 'stdout' | 'stderr') =>
+        chunks
+          .filter((c) => c.stream === stream)
+          .map((c) => c.text)
+          .join('');
+      const { stageId: _, ...counts } = meta;
+      return { stdout: join('stdout'), stderr: join('stderr'), ...counts };
     },
   };
 }

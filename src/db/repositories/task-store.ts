@@ -3,7 +3,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { TaskChange, TaskQuery, TaskStore } from '../../core/ports/task-store.js';
 import { TERMINAL_STATUSES } from '../../core/task.js';
 import type { Database } from '../client.js';
-import { approvals, auditLog, stageOutputs, stages, tasks } from '../schema.js';
+import { approvals, auditLog, stageOutputChunks, stageOutputs, stages, tasks } from '../schema.js';
 import { auditValues, changedGuard, compileGuardedAudit } from './audit-rows.js';
 import { bind, compile, rowMapper } from './prepared.js';
 import { fromTask, toTask } from './row-mappers.js';
@@ -30,7 +30,26 @@ function filters(q: TaskQuery): SQL | undefined {
  * The statements of a task change, built once. Optional guards are bound as null ("? is null
  * or …") and the `from` set as a JSON array, so each statement has exactly one shape.
  */
+/** Characters per stored output row (see stageOutputChunks). */
+export const OUTPUT_CHUNK_CHARS = 256 * 1024;
+
+/** Pieces of at most OUTPUT_CHUNK_CHARS, never splitting a surrogate pair. */
+export function chunksOf(text: string): string[] {
+  const chunks: string[] = [];
+  for (let at = 0; at < text.length;) {
+    let end = Math.min(at + OUTPUT_CHUNK_CHARS, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    chunks.push(text.slice(at, end));
+    at = end;
+  }
+  return chunks;
+}
+
 function compileChange(db: Database) {
+  // The stage a change just closed: the current attempt's, found through the task's change id.
+  const closedStage = sql`from ${stages} join ${tasks} on ${tasks.id} = ${stages.taskId} and ${tasks.fencingToken} = ${stages.fencingToken}
+    where ${tasks.id} = ${p('taskId')} and ${tasks.changeId} = ${p('changeId')}`;
   return {
     move: compile(
       db
@@ -88,13 +107,17 @@ function compileChange(db: Database) {
           ),
         ),
     ),
-    // The stage this change just closed: the current attempt's, tied by the task's change id.
     storeOutput: compile(
-      db.insert(stageOutputs).select(
-        sql`select ${stages.id}, ${p('stdout')}, ${p('stderr')}, ${p('stdoutBytes')}, ${p('stderrBytes')}, ${p('truncated')}
-          from ${stages} join ${tasks} on ${tasks.id} = ${stages.taskId} and ${tasks.fencingToken} = ${stages.fencingToken}
-          where ${tasks.id} = ${p('taskId')} and ${tasks.changeId} = ${p('changeId')}`,
-      ),
+      db
+        .insert(stageOutputs)
+        .select(
+          sql`select ${stages.id}, ${p('stdoutBytes')}, ${p('stderrBytes')}, ${p('truncated')} ${closedStage}`,
+        ),
+    ),
+    storeChunk: compile(
+      db
+        .insert(stageOutputChunks)
+        .select(sql`select ${stages.id}, ${p('stream')}, ${p('seq')}, ${p('text')} ${closedStage}`),
     ),
     decideApproval: compile(
       db
@@ -170,10 +193,15 @@ export function createTaskStore(db: Database): TaskStore {
           bind(change.closeStage, { ...tie, ...r, outcome: c.stage.outcome, at: c.at }),
         );
       const output = c.stage?.output;
-      if (output)
-        statements.push(
-          bind(change.storeOutput, { ...tie, ...output, truncated: output.truncated ? 1 : 0 }),
-        );
+      if (output) {
+        const truncated = output.truncated ? 1 : 0;
+        statements.push(bind(change.storeOutput, { ...tie, ...output, truncated }));
+        for (const stream of ['stdout', 'stderr'] as const) {
+          chunksOf(output[stream]).forEach((text, seq) =>
+            statements.push(bind(change.storeChunk, { ...tie, stream, seq, text })),
+          );
+        }
+      }
       if (c.approval) statements.push(bind(change.decideApproval, { ...tie, ...c.approval }));
       for (const e of c.audit) statements.push(bind(change.audit, { ...tie, ...auditValues(e) }));
       const [moved] = await db.$client.batch(statements, 'write');
