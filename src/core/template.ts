@@ -1,0 +1,34 @@
+import type { TemplateInfo } from './task-draft.js';
+import type { ParamValue } from './task.js';
+
+export const TEMPLATE_PARAM_TYPES = ['string', 'number', 'boolean'] as const;
+export type TemplateParamType = (typeof TEMPLATE_PARAM_TYPES)[number];
+
+/** A typed parameter of a template; `values` makes a string parameter an enumeration. */
+export interface TemplateParam {
+  readonly name: string;
+  readonly type: TemplateParamType;
+  readonly required: boolean;
+  readonly default: ParamValue | null;
+  readonly values: readonly string[] | null;
+  readonly description: string | null;
+}
+
+/**
+ * A named, parameterised job (SPEC §3.8), loaded from a Markdown file with YAML front matter
+ * in `templates_dir`. Its argv is rendered at submit time, so a runner only ever sees argv.
+ */
+export interface TaskTemplate extends TemplateInfo {
+  readonly description: string;
+  /** Words or phrases that name this template in a chat message ("deploy", "run the tests"). */
+  readonly triggers: readonly string[];
+  readonly params: readonly TemplateParam[];
+  /** The host it runs on unless the request names one (null: the request or `local`). */
+  readonly host: string | null;
+  /**
+   * Program and arguments; an element may hold `{{param}}` or `{{environment}}` placeholders,
+   * each replaced by the value as data within that one element (never split, never a shell).
+   */
+  readonly argv: readonly string[];
+  readonly expectedOutputs: readonly string[];
+}
