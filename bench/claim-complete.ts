@@ -189,6 +189,13 @@ async function createSwitchboardSubject(scratch: Scratch): Promise<SwitchboardSu
       defaultExecutor: null,
       defaultTimeoutS: 180,
     },
+    vocabulary: {
+      hosts: [{ name: 'local', aliases: [] }],
+      repos: [],
+      executors: [],
+      templates: [],
+      defaultExecutor: null,
+    },
     breakerLimits: DEFAULT_BREAKER_LIMITS,
     leaseS: DEFAULT_LEASE_S,
     maxAttempts: DEFAULT_MAX_ATTEMPTS,

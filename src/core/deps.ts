@@ -9,6 +9,7 @@ import type { JobQueue } from './ports/job-queue.js';
 import type { Notifier } from './ports/notifier.js';
 import type { StageStore } from './ports/stage-store.js';
 import type { TaskStore } from './ports/task-store.js';
+import type { Vocabulary } from './intent/vocabulary.js';
 import type { Catalog } from './task-draft.js';
 
 export interface Stores {
@@ -23,6 +24,8 @@ export interface Stores {
 export interface CoreSettings {
   readonly policy: ApprovalPolicy;
   readonly catalog: Catalog;
+  /** The names and aliases the intent parser recognises in chat messages. */
+  readonly vocabulary: Vocabulary;
   readonly breakerLimits: BreakerLimits;
   readonly leaseS: number;
   /** Attempts an idempotent task gets before a lost lease makes it `lost` for good. */

@@ -13,6 +13,7 @@ import { createLibsqlStores } from '../db/stores.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
 import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
+import { vocabularyOf } from './config/vocabulary.js';
 import {
   acquireDataDirLock,
   ensureDataDir,
@@ -120,6 +121,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       },
       policy: config.approvalPolicy,
       catalog: catalogOf(config),
+      vocabulary: vocabularyOf(config, []),
       breakerLimits: config.breakers,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,

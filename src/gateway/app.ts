@@ -8,6 +8,7 @@ import type { GatewayDeps, GatewayEnv, GatewayOptions } from './deps.js';
 import { errorBody } from './http-errors.js';
 import { adminAuth } from './middleware/admin-auth.js';
 import { createHealthRoute } from './routes/health.js';
+import { createParseRoute } from './routes/parse.js';
 import { createTaskRoutes } from './routes/tasks.js';
 import { createRunnerProtocolRoutes, RUNNER_BODY_LIMIT_BYTES } from './routes/runner-protocol.js';
 import { runnerAuth } from './middleware/runner-auth.js';
@@ -34,6 +35,7 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.route('/health', createHealthRoute(deps, options));
   app.use('/api/*', adminAuth(options.adminToken));
   app.route('/api/tasks', createTaskRoutes(deps.core));
+  app.route('/api/parse', createParseRoute(deps.core));
   app.use(
     '/runner/v1/*',
     runnerAuth(deps.runners, () => deps.core.clock.now()),

@@ -2,7 +2,10 @@ import type { Approval } from '../core/approval.js';
 import type { AuditEvent } from '../core/audit.js';
 import type { Breaker } from '../core/breaker.js';
 import type { Stage } from '../core/stage.js';
+import type { DraftSoFar } from '../core/intent/parse-request.js';
+import type { TaskDraft } from '../core/task-draft.js';
 import type { Task } from '../core/task.js';
+import type { ParseOutcome } from '../core/use-cases/parse-text.js';
 import type { TaskDetail } from '../core/use-cases/get-task.js';
 import type { TaskOutput } from '../core/use-cases/get-task-output.js';
 
@@ -112,3 +115,48 @@ export const presentBreaker = (b: Breaker) => ({
   reserved_usd: b.reservedUsd,
   threshold_usd: b.thresholdUsd,
 });
+
+/** What a message would become, for POST /api/parse and `switchboard parse --json`. */
+export function presentParseOutcome(o: ParseOutcome) {
+  switch (o.type) {
+    case 'task':
+      return {
+        type: o.type,
+        draft: presentDraft(o.draft),
+        consensus: o.consensus,
+        confidence: o.confidence,
+        echo: o.echo,
+        assumptions: o.assumptions,
+        risk: o.assessment.risk,
+        gate: o.assessment.gate,
+        risk_reason: o.assessment.reason,
+      };
+    case 'query':
+      return { type: o.type, query: o.query, echo: o.echo };
+    case 'clarify':
+      return {
+        type: o.type,
+        field: o.field,
+        question: o.question,
+        choices: o.choices,
+        draft: presentDraft(o.draft),
+        missing: o.missing,
+        echo: o.echo,
+      };
+    case 'unusable':
+      return { type: o.type, reason: o.reason };
+  }
+}
+
+/** A draft on the wire: SPEC §4 names (timeout_s, budget_usd), absent fields left out. */
+const presentDraft = (d: DraftSoFar | TaskDraft) => {
+  const { timeoutS, budgetUsd, ...rest } = d as DraftSoFar & {
+    timeoutS?: number;
+    budgetUsd?: number;
+  };
+  return {
+    ...rest,
+    ...(timeoutS === undefined ? {} : { timeout_s: timeoutS }),
+    ...(budgetUsd === undefined ? {} : { budget_usd: budgetUsd }),
+  };
+};

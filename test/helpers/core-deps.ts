@@ -4,6 +4,7 @@ import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
 import type { CoreDeps, Stores } from '../../src/core/deps.js';
 import { createRecordingNotifier } from '../../src/core/fakes/recording-notifier.js';
 import type { Clock } from '../../src/core/ports/clock.js';
+import { TEST_VOCABULARY } from './vocabulary.js';
 
 /** Core deps over the given stores with the settings most tests want; override what matters. */
 export function coreDepsFor(stores: Stores, overrides: Partial<CoreDeps> = {}): CoreDeps {
@@ -22,6 +23,7 @@ export function coreDepsFor(stores: Stores, overrides: Partial<CoreDeps> = {}): 
       defaultExecutor: 'codex',
       defaultTimeoutS: 180,
     },
+    vocabulary: TEST_VOCABULARY,
     breakerLimits: DEFAULT_BREAKER_LIMITS,
     leaseS: 30,
     maxAttempts: 3,

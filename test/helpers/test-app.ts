@@ -14,6 +14,7 @@ import { createLibsqlStores } from '../../src/db/stores.js';
 import { createApp } from '../../src/gateway/app.js';
 import type { GatewayOptions } from '../../src/gateway/deps.js';
 import { createTempDb, type TempDb } from './temp-db.js';
+import { TEST_VOCABULARY } from './vocabulary.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const BODY_LIMIT_BYTES = 4096;
@@ -98,6 +99,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     notifier,
     policy: DEFAULT_APPROVAL_POLICY,
     catalog: TEST_CATALOG,
+    vocabulary: TEST_VOCABULARY,
     breakerLimits: DEFAULT_BREAKER_LIMITS,
     leaseS: 30,
     maxAttempts: 3,

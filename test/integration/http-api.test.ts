@@ -516,14 +516,88 @@ describe('bad input', () => {
     expect(t.notifier.events).toEqual([]);
   });
 
-  it('answers free text with 422 intent_parser_unavailable and stores nothing', async () => {
-    const res = await t.send('POST', '/api/tasks', { text: 'deploy api to staging' });
-    expect(res.status).toBe(422);
-    expect((await readJson<ErrorJson>(res)).error).toBe('intent_parser_unavailable');
+  it('turns free text into a task the way a chat message would, gate and echo included', async () => {
+    const res = await t.send('POST', '/api/tasks', { text: 'please deploy api to staging' });
+    expect(res.status).toBe(201);
+    const created = await readJson<CreatedJson & { parsed: { echo: string; confidence: number } }>(
+      res,
+    );
+    expect(created).toMatchObject({
+      kind: 'template',
+      template: 'deploy',
+      environment: 'staging',
+      params: { service: 'api' },
+      status: 'awaiting_approval',
+      gate: 'tap',
+    });
+    expect(created.parsed.echo).toBe('Template deploy (service=api) → staging');
+    const agent = await t.send('POST', '/api/tasks', {
+      text: 'ask claude to fix the flaky test in api',
+    });
+    expect(await readJson<CreatedJson>(agent)).toMatchObject({
+      kind: 'agent',
+      executor: 'claude-sonnet',
+      repo: 'api',
+      host: 'build-vm',
+      status: 'queued',
+    });
+    const shell = await t.send('POST', '/api/tasks', { text: '`rm -rf dist` on build-vm' });
+    expect(await readJson<CreatedJson>(shell)).toMatchObject({
+      kind: 'shell',
+      argv: ['rm', '-rf', 'dist'],
+      host: 'build-vm',
+      status: 'awaiting_approval',
+    });
+    expect(await storedTaskCount()).toBe(3);
+  });
+
+  it('answers free text that is no task yet with 422 and what the parser made of it', async () => {
+    const vague = await t.send('POST', '/api/tasks', { text: 'deploy api' });
+    expect(vague.status).toBe(422);
+    const question = await readJson<
+      ErrorJson & { parsed: { field: string; choices: { value: string }[] } }
+    >(vague);
+    expect(question.error).toBe('needs_clarification');
+    expect(question.message).toBe('Which environment should deploy go to?');
+    expect(question.parsed.field).toBe('environment');
+    expect(question.parsed.choices.map((c) => c.value)).toEqual(['dev', 'staging', 'production']);
+    const query = await t.send('POST', '/api/tasks', { text: "what's running?" });
+    expect(query.status).toBe(422);
+    expect((await readJson<ErrorJson>(query)).error).toBe('not_a_task');
     expect(await storedTaskCount()).toBe(0);
   });
 
-  it('validates free text before saying the parser is missing', async () => {
+  it('parses without creating anything on POST /api/parse, with the gate it would meet', async () => {
+    const res = await t.send('POST', '/api/parse', {
+      text: 'deploy klm to prodution',
+      last_repo: null,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      type: 'task',
+      draft: { kind: 'template', template: 'deploy', environment: 'production' },
+      risk: 'high',
+      gate: 'typed_phrase',
+    });
+    const withContext = await t.send('POST', '/api/parse', {
+      text: 'fix the login bug',
+      last_repo: 'api',
+    });
+    expect(await withContext.json()).toMatchObject({
+      type: 'task',
+      draft: { kind: 'agent', repo: 'api', executor: 'codex' },
+      assumptions: ['repo from this chat: api', 'executor: codex (the default)'],
+    });
+    for (const body of [{}, { text: '' }, { text: 'x', extra: 1 }, { text: 7 }]) {
+      expect((await t.send('POST', '/api/parse', body)).status).toBe(400);
+    }
+    // Longer than this app's body limit: refused before it is parsed.
+    const long = await t.send('POST', '/api/parse', { text: 'x'.repeat(BODY_LIMIT_BYTES) });
+    expect(long.status).toBe(413);
+    expect(await storedTaskCount()).toBe(0);
+  });
+
+  it('validates free text before parsing it', async () => {
     const blank = await t.send('POST', '/api/tasks', { text: '   ' });
     expect(blank.status).toBe(400);
     expect(pathsOf(await readJson<ErrorJson>(blank))).toEqual(['text']);

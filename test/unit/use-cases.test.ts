@@ -28,6 +28,7 @@ import { listTasks } from '../../src/core/use-cases/list-tasks.js';
 import { reapExpiredLeases } from '../../src/core/use-cases/reap-expired-leases.js';
 import { rejectTask } from '../../src/core/use-cases/reject-task.js';
 import { submitTask } from '../../src/core/use-cases/submit-task.js';
+import { TEST_VOCABULARY } from '../helpers/vocabulary.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 /** The instant `seconds` after T0, as the stores write it. */
@@ -109,6 +110,7 @@ function setup(catalog: Partial<Catalog> = {}): Ctx {
     notifier,
     policy: DEFAULT_APPROVAL_POLICY,
     catalog: { ...CATALOG, ...catalog },
+    vocabulary: TEST_VOCABULARY,
     breakerLimits: DEFAULT_BREAKER_LIMITS,
     leaseS: 30,
     maxAttempts: 3,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANNELS, TASK_KINDS, TASK_STATUSES } from '../../core/task.js';
+import { MAX_REQUEST_CHARS } from '../../core/intent/parse-request.js';
 import { taskDraftSchema, type TaskDraft } from '../../core/task-draft.js';
 
 // The wire names of the few draft fields whose core name differs (SPEC §4 uses snake_case).
@@ -24,7 +25,15 @@ const wirePath = (path: readonly PropertyKey[]): PropertyKey[] => {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const textRequestSchema = z.strictObject({ text: z.string().trim().min(1).max(4_000) });
+const requestText = z.string().trim().min(1).max(MAX_REQUEST_CHARS);
+const textRequestSchema = z.strictObject({ text: requestText });
+
+/** POST /api/parse: a message and, optionally, the chat's context. */
+export const parseBodySchema = z.strictObject({
+  text: requestText,
+  last_host: z.string().min(1).max(64).nullable().optional(),
+  last_repo: z.string().min(1).max(64).nullable().optional(),
+});
 
 /**
  * POST /api/tasks: free text (parsed like a chat message) or a structured draft. Errors name

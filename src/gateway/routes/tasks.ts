@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { CoreDeps } from '../../core/deps.js';
 import { approveTask } from '../../core/use-cases/approve-task.js';
 import { cancelTask } from '../../core/use-cases/cancel-task.js';
@@ -6,7 +6,9 @@ import { getTask } from '../../core/use-cases/get-task.js';
 import { getTaskOutput } from '../../core/use-cases/get-task-output.js';
 import { DEFAULT_PAGE, listTasks } from '../../core/use-cases/list-tasks.js';
 import { rejectTask } from '../../core/use-cases/reject-task.js';
+import { parseText, type ParseOutcome } from '../../core/use-cases/parse-text.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
+import type { TaskDraft } from '../../core/task-draft.js';
 import type { GatewayEnv } from '../deps.js';
 import { domainErrorResponse, errorBody } from '../http-errors.js';
 import { jsonIfBody, requireJson } from '../middleware/require-json.js';
@@ -14,6 +16,7 @@ import {
   presentApproval,
   presentTask,
   presentTaskDetail,
+  presentParseOutcome,
   presentTaskOutput,
 } from '../presenters.js';
 import { validate } from '../validation.js';
@@ -27,30 +30,63 @@ import {
   taskOutputQuerySchema,
 } from './task-schemas.js';
 
+/**
+ * Free text that is not a task: a question to answer first, a query (status, spend…), or
+ * something unusable. 422 with what the parser made of it, so a client can ask or redirect.
+ */
+function notATask(c: Context<GatewayEnv>, outcome: Exclude<ParseOutcome, { type: 'task' }>) {
+  const message =
+    outcome.type === 'clarify'
+      ? outcome.question
+      : outcome.type === 'query'
+        ? `That is a question (${outcome.echo}), not a task.`
+        : outcome.reason;
+  const code =
+    outcome.type === 'clarify'
+      ? 'needs_clarification'
+      : outcome.type === 'query'
+        ? 'not_a_task'
+        : 'unusable_request';
+  return c.json(errorBody(code, message, { parsed: presentParseOutcome(outcome) }), 422);
+}
+
 /** /api/tasks: thin — validate, call one use case, map its result. */
 export function createTaskRoutes(core: CoreDeps) {
   return new Hono<GatewayEnv>()
     .post('/', requireJson, validate('json', createTaskBodySchema), async (c) => {
       const body = c.req.valid('json');
+      let parsed: Extract<ParseOutcome, { type: 'task' }> | null = null;
+      let draft: TaskDraft;
       if ('text' in body) {
-        return c.json(
-          errorBody(
-            'intent_parser_unavailable',
-            'Free-text requests need the intent parser, which is not installed yet; send a structured draft with kind shell, agent or template.',
-          ),
-          422,
-        );
-      }
+        const outcome = await parseText({ deps: core, actor: c.get('actor'), input: body });
+        if (!outcome.ok) return domainErrorResponse(c, outcome.error);
+        if (outcome.value.type !== 'task') return notATask(c, outcome.value);
+        parsed = outcome.value;
+        draft = parsed.draft;
+      } else draft = body;
       const result = await submitTask({
         deps: core,
         actor: c.get('actor'),
-        input: { draft: body },
+        input: { draft },
       });
       if (!result.ok) return domainErrorResponse(c, result.error);
       const { task, approval } = result.value;
       c.header('Location', `/api/tasks/${task.id}`);
       return c.json(
-        { ...presentTask(task), approval: approval ? presentApproval(approval) : null },
+        {
+          ...presentTask(task),
+          approval: approval ? presentApproval(approval) : null,
+          ...(parsed
+            ? {
+                parsed: {
+                  echo: parsed.echo,
+                  confidence: parsed.confidence,
+                  assumptions: parsed.assumptions,
+                  consensus: parsed.consensus,
+                },
+              }
+            : {}),
+        },
         201,
       );
     })
