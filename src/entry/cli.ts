@@ -10,6 +10,7 @@ import { openMigratedDatabase, startSwitchboard, type RunningSwitchboard } from 
 import { VERSION } from './version.js';
 import { startRunnerService } from './runner-service.js';
 import { createRunnerToken } from './tokens.js';
+import { parseCommand } from './parse-command.js';
 
 const USAGE = `Usage: switchboard <command>
 
@@ -19,6 +20,8 @@ Commands:
             (needs SWITCHBOARD_GATEWAY_URL and SWITCHBOARD_RUNNER_TOKEN)
   token create --name NAME --role runner
             register a runner service and print its token (shown once)
+  parse "<text>" [--json]
+            print the task draft a message would become (creates nothing)
   migrate   apply pending database migrations, then exit
   doctor    check the configuration, data dir, database and every host
             (reachable, host key, auth, installed CLIs)
@@ -123,13 +126,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       version: { type: 'boolean', short: 'v' },
       name: { type: 'string' },
       role: { type: 'string' },
+      json: { type: 'boolean' },
     },
     strict: false,
   });
   const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'start');
   if (command === 'help') return (io.out(USAGE), 0);
   if (command === 'version') return (io.out(VERSION), 0);
-  if (!['start', 'migrate', 'doctor', 'runner', 'token'].includes(command)) {
+  if (!['start', 'migrate', 'doctor', 'runner', 'token', 'parse'].includes(command)) {
     io.err(`switchboard: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -149,6 +153,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const checks = await runDoctor(config);
       io.out(formatChecks(checks));
       return checks.every((c) => c.ok) ? 0 : 1;
+    }
+    if (command === 'parse') {
+      const text = positionals.slice(1).join(' ');
+      if (!text.trim()) {
+        io.err('usage: switchboard parse "<text>" [--json]');
+        return 2;
+      }
+      const parsed = await parseCommand(config, text, values.json === true);
+      io.out(parsed.output);
+      return parsed.code;
     }
     if (command === 'token') return await token(config, positionals.slice(1), values, io);
     if (command === 'runner') return await runnerService(config, io);

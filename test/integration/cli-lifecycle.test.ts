@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
@@ -149,6 +149,40 @@ describe('switchboard doctor, migrate and config errors', () => {
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain(`Invalid configuration in ${join(cwd, 'switchboard.yaml')}`);
     expect(run.stderr()).toMatch(/hosts\[0\]\.port: .*expected number/);
+  });
+
+  it('parses a message into the draft it would become, as JSON, and creates nothing', async () => {
+    const dir = makeTempDir();
+    writeFileSync(
+      join(dir, 'switchboard.yaml'),
+      'repos:\n  - { name: api, host: local, path: /srv/api, aliases: [backend] }\n',
+    );
+    const env = { SWITCHBOARD_CONFIG: join(dir, 'switchboard.yaml') };
+    const json = runCli(
+      ['parse', 'ask codex to fix the login test in backend', '--json'],
+      dir,
+      env,
+    );
+    expect(await json.exited).toBe(0);
+    expect(JSON.parse(json.stdout())).toMatchObject({
+      type: 'task',
+      draft: {
+        kind: 'agent',
+        executor: 'codex',
+        repo: 'api',
+        prompt: 'fix the login test in backend',
+      },
+      gate: 'none',
+    });
+    const human = runCli(['parse', '`rm -rf build`'], dir, env);
+    expect(await human.exited).toBe(0);
+    expect(human.stdout()).toContain('Shell on local: rm -rf build');
+    expect(human.stdout()).toContain('waits for one tap');
+    const empty = runCli(['parse'], dir, env);
+    expect(await empty.exited).toBe(2);
+    expect(empty.stderr()).toContain('usage: switchboard parse');
+    // Nothing was stored: parse never opens the database.
+    expect(existsSync(join(dir, 'data'))).toBe(false);
   });
 
   it('prints usage for an unknown command and exits 2', async () => {
