@@ -96,7 +96,7 @@ function parse(text: string, ctx: ParseContext): ParsedRequest {
   const query = matchQuery(lower);
   if (query) return { type: 'query', query, echo: describeQuery(query) };
 
-  const shell = explicitShell(clean);
+  const shell = explicitShell(clean, ctx.vocabulary);
   if (shell) return shellTask(ctx, shell.command, shell.rest, 1);
 
   const consensus = matchConsensus(clean);
@@ -120,13 +120,54 @@ const stripPolite = (text: string) => text.replace(POLITE, '').replace(MENTION, 
 
 // --- shell ---------------------------------------------------------------------------------
 
-/** `cmd` in backticks, a "$ cmd" line, or "sh: cmd": the operator asked for a shell command. */
-function explicitShell(text: string): { command: string; rest: string } | null {
+/**
+ * A "$ cmd" line, "sh: cmd", or a command in backticks with nothing around it but where to
+ * run it ("run `npm test` on build-vm"): the operator asked for a shell command. Backticks
+ * inside a sentence ("explain `rm -rf` to me") only quote code, so that stays a prompt.
+ */
+function explicitShell(
+  text: string,
+  vocabulary: Vocabulary,
+): { command: string; rest: string } | null {
   const fenced = /```(?:[a-z]*\n)?([\s\S]+?)```/u.exec(text) ?? /`([^`]+)`/u.exec(text);
-  if (fenced?.[1]?.trim()) return { command: fenced[1].trim(), rest: text.replace(fenced[0], ' ') };
-  const prompt = /^(?:\$|>|(?:sh|shell|bash|cmd|command|exec)\s*:)\s*(.+)$/su.exec(text);
+  if (fenced?.[1]?.trim()) {
+    const rest = text.replace(fenced[0], ' ');
+    return onlyPlaces(rest, vocabulary) ? { command: fenced[1].trim(), rest } : null;
+  }
+  // "$ ls" needs the space: "$(curl …)" pasted into a chat is text, not a prompt line.
+  const prompt = /^(?:\$\s+|(?:sh|shell|bash|cmd|command|exec)\s*:\s*)(.+)$/su.exec(text);
   if (prompt?.[1]?.trim()) return { command: prompt[1].trim(), rest: '' };
   return null;
+}
+
+const AROUND_A_COMMAND = new Set([
+  'run',
+  'execute',
+  'exec',
+  'please',
+  'pls',
+  'now',
+  'on',
+  'in',
+  'at',
+  'the',
+  'host',
+  'vm',
+  'server',
+  'box',
+  'machine',
+  'repo',
+  'project',
+]);
+
+/** Nothing but "run … on <host>" / "in <repo>" words around a command. */
+function onlyPlaces(rest: string, vocabulary: Vocabulary): boolean {
+  const known = [...vocabulary.hosts, ...vocabulary.repos].flatMap((n) => [n.name, ...n.aliases]);
+  return wordsOf(rest.toLowerCase()).every(
+    (w) =>
+      AROUND_A_COMMAND.has(w.lower) ||
+      known.some((n) => closeness(w.lower, n.toLowerCase()) !== null),
+  );
 }
 
 /** "run npm test on build-vm": a command on a host the configuration knows. */
@@ -164,10 +205,10 @@ function shellTask(
   const fuzzy = applyPlaces(draft, places, assumptions);
   if ('ask' in fuzzy) return fuzzy.ask;
   let next = fuzzy.draft;
-  if (!next.host) {
-    const fromContext = contextPlace(ctx, assumptions);
-    next = { ...next, ...fromContext };
-  }
+  if (!next.host && !next.repo) next = { ...next, ...contextPlace(ctx, assumptions) };
+  // A repo brings its host: the command runs there, in the repo's directory.
+  const repo = ctx.vocabulary.repos.find((r) => r.name === next.repo);
+  if (!next.host && repo) next = { ...next, host: repo.host };
   if (!next.host) {
     const hosts = ctx.vocabulary.hosts;
     if (hosts.length === 1 && hosts[0]) next = { ...next, host: hosts[0].name };
