@@ -3,6 +3,7 @@ import { cpus, platform, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CAPTURE_BYTES } from '../src/runner/output-capture.js';
+import { DEFAULT_INTENT_BENCH_OPTIONS, runIntentBench, type IntentBenchResult } from './intent.js';
 import {
   DEFAULT_BENCH_OPTIONS,
   runClaimCompleteBench,
@@ -599,6 +600,35 @@ ${explainThroughput(r, machine.cores)}
 ${explainMemory(r)}`;
 }
 
+const INTENT_TARGET_MS = 1_000;
+
+export function renderIntentSection(r: IntentBenchResult): string {
+  const o = r.options;
+  const perMessageUs = (r.parserMs * 1000) / o.messages;
+  const met = r.parserMs < INTENT_TARGET_MS;
+  const accuracy = r.corpus.matched / r.corpus.total;
+  const misses = r.corpus.misses.length
+    ? `\n\nMisread: ${r.corpus.misses.map((m) => `\`${m.slice(0, 60)}\``).join(', ')}.`
+    : '';
+  return `## Intent parser
+
+\`bench/intent.ts\`: ${int(o.messages)} messages cycled from the ${r.distinctMessages} phrasings
+of the test corpus (\`test/fixtures/intent-corpus.ts\`: agents, shell commands, templates,
+queries, consensus, typos, emoji, non-Latin scripts, injection attempts, a 7,200-character
+prompt, over-long text), ${one(r.meanChars)} characters on average, every other one with a
+chat context. One warm-up pass, then ${o.rounds} rounds of each path in turn; the median round
+counts. The baseline does the least any parser must: NFKC normalisation, lower-casing and
+splitting into words.
+
+| Path | ${int(o.messages)} messages (median) | Per message | vs baseline |
+| --- | --- | --- | --- |
+| baseline: normalise, lower-case, split | ${one(r.baselineMs)} ms | ${one((r.baselineMs * 1000) / o.messages)} µs | 1.00× |
+| **\`parseRequest\`** | **${one(r.parserMs)} ms** | ${one(perMessageUs)} µs | ${ratio(r.parserMs / r.baselineMs)} |
+
+- **Target:** ${int(o.messages)} messages in under ${int(INTENT_TARGET_MS)} ms — ${met ? 'met' : '**missed**'} (${one(r.parserMs)} ms; rounds ${r.parserRoundsMs.map((m) => one(m)).join(', ')} ms).
+- **Corpus accuracy:** ${r.corpus.matched} of ${r.corpus.total} phrasings read as expected (${percent(accuracy)}); \`test/unit/intent-corpus.test.ts\` fails on any miss.${misses}`;
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
@@ -609,12 +639,18 @@ async function main(): Promise<void> {
   const result = await runClaimCompleteBench(DEFAULT_BENCH_OPTIONS, log);
   console.log(`\nrunner over SSH bench (in a fresh child process)`);
   const runner = await runRunnerBenchIsolated(DEFAULT_RUNNER_BENCH_OPTIONS);
-  const markdown = renderMarkdown(result, runner, machine, performance.now() - started);
+  console.log(`\nintent parser bench`);
+  const intent = runIntentBench(DEFAULT_INTENT_BENCH_OPTIONS);
+  const markdown = [
+    renderMarkdown(result, runner, machine, performance.now() - started),
+    renderIntentSection(intent),
+  ].join('\n\n');
   writeFileSync(OUT, markdown);
   console.log(`\n${renderTable(result)}\n\n${verdict(result, machine)}\n`);
   console.log(`${renderCpuTable(result.cpu)}\n`);
   console.log(`${renderDispatchTable(runner)}\n\n${renderThroughputTable(runner)}\n`);
-  console.log(`${renderMemoryTable(runner)}\n\n${runnerVerdicts(runner)}\n\nwrote ${OUT}`);
+  console.log(`${renderMemoryTable(runner)}\n\n${runnerVerdicts(runner)}\n`);
+  console.log(`${renderIntentSection(intent)}\n\nwrote ${OUT}`);
 }
 
 await main();

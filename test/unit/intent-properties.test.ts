@@ -82,8 +82,10 @@ const context = fc.record({
   }),
   lastRepo: fc.option(fc.constantFrom('api', 'ios-app', 'unknown-repo'), { nil: undefined }),
 });
-const parse = (text: string, ctx: { lastHost?: string; lastRepo?: string } = {}) =>
-  parseRequest(text, { vocabulary: TEST_VOCABULARY, ...ctx });
+const parse = (
+  text: string,
+  ctx: { lastHost?: string | undefined; lastRepo?: string | undefined } = {},
+) => parseRequest(text, { vocabulary: TEST_VOCABULARY, ...ctx });
 
 /** Did the message ask for a shell command in one of the explicit forms? */
 const explicitShell = (text: string) =>
