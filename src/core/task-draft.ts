@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { FieldIssue } from './errors.js';
+import { renderTemplate } from './template-render.js';
+import type { TaskTemplate } from './template.js';
 import {
   ENVIRONMENTS,
   RISKS,
@@ -88,7 +90,7 @@ export interface Catalog {
   readonly hosts: readonly string[];
   readonly executors: readonly string[];
   readonly repos: readonly { readonly name: string; readonly host: string }[];
-  readonly templates: readonly TemplateInfo[];
+  readonly templates: readonly TaskTemplate[];
   readonly defaultExecutor: string | null;
   readonly defaultTimeoutS: number;
 }
@@ -113,7 +115,7 @@ export interface ResolvedDraft {
 const oneOf = (list: readonly string[]) =>
   list.length ? `one of ${list.join(', ')}` : 'none configured';
 
-/** Fills defaults from the catalog and names every reference it does not know. */
+/** Fills defaults from the catalog, renders a template's argv, names every unknown reference. */
 export function resolveDraft(
   draft: TaskDraft,
   catalog: Catalog,
@@ -125,17 +127,22 @@ export function resolveDraft(
       path: 'repo',
       message: `unknown repo; expected ${oneOf(catalog.repos.map((r) => r.name))}`,
     });
-  const host = draft.host ?? repo?.host ?? 'local';
+  let template: TaskTemplate | undefined;
+  if (draft.kind === 'template') {
+    template = catalog.templates.find((t) => t.name === draft.template);
+    if (!template)
+      issues.push({
+        path: 'template',
+        message: `unknown template; expected ${oneOf(catalog.templates.map((t) => t.name))}`,
+      });
+  }
+  const host = draft.host ?? template?.host ?? repo?.host ?? 'local';
   if (!catalog.hosts.includes(host))
     issues.push({ path: 'host', message: `unknown host; expected ${oneOf(catalog.hosts)}` });
-  if (repo && draft.host && repo.host !== draft.host) {
-    issues.push({
-      path: 'repo',
-      message: `repo ${repo.name} lives on ${repo.host}, not ${draft.host}`,
-    });
+  if (repo && repo.host !== host) {
+    issues.push({ path: 'repo', message: `repo ${repo.name} lives on ${repo.host}, not ${host}` });
   }
   let executor: string | null = null;
-  let template: TemplateInfo | undefined;
   if (draft.kind === 'agent') {
     executor = draft.executor ?? catalog.defaultExecutor;
     if (!executor || !catalog.executors.includes(executor)) {
@@ -145,16 +152,32 @@ export function resolveDraft(
       });
     }
   }
-  if (draft.kind === 'template') {
-    template = catalog.templates.find((t) => t.name === draft.template);
-    if (!template)
+  const environment = draft.environment ?? (template ? soleEnvironment(template) : null);
+  let params: Readonly<Record<string, ParamValue>> = {};
+  let argv: readonly string[] | null = draft.kind === 'shell' ? draft.argv : null;
+  if (template && draft.kind === 'template') {
+    const declared = Object.keys(template.riskByEnvironment);
+    if (environment === null && declared.length > 1) {
       issues.push({
-        path: 'template',
-        message: `unknown template; expected ${oneOf(catalog.templates.map((t) => t.name))}`,
+        path: 'environment',
+        message: `template ${template.name} runs per environment; expected one of ${declared.join(', ')}`,
       });
+    } else {
+      const rendered = renderTemplate(template, draft.params, environment);
+      if (!rendered.ok) issues.push(...rendered.issues);
+      else {
+        params = rendered.value.params;
+        argv = rendered.value.argv;
+        const long = argv.findIndex((a) => a.length > DRAFT_LIMITS.argChars);
+        if (long >= 0)
+          issues.push({
+            path: 'params',
+            message: `argument ${long} of the command would exceed ${DRAFT_LIMITS.argChars} characters`,
+          });
+      }
+    }
   }
   if (issues.length) return { ok: false, issues };
-  const environment = draft.environment ?? null;
   return {
     ok: true,
     value: {
@@ -164,9 +187,9 @@ export function resolveDraft(
       repo: repo?.name ?? null,
       environment,
       template: template?.name ?? null,
-      params: draft.kind === 'template' ? draft.params : {},
+      params,
       prompt: draft.kind === 'agent' ? draft.prompt : null,
-      argv: draft.kind === 'shell' ? draft.argv : null,
+      argv,
       timeoutS: draft.timeoutS ?? template?.timeoutS ?? catalog.defaultTimeoutS,
       budgetUsd: draft.budgetUsd ?? null,
       requestedRisk: draft.risk ?? null,
@@ -175,4 +198,10 @@ export function resolveDraft(
       idempotent: template?.idempotent ?? false,
     },
   };
+}
+
+/** A template that declares risk for one environment only runs there unless told otherwise. */
+function soleEnvironment(template: TemplateInfo): Environment | null {
+  const declared = ENVIRONMENTS.filter((e) => template.riskByEnvironment[e] !== undefined);
+  return declared.length === 1 ? (declared[0] ?? null) : null;
 }

@@ -31,4 +31,6 @@ export interface TaskTemplate extends TemplateInfo {
    */
   readonly argv: readonly string[];
   readonly expectedOutputs: readonly string[];
+  /** The Markdown body of the file: what it does and when to use it, for people. */
+  readonly notes: string;
 }

@@ -14,6 +14,7 @@ import { createLibsqlStores } from '../../src/db/stores.js';
 import { createApp } from '../../src/gateway/app.js';
 import type { GatewayOptions } from '../../src/gateway/deps.js';
 import { createTempDb, type TempDb } from './temp-db.js';
+import { testParam, testTemplate } from './templates.js';
 import { TEST_VOCABULARY } from './vocabulary.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -25,12 +26,17 @@ export const TEST_CATALOG: Catalog = {
   executors: ['codex', 'claude-sonnet'],
   repos: [{ name: 'api', host: 'build-vm' }],
   templates: [
-    {
+    testTemplate({
       name: 'deploy',
+      triggers: ['deploy'],
+      params: [
+        testParam({ name: 'service', values: ['klm', 'api', 'web'], default: 'api' }),
+        testParam({ name: 'tag' }),
+        testParam({ name: 'dry_run', type: 'boolean', default: false }),
+      ],
+      argv: ['deploy', '--service={{service}}', '--env={{environment}}', '--tag={{tag}}'],
       riskByEnvironment: { dev: 'low', staging: 'medium', production: 'high' },
-      idempotent: false,
-      timeoutS: null,
-    },
+    }),
   ],
   defaultExecutor: 'codex',
   defaultTimeoutS: 180,

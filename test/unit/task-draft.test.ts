@@ -6,19 +6,31 @@ import {
   type Catalog,
   type TaskDraft,
 } from '../../src/core/task-draft.js';
+import { testParam, testTemplate } from '../helpers/templates.js';
 
 const CATALOG: Catalog = {
   hosts: ['local', 'build-vm'],
   executors: ['codex', 'claude-sonnet'],
   repos: [{ name: 'api', host: 'build-vm' }],
   templates: [
-    {
+    testTemplate({
       name: 'deploy',
+      params: [testParam({ name: 'service', required: true })],
+      argv: ['deploy', '{{service}}', '--env={{environment}}'],
       riskByEnvironment: { dev: 'low', staging: 'medium', production: 'high' },
-      idempotent: false,
-      timeoutS: null,
-    },
-    { name: 'hugo-build', riskByEnvironment: {}, idempotent: true, timeoutS: 900 },
+    }),
+    testTemplate({
+      name: 'hugo-build',
+      argv: ['hugo', '--minify'],
+      idempotent: true,
+      timeoutS: 900,
+    }),
+    testTemplate({
+      name: 'backup',
+      host: 'build-vm',
+      argv: ['backup', '--all'],
+      riskByEnvironment: { staging: 'medium' },
+    }),
   ],
   defaultExecutor: 'codex',
   defaultTimeoutS: 180,
@@ -246,7 +258,12 @@ describe('resolveDraft', () => {
 
   it('takes declared risk, idempotency and timeout from the template', () => {
     expect(
-      resolved({ kind: 'template', template: 'deploy', environment: 'staging', params: { a: 1 } }),
+      resolved({
+        kind: 'template',
+        template: 'deploy',
+        environment: 'staging',
+        params: { service: 'klm' },
+      }),
     ).toMatchObject({
       template: 'deploy',
       executor: null,
@@ -254,11 +271,9 @@ describe('resolveDraft', () => {
       declaredRisk: 'medium',
       idempotent: false,
       timeoutS: 180,
-      params: { a: 1 },
-    });
-    expect(resolved({ kind: 'template', template: 'deploy' })).toMatchObject({
-      environment: null,
-      declaredRisk: null,
+      params: { service: 'klm' },
+      argv: ['deploy', 'klm', '--env=staging'],
+      host: 'local',
     });
     expect(
       resolved({ kind: 'template', template: 'hugo-build', environment: 'dev' }),
@@ -266,6 +281,57 @@ describe('resolveDraft', () => {
     expect(resolved({ kind: 'template', template: 'hugo-build', timeoutS: 30 })).toMatchObject({
       timeoutS: 30,
     });
+  });
+
+  it('asks for the environment of a template that declares several', () => {
+    expect(issuesOf({ kind: 'template', template: 'deploy', params: { service: 'x' } })).toEqual([
+      { path: 'environment', message: expect.stringContaining('dev, staging, production') },
+    ]);
+  });
+
+  it('runs a template that declares one environment there, on its own host', () => {
+    expect(resolved({ kind: 'template', template: 'backup' })).toMatchObject({
+      environment: 'staging',
+      declaredRisk: 'medium',
+      host: 'build-vm',
+      argv: ['backup', '--all'],
+    });
+    expect(resolved({ kind: 'template', template: 'backup', host: 'local' }).host).toBe('local');
+  });
+
+  it('names the template params it refuses, with the other problems', () => {
+    expect(
+      issuesOf({
+        kind: 'template',
+        template: 'deploy',
+        environment: 'dev',
+        repo: 'nope',
+        params: { servce: 'klm' },
+      }).map((i) => i.path),
+    ).toEqual(['repo', 'params.servce', 'params.service']);
+  });
+
+  it('refuses a template whose rendered argument would be too long', () => {
+    const service = 'x'.repeat(DRAFT_LIMITS.paramChars);
+    const long = testTemplate({
+      name: 'long',
+      params: [testParam({ name: 's', required: true })],
+      argv: ['echo', '{{s}}{{s}}{{s}}'],
+    });
+    const result = resolveDraft(
+      draft({ kind: 'template', template: 'long', params: { s: service } }),
+      { ...CATALOG, templates: [long] },
+    );
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: 'params', message: expect.stringContaining('argument 1') }],
+    });
+  });
+
+  it('refuses a repo on another host than the template runs on', () => {
+    expect(issuesOf({ kind: 'template', template: 'backup', repo: 'api', host: 'local' })).toEqual([
+      { path: 'repo', message: 'repo api lives on build-vm, not local' },
+    ]);
   });
 
   it('names an unknown host', () => {

@@ -14,7 +14,7 @@ import {
 import { createSequentialIds } from '../../src/core/fakes/sequential-ids.js';
 import type { Result } from '../../src/core/result.js';
 import { EMPTY_STAGE_RESULT, type StageResult } from '../../src/core/stage.js';
-import type { Catalog, TaskDraft, TemplateInfo } from '../../src/core/task-draft.js';
+import type { Catalog, TaskDraft } from '../../src/core/task-draft.js';
 import { approveTask } from '../../src/core/use-cases/approve-task.js';
 import { cancelTask } from '../../src/core/use-cases/cancel-task.js';
 import { claimNextTask } from '../../src/core/use-cases/claim-next-task.js';
@@ -28,6 +28,7 @@ import { listTasks } from '../../src/core/use-cases/list-tasks.js';
 import { reapExpiredLeases } from '../../src/core/use-cases/reap-expired-leases.js';
 import { rejectTask } from '../../src/core/use-cases/reject-task.js';
 import { submitTask } from '../../src/core/use-cases/submit-task.js';
+import { testTemplate } from '../helpers/templates.js';
 import { TEST_VOCABULARY } from '../helpers/vocabulary.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
@@ -40,19 +41,17 @@ const VIEWER: Actor = { id: 'u-viewer', role: 'viewer', channel: 'pwa' };
 const RUNNER: Actor = { id: 'runner-1', role: 'runner', channel: 'runner' };
 const RUNNER_2: Actor = { id: 'runner-2', role: 'runner', channel: 'runner' };
 
-const DEPLOY: TemplateInfo = {
+const DEPLOY = testTemplate({
   name: 'deploy',
   riskByEnvironment: { dev: 'low', staging: 'medium', production: 'high' },
-  idempotent: false,
-  timeoutS: null,
-};
+});
 /** A read-only, idempotent template, for the reaper's requeue path. */
-const HUGO_BUILD: TemplateInfo = {
+const HUGO_BUILD = testTemplate({
   name: 'hugo-build',
   riskByEnvironment: { dev: 'low' },
   idempotent: true,
   timeoutS: 120,
-};
+});
 
 const CATALOG: Catalog = {
   hosts: ['local', 'build-vm'],
