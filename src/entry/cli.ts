@@ -11,6 +11,7 @@ import { VERSION } from './version.js';
 import { startRunnerService } from './runner-service.js';
 import { createRunnerToken } from './tokens.js';
 import { parseCommand } from './parse-command.js';
+import { exportTask, importTask } from './task-files.js';
 
 const USAGE = `Usage: switchboard <command>
 
@@ -22,6 +23,11 @@ Commands:
             register a runner service and print its token (shown once)
   parse "<text>" [--json]
             print the task draft a message would become (creates nothing)
+  task export ID [--out DIR]
+            write the task as Markdown with YAML front matter (ID.md), and
+            ID.result.md once it has ended
+  task import FILE
+            submit the request in a task file as a new task
   migrate   apply pending database migrations, then exit
   doctor    check the configuration, data dir, database and every host
             (reachable, host key, auth, installed CLIs)
@@ -102,6 +108,24 @@ async function token(
   return 0;
 }
 
+async function taskFiles(
+  config: Config,
+  args: readonly string[],
+  values: Record<string, string | boolean | undefined>,
+  io: Io,
+): Promise<number> {
+  const [verb, target] = args;
+  if (!target || args.length !== 2 || (verb !== 'export' && verb !== 'import')) {
+    io.err('usage: switchboard task export ID [--out DIR] | switchboard task import FILE');
+    return 2;
+  }
+  const out = typeof values['out'] === 'string' ? values['out'] : process.cwd();
+  const done =
+    verb === 'export' ? await exportTask(config, target, out) : await importTask(config, target);
+  for (const line of done.lines) (done.code === 0 ? io.out : io.err)(line);
+  return done.code;
+}
+
 async function runnerService(config: Config, io: Io): Promise<number> {
   const service = startRunnerService(config, createConsoleLogger());
   io.out(
@@ -127,13 +151,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       name: { type: 'string' },
       role: { type: 'string' },
       json: { type: 'boolean' },
+      out: { type: 'string' },
     },
     strict: false,
   });
   const command = values.help ? 'help' : values.version ? 'version' : (positionals[0] ?? 'start');
   if (command === 'help') return (io.out(USAGE), 0);
   if (command === 'version') return (io.out(VERSION), 0);
-  if (!['start', 'migrate', 'doctor', 'runner', 'token', 'parse'].includes(command)) {
+  if (!['start', 'migrate', 'doctor', 'runner', 'token', 'parse', 'task'].includes(command)) {
     io.err(`switchboard: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -164,6 +189,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.out(parsed.output);
       return parsed.code;
     }
+    if (command === 'task') return await taskFiles(config, positionals.slice(1), values, io);
     if (command === 'token') return await token(config, positionals.slice(1), values, io);
     if (command === 'runner') return await runnerService(config, io);
     return command === 'migrate' ? await migrate(config, io) : await start(config, io);

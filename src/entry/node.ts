@@ -45,6 +45,8 @@ export interface RunningSwitchboard {
 export async function openMigratedDatabase(
   config: Config,
 ): Promise<{ handle: DatabaseHandle; applied: number }> {
+  // Every command that opens the embedded file (start, migrate, token, task) needs its dir.
+  if (config.database.url.startsWith('file:')) ensureDataDir(config.dataDir);
   let handle: DatabaseHandle;
   try {
     handle = await openDatabase({ url: config.database.url, authToken: config.database.authToken });
