@@ -74,8 +74,7 @@ export async function exportTask(config: Config, id: string, outDir: string): Pr
     if (!detail.ok) return { code: 1, lines: [describeError(detail.error)] };
     const { task, stages } = detail.value;
     const template = core.catalog.templates.find((t) => t.name === task.template);
-    const expected = template && 'expectedOutputs' in template ? template.expectedOutputs : [];
-    const file = taskToFile(task, expected as readonly string[]);
+    const file = taskToFile(task, template?.expectedOutputs ?? []);
     const taskPath = join(outDir, `${task.id}.md`);
     writeFileSync(taskPath, renderFrontMatter(file.front, file.body));
     const lines = [`wrote ${taskPath}`];
