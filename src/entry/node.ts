@@ -123,7 +123,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       },
       policy: config.approvalPolicy,
       catalog: catalogOf(config),
-      vocabulary: vocabularyOf(config, []),
+      vocabulary: vocabularyOf(config, config.templates),
       breakerLimits: config.breakers,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,

@@ -80,7 +80,8 @@ export function createProfileResolver(config: Config) {
     }
   }
   return (task: Task): ExecutorProfile | { readonly unavailable: string } => {
-    if (task.kind === 'shell') return SHELL_PROFILE;
+    // A template's argv was rendered at submit time: it runs like any other command.
+    if (task.kind === 'shell' || (task.kind === 'template' && task.argv)) return SHELL_PROFILE;
     if (task.kind === 'agent' && task.executor) {
       return profiles.get(task.executor) ?? { unavailable: `no executor named ${task.executor}` };
     }

@@ -1,6 +1,7 @@
 import type { ApprovalPolicy } from '../../core/approval-policy.js';
 import type { BreakerLimits } from '../../core/breaker.js';
 import type { Catalog } from '../../core/task-draft.js';
+import type { TaskTemplate } from '../../core/template.js';
 import type { FileConfig } from './file-schema.js';
 
 export interface ExecutorConfig {
@@ -33,6 +34,8 @@ export interface Config {
   readonly breakers: BreakerLimits;
   readonly approvalPolicy: ApprovalPolicy;
   readonly templatesDir: string;
+  /** Loaded from templatesDir at startup (SPEC §3.8). */
+  readonly templates: readonly TaskTemplate[];
   readonly taskTimeoutS: number;
   readonly leaseS: number;
   readonly bodyLimitBytes: number;
@@ -65,7 +68,7 @@ export function catalogOf(config: Config): Catalog {
     hosts: ['local', ...config.hosts.map((h) => h.name)],
     executors: config.executors.map((e) => e.name),
     repos: config.repos.map((r) => ({ name: r.name, host: r.host })),
-    templates: [],
+    templates: config.templates,
     defaultExecutor: config.defaultExecutor,
     defaultTimeoutS: config.taskTimeoutS,
   };

@@ -80,7 +80,8 @@ export const fileConfigSchema = z.strictObject({
       shell_allow_list: z.array(z.string().trim().min(1)).optional(),
     })
     .default({ timeout_s: 600 }),
-  templates_dir: z.string().min(1).default('./templates'),
+  /** Relative to this file; without it a missing ./templates folder just means no templates. */
+  templates_dir: z.string().min(1).optional(),
   task_timeout_s: z
     .number()
     .int()

@@ -1,29 +1,14 @@
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { DEFAULT_SHELL_ALLOW_LIST } from '../../core/approval-policy.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { DEFAULT_EXECUTORS, DEFAULT_LADDER, type Config } from './config.js';
+import { describeIssues, type ConfigError } from './config-error.js';
 import { envSchema } from './env-schema.js';
 import { fileConfigSchema, type FileConfig } from './file-schema.js';
+import { loadTemplates } from '../templates/load-templates.js';
 
-/** Where the problem is (env or the YAML file) and each bad field with what was expected. */
-export interface ConfigError {
-  readonly source: string;
-  readonly problems: readonly string[];
-}
-
-export const formatConfigError = (e: ConfigError): string =>
-  [`Invalid configuration in ${e.source}:`, ...e.problems.map((p) => `  - ${p}`)].join('\n');
-
-const fieldPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>(
-    (acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)),
-    '',
-  );
-
-export const describeIssues = (issues: readonly z.core.$ZodIssue[]): string[] =>
-  issues.map((i) => `${fieldPath(i.path) || '(top level)'}: ${i.message}`);
+export { describeIssues, formatConfigError, type ConfigError } from './config-error.js';
 
 /** What commands on the built-in `local` host see of the gateway's environment. */
 const LOCAL_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR', 'LANG', 'LC_ALL'] as const;
@@ -55,7 +40,7 @@ function crossCheck(file: FileConfig, executors: readonly { name: string }[]): s
   return problems;
 }
 
-/** Reads env and the optional YAML file once; the result is frozen and passed down. */
+/** Reads env, the optional YAML file and the templates folder once; the result is frozen and passed down. */
 export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
   const env = envSchema.safeParse(src.env);
   if (!env.success)
@@ -100,6 +85,17 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
     : DEFAULT_EXECUTORS;
   const problems = crossCheck(file, executors);
   if (problems.length) return err({ source: configFile ?? 'the built-in defaults', problems });
+  const templatesDir = resolve(
+    configFile ? resolve(configFile, '..') : src.cwd,
+    file.templates_dir ?? './templates',
+  );
+  const templates = loadTemplates({
+    dir: templatesDir,
+    required: file.templates_dir !== undefined,
+    configSource: configFile ?? 'the built-in defaults',
+    hosts: ['local', ...file.hosts.map((h) => h.name)],
+  });
+  if (!templates.ok) return templates;
   const dataDir = resolve(src.cwd, e.SWITCHBOARD_DATA_DIR ?? './data');
   const config: Config = {
     version: src.version,
@@ -135,7 +131,8 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
         ? file.approvals.shell_allow_list.map((cmd) => cmd.split(/\s+/))
         : DEFAULT_SHELL_ALLOW_LIST,
     },
-    templatesDir: resolve(configFile ? resolve(configFile, '..') : src.cwd, file.templates_dir),
+    templatesDir,
+    templates: templates.value,
     taskTimeoutS: file.task_timeout_s,
     leaseS: file.lease_s,
     bodyLimitBytes: file.body_limit_kib * 1024,
