@@ -71,6 +71,8 @@ export interface TestAppOptions {
   readonly probeDatabase?: (db: TempDb) => Promise<boolean>;
   /** Change the real stores before the app sees them, e.g. to make one method throw. */
   readonly wrapStores?: (stores: Stores) => Stores;
+  /** Replace TEST_CATALOG, e.g. with the shipped templates. */
+  readonly catalog?: Catalog;
 }
 
 export interface TestApp {
@@ -104,7 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ids: createSequentialIds('id'),
     notifier,
     policy: DEFAULT_APPROVAL_POLICY,
-    catalog: TEST_CATALOG,
+    catalog: options.catalog ?? TEST_CATALOG,
     vocabulary: TEST_VOCABULARY,
     breakerLimits: DEFAULT_BREAKER_LIMITS,
     leaseS: 30,
