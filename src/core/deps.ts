@@ -5,6 +5,7 @@ import type { AuditLog } from './ports/audit-log.js';
 import type { BreakerStore } from './ports/breaker-store.js';
 import type { Clock } from './ports/clock.js';
 import type { IdGen } from './ports/id-gen.js';
+import type { IntentRouter } from './ports/intent-router.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { Notifier } from './ports/notifier.js';
 import type { StageStore } from './ports/stage-store.js';
@@ -37,6 +38,8 @@ export interface CoreDeps extends Stores, CoreSettings {
   readonly clock: Clock;
   readonly ids: IdGen;
   readonly notifier: Notifier;
+  /** An LLM for messages the intent rules are unsure about; absent unless one is configured. */
+  readonly intentRouter?: IntentRouter | null | undefined;
 }
 
 export const DEFAULT_LEASE_S = 30;

@@ -14,6 +14,7 @@ import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
 import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
 import { vocabularyOf } from './config/vocabulary.js';
+import { createCliIntentRouter } from './intent-router.js';
 import {
   acquireDataDirLock,
   ensureDataDir,
@@ -127,6 +128,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       breakerLimits: config.breakers,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      intentRouter: createCliIntentRouter(config),
     };
     const app = createApp(
       {

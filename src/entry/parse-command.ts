@@ -4,6 +4,7 @@ import { parseText, type ParseOutcome } from '../core/use-cases/parse-text.js';
 import { presentParseOutcome } from '../gateway/presenters.js';
 import { catalogOf, type Config } from './config/config.js';
 import { vocabularyOf } from './config/vocabulary.js';
+import { createCliIntentRouter } from './intent-router.js';
 import { systemClock, uuidV7Ids } from './system-ports.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'owner', channel: 'cli' };
@@ -25,10 +26,11 @@ export async function parseCommand(
     deps: {
       catalog,
       policy: config.approvalPolicy,
-      vocabulary: vocabularyOf(config, []),
+      vocabulary: vocabularyOf(config, config.templates),
       audit: NOTHING_TO_AUDIT,
       clock: systemClock,
       ids: uuidV7Ids,
+      intentRouter: createCliIntentRouter(config),
     },
     actor: CLI_ACTOR,
     input: { text },

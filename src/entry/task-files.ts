@@ -35,7 +35,7 @@ async function withCore<T>(config: Config, work: (core: CoreDeps) => Promise<T>)
       notifier: { notify: () => Promise.resolve() },
       policy: config.approvalPolicy,
       catalog,
-      vocabulary: vocabularyOf(config, []),
+      vocabulary: vocabularyOf(config, config.templates),
       breakerLimits: config.breakers,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,

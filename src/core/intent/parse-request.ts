@@ -217,7 +217,11 @@ function shellTask(
         'host',
       ]);
   }
-  return finish(next, { confidence: confidence - fuzzy.penalty, assumptions, consensus: false });
+  return finishDraft(next, {
+    confidence: confidence - fuzzy.penalty,
+    assumptions,
+    consensus: false,
+  });
 }
 
 // --- agents --------------------------------------------------------------------------------
@@ -334,7 +338,7 @@ function agentTask(ctx: ParseContext, request: AgentRequest): ParsedRequest {
     draft = { ...draft, executor: ctx.vocabulary.defaultExecutor };
     assumptions.push(`executor: ${ctx.vocabulary.defaultExecutor} (the default)`);
   }
-  return finish(draft, {
+  return finishDraft(draft, {
     confidence: request.confidence - penalty,
     assumptions,
     consensus: request.consensus ?? false,
@@ -439,7 +443,7 @@ function matchTemplate(text: string, ctx: ParseContext): ParsedRequest | null {
       missing,
     );
   }
-  return finish(draft, {
+  return finishDraft(draft, {
     confidence: 0.9 - 0.1 * hit.distance - applied.penalty,
     assumptions,
     consensus: false,
@@ -575,7 +579,7 @@ function clarify(
 }
 
 /** Validates the finished draft; anything the schema refuses is reported, not thrown. */
-function finish(
+export function finishDraft(
   draft: DraftSoFar,
   meta: { confidence: number; assumptions: readonly string[]; consensus: boolean },
 ): ParsedRequest {

@@ -2,11 +2,15 @@ import { assessRisk, type RiskAssessment } from '../approval-policy.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { parseRequest, type ParsedRequest } from '../intent/parse-request.js';
+import { applyRoute, ROUTE_BELOW_CONFIDENCE, routerPrompt } from '../intent/router.js';
 import { ok, type Result } from '../result.js';
 import { resolveDraft } from '../task-draft.js';
 import { denyUnlessAllowed, type UseCaseArgs } from './support.js';
 
-type Deps = Pick<CoreDeps, 'catalog' | 'policy' | 'vocabulary' | 'audit' | 'clock' | 'ids'>;
+type Deps = Pick<
+  CoreDeps,
+  'catalog' | 'policy' | 'vocabulary' | 'audit' | 'clock' | 'ids' | 'intentRouter'
+>;
 
 export interface ParseTextInput {
   readonly text: string;
@@ -31,11 +35,19 @@ export async function parseText({
 }: UseCaseArgs<Deps, ParseTextInput>): Promise<Result<ParseOutcome, DomainError>> {
   const denied = await denyUnlessAllowed(deps, actor, 'task.submit', 'task:new');
   if (denied) return denied;
-  const parsed = parseRequest(input.text, {
-    vocabulary: deps.vocabulary,
-    lastHost: input.lastHost,
-    lastRepo: input.lastRepo,
-  });
+  const ctx = { vocabulary: deps.vocabulary, lastHost: input.lastHost, lastRepo: input.lastRepo };
+  let parsed = parseRequest(input.text, ctx);
+  // Only an unsure reading waits for the router; sure ones, questions and queries never do.
+  const router = deps.intentRouter;
+  if (
+    router &&
+    parsed.type === 'task' &&
+    !parsed.consensus &&
+    parsed.confidence < ROUTE_BELOW_CONFIDENCE
+  ) {
+    const answer = await router.ask(routerPrompt(input.text, deps.vocabulary)).catch(() => null);
+    parsed = (answer ? applyRoute(input.text, answer, ctx, router.name) : null) ?? parsed;
+  }
   if (parsed.type !== 'task') return ok(parsed);
   const resolved = resolveDraft(parsed.draft, deps.catalog);
   if (!resolved.ok) {
