@@ -24,7 +24,8 @@ const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'task.submit': ['owner', 'approver'],
   'task.approve': ['owner', 'approver'],
   'task.reject': ['owner', 'approver'],
-  'task.cancel': ['owner', 'approver'],
+  // system: a pipeline cancels the step that runs when the pipeline itself is cancelled.
+  'task.cancel': ['owner', 'approver', 'system'],
   'task.read': ['owner', 'approver', 'viewer', 'system'],
   'task.claim': ['runner', 'system'],
   'task.report': ['runner', 'system'],

@@ -13,6 +13,11 @@ export const AUDIT_ACTIONS = [
   'task.timed_out',
   'task.lost',
   'task.requeued',
+  'pipeline.started',
+  'pipeline.succeeded',
+  'pipeline.failed',
+  'pipeline.step_failed',
+  'pipeline.validation_failed',
   'access.denied',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

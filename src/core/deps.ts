@@ -8,6 +8,7 @@ import type { IdGen } from './ports/id-gen.js';
 import type { IntentRouter } from './ports/intent-router.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { Notifier } from './ports/notifier.js';
+import type { PipelineStore } from './ports/pipeline-store.js';
 import type { StageStore } from './ports/stage-store.js';
 import type { TaskStore } from './ports/task-store.js';
 import type { Vocabulary } from './intent/vocabulary.js';
@@ -20,6 +21,7 @@ export interface Stores {
   readonly audit: AuditLog;
   readonly breakers: BreakerStore;
   readonly queue: JobQueue;
+  readonly pipelines: PipelineStore;
 }
 
 export interface CoreSettings {

@@ -4,7 +4,13 @@ import type { Task, TaskStatus } from './task.js';
 /** What the core tells the outside world after a state change (chat, PWA stream, MCP). */
 export type DomainEvent =
   | { readonly type: 'task.changed'; readonly task: Task; readonly from: TaskStatus | null }
-  | { readonly type: 'approval.requested'; readonly task: Task; readonly approval: Approval }
+  | {
+      readonly type: 'approval.requested';
+      readonly task: Task;
+      readonly approval: Approval;
+      /** At a pipeline's gate: what ran, how it ended, what it cost, what comes next. */
+      readonly handoff?: string | undefined;
+    }
   /** Live output of a running task (not stored: the stage and the spool file keep it). */
   | {
       readonly type: 'task.progress';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FieldIssue } from './errors.js';
 import { renderTemplate } from './template-render.js';
-import type { TaskTemplate } from './template.js';
+import type { StepGate, TaskTemplate } from './template.js';
 import {
   ENVIRONMENTS,
   RISKS,
@@ -110,6 +110,16 @@ export interface ResolvedDraft {
   readonly requestedRisk: Risk | null;
   readonly declaredRisk: Risk | null;
   readonly idempotent: boolean;
+  /** A pipeline template's steps, rendered with the request's params (SPEC §3.9). */
+  readonly steps: readonly RenderedStep[] | null;
+}
+
+export interface RenderedStep {
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly host: string;
+  readonly gate: StepGate;
+  readonly timeoutS: number;
 }
 
 const oneOf = (list: readonly string[]) =>
@@ -155,6 +165,7 @@ export function resolveDraft(
   const environment = draft.environment ?? (template ? soleEnvironment(template) : null);
   let params: Readonly<Record<string, ParamValue>> = {};
   let argv: readonly string[] | null = draft.kind === 'shell' ? draft.argv : null;
+  let steps: readonly RenderedStep[] | null = null;
   if (template && draft.kind === 'template') {
     const declared = Object.keys(template.riskByEnvironment);
     if (environment === null && declared.length > 1) {
@@ -165,7 +176,13 @@ export function resolveDraft(
     } else {
       const rendered = renderTemplate(template, draft.params, environment);
       if (!rendered.ok) issues.push(...rendered.issues);
-      else {
+      else if (template.steps.length) {
+        params = rendered.value.params;
+        argv = null;
+        const stepped = renderSteps(template, draft.params, environment, host, catalog);
+        if (stepped.ok) steps = stepped.steps;
+        else issues.push(...stepped.issues);
+      } else {
         params = rendered.value.params;
         argv = rendered.value.argv;
         const long = argv.findIndex((a) => a.length > DRAFT_LIMITS.argChars);
@@ -181,7 +198,7 @@ export function resolveDraft(
   return {
     ok: true,
     value: {
-      kind: draft.kind,
+      kind: steps ? 'pipeline' : draft.kind,
       executor,
       host,
       repo: repo?.name ?? null,
@@ -196,8 +213,39 @@ export function resolveDraft(
       declaredRisk:
         template && environment ? (template.riskByEnvironment[environment] ?? null) : null,
       idempotent: template?.idempotent ?? false,
+      steps,
     },
   };
+}
+
+/** Each step's argv rendered like a template's, on its own host or the pipeline's. */
+function renderSteps(
+  template: TaskTemplate,
+  given: Readonly<Record<string, ParamValue>>,
+  environment: Environment | null,
+  host: string,
+  catalog: Catalog,
+): { ok: true; steps: RenderedStep[] } | { ok: false; issues: FieldIssue[] } {
+  const steps: RenderedStep[] = [];
+  const issues: FieldIssue[] = [];
+  template.steps.forEach((step, i) => {
+    const rendered = renderTemplate({ ...template, argv: step.argv }, given, environment);
+    const stepHost = step.host ?? host;
+    if (!catalog.hosts.includes(stepHost))
+      issues.push({ path: `steps.${i}.host`, message: `unknown host ${stepHost}` });
+    if (!rendered.ok) {
+      issues.push(...rendered.issues.map((x) => ({ ...x, path: `steps.${i}.${x.path}` })));
+      return;
+    }
+    steps.push({
+      name: step.name,
+      argv: rendered.value.argv,
+      host: stepHost,
+      gate: step.gate,
+      timeoutS: step.timeoutS ?? template.timeoutS ?? catalog.defaultTimeoutS,
+    });
+  });
+  return issues.length ? { ok: false, issues } : { ok: true, steps };
 }
 
 /** A template that declares risk for one environment only runs there unless told otherwise. */

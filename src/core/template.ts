@@ -15,6 +15,23 @@ export interface TemplateParam {
 }
 
 /**
+ * What stands before a pipeline step: nothing, an approver's tap (with a handoff summary of
+ * what ran so far), or — for a check step — nothing, but the pipeline stops unless it passes.
+ */
+export const STEP_GATES = ['none', 'approval', 'validation'] as const;
+export type StepGate = (typeof STEP_GATES)[number];
+
+/** One step of a pipeline template (SPEC §3.9): a command, rendered like a template's argv. */
+export interface TemplateStep {
+  readonly name: string;
+  readonly argv: readonly string[];
+  /** Where it runs; null: the pipeline's host. */
+  readonly host: string | null;
+  readonly gate: StepGate;
+  readonly timeoutS: number | null;
+}
+
+/**
  * A named, parameterised job (SPEC §3.8), loaded from a Markdown file with YAML front matter
  * in `templates_dir`. Its argv is rendered at submit time, so a runner only ever sees argv.
  */
@@ -33,4 +50,6 @@ export interface TaskTemplate extends TemplateInfo {
   readonly expectedOutputs: readonly string[];
   /** The Markdown body of the file: what it does and when to use it, for people. */
   readonly notes: string;
+  /** A pipeline's steps, in order (SPEC §3.9); empty for a single command (`argv`). */
+  readonly steps: readonly TemplateStep[];
 }

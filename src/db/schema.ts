@@ -123,6 +123,22 @@ export const stageOutputChunks = sqliteTable(
   (t) => [primaryKey({ columns: [t.stageId, t.stream, t.seq] })],
 );
 
+/** Pipeline state (SPEC §3.9), one row per pipeline task; `version` guards every update. */
+export const pipelines = sqliteTable(
+  'pipelines',
+  {
+    taskId: text('task_id')
+      .primaryKey()
+      .references(() => tasks.id),
+    status: text('status').notNull(),
+    currentStep: integer('current_step').notNull(),
+    steps: text('steps', { mode: 'json' }).$type<unknown>().notNull(),
+    version: integer('version').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('pipelines_status').on(t.status, t.taskId)],
+);
+
 export const approvals = sqliteTable(
   'approvals',
   {

@@ -15,6 +15,7 @@ import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
 import { vocabularyOf } from './config/vocabulary.js';
 import { createCliIntentRouter } from './intent-router.js';
+import { createPipelineDriver } from './pipeline-driver.js';
 import {
   acquireDataDirLock,
   ensureDataDir,
@@ -181,10 +182,15 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       });
       runner.start();
     }
+    const pipelines = createPipelineDriver(core, log);
+    listeners.push((event) => pipelines.onEvent(event));
+    // Resumes pipelines a stop interrupted (their state is in the database).
+    void pipelines.run();
     const maintenance = setInterval(() => {
       void Promise.all([
         expireStaleApprovals({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
+        pipelines.run(),
       ]).catch((e: unknown) => log.error('maintenance failed', { error: String(e) }));
     }, MAINTENANCE_EVERY_MS);
     maintenance.unref();
@@ -198,7 +204,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         (closing ??= new Promise<void>((resolve) => {
           clearInterval(maintenance);
           // Stop claiming and kill running work (reported as runner_stopped) before the db closes.
-          const stopped = runner ? runner.stop() : Promise.resolve();
+          const stopped = (runner ? runner.stop() : Promise.resolve()).then(() => pipelines.stop());
           const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
           server.close(() => {
             clearTimeout(force);

@@ -1,3 +1,4 @@
+import type { Pipeline } from '../core/pipeline.js';
 import type { Approval } from '../core/approval.js';
 import type { AuditEvent } from '../core/audit.js';
 import type { Breaker } from '../core/breaker.js';
@@ -95,6 +96,23 @@ export const presentTaskDetail = (d: TaskDetail) => ({
   stages: d.stages.map(presentStage),
   approvals: d.approvals.map(presentApproval),
   audit: d.audit.map(presentAudit),
+  ...(d.pipeline ? { pipeline: presentPipeline(d.pipeline) } : {}),
+});
+
+export const presentPipeline = (p: Pipeline) => ({
+  status: p.status,
+  current_step: p.currentStep,
+  steps: p.steps.map((s) => ({
+    name: s.name,
+    gate: s.gate,
+    host: s.host,
+    argv: s.argv,
+    task_id: s.taskId,
+    outcome: s.outcome,
+    cost_usd: s.costUsd,
+    handoff: s.handoff,
+  })),
+  updated_at: p.updatedAt,
 });
 
 export const presentTaskOutput = (o: TaskOutput) => ({

@@ -14,6 +14,7 @@ export const testTemplate = (
   timeoutS: null,
   expectedOutputs: [],
   notes: '',
+  steps: [],
   ...fields,
 });
 

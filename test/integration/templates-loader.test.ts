@@ -111,6 +111,7 @@ describe('loadTemplates', () => {
           timeoutS: 20,
           expectedOutputs: ['a greeting'],
           notes: '# hello\n\nPrints a greeting.',
+          steps: [],
         },
       ],
     });

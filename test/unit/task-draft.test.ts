@@ -219,6 +219,7 @@ describe('resolveDraft', () => {
       requestedRisk: null,
       declaredRisk: null,
       idempotent: false,
+      steps: null,
     });
   });
 

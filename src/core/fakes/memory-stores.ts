@@ -1,3 +1,4 @@
+import { isPipelineDone, type Pipeline } from '../pipeline.js';
 import type { Approval } from '../approval.js';
 import type { AuditEvent } from '../audit.js';
 import type { Breaker } from '../breaker.js';
@@ -15,6 +16,7 @@ interface State {
   approvals: Approval[];
   audit: AuditEvent[];
   breakers: Map<string, Breaker>;
+  pipelines: Map<string, Pipeline>;
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -34,9 +36,10 @@ function matches(task: Task, q: TaskQuery): boolean {
 /** Every method body is synchronous, so each one is as atomic as the SQL batch it stands for. */
 function createTaskStore(s: State): TaskStore {
   return {
-    async create(task, approval, audit) {
+    async create(task, approval, audit, pipeline) {
       if (s.tasks.has(task.id)) throw new Error(`duplicate task id ${task.id}`);
       s.tasks.set(task.id, task);
+      if (pipeline) s.pipelines.set(pipeline.taskId, pipeline);
       if (approval) s.approvals.push(approval);
       s.audit.push(...audit);
     },
@@ -111,7 +114,9 @@ function createJobQueue(s: State): JobQueue {
       const task = [...s.tasks.values()]
         .filter(
           (t) =>
-            t.status === 'queued' && (!r.hosts || (t.host !== null && r.hosts.includes(t.host))),
+            t.status === 'queued' &&
+            t.kind !== 'pipeline' &&
+            (!r.hosts || (t.host !== null && r.hosts.includes(t.host))),
         )
         .sort(byId)[0];
       if (!task) return null;
@@ -185,9 +190,27 @@ export function createMemoryStores(): Stores {
     approvals: [],
     audit: [],
     breakers: new Map(),
+    pipelines: new Map(),
   };
   return {
     tasks: createTaskStore(s),
+    pipelines: {
+      async get(taskId) {
+        return s.pipelines.get(taskId) ?? null;
+      },
+      async listActive(limit) {
+        return [...s.pipelines.values()]
+          .filter((p) => !isPipelineDone(p))
+          .sort((a, b) => (a.taskId < b.taskId ? -1 : 1))
+          .slice(0, limit);
+      },
+      async update(next) {
+        const stored = s.pipelines.get(next.taskId);
+        if (!stored || stored.version !== next.version - 1) return false;
+        s.pipelines.set(next.taskId, next);
+        return true;
+      },
+    },
     queue: createJobQueue(s),
     stages: {
       async listByTask(taskId) {

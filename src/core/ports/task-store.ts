@@ -1,3 +1,4 @@
+import type { Pipeline } from '../pipeline.js';
 import type { Approval, ApprovalDecision } from '../approval.js';
 import type { AuditEvent } from '../audit.js';
 import type { StageOutcome, StageResult, StoredOutput } from '../stage.js';
@@ -49,8 +50,16 @@ export interface TaskChange {
 }
 
 export interface TaskStore {
-  /** Stores a new task with its approval gate (if any) and audit trail in one atomic write. */
-  create(task: Task, approval: Approval | null, audit: readonly AuditEvent[]): Promise<void>;
+  /**
+   * Stores a new task with its approval gate (if any), audit trail and — for a pipeline — its
+   * pipeline state, in one atomic write.
+   */
+  create(
+    task: Task,
+    approval: Approval | null,
+    audit: readonly AuditEvent[],
+    pipeline?: Pipeline | null,
+  ): Promise<void>;
   get(id: string): Promise<Task | null>;
   list(query: TaskQuery): Promise<TaskPage>;
   /** Returns the task as changed, or null when its state no longer allowed the move. */

@@ -1,11 +1,13 @@
 import type { Approval } from '../approval.js';
-import { assessRisk, phraseFor } from '../approval-policy.js';
+import { assessRisk, phraseFor, type RiskAssessment } from '../approval-policy.js';
+import type { Actor } from '../actor.js';
+import { newPipeline } from '../pipeline.js';
 import { taskSubject, type AuditEvent } from '../audit.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { err, ok, type Result } from '../result.js';
-import { resolveDraft, type TaskDraft } from '../task-draft.js';
-import type { Task } from '../task.js';
+import { resolveDraft, type ResolvedDraft, type TaskDraft } from '../task-draft.js';
+import type { Gate, Task } from '../task.js';
 import {
   addSeconds,
   auditEntry,
@@ -36,7 +38,44 @@ export async function submitTask({
   const now = deps.clock.now();
   const at = now.toISOString();
   const id = deps.ids.next();
-  const task: Task = {
+  const task = buildTask({ id, draft, assessment, actor, at });
+
+  const approval =
+    assessment.gate === 'none' ? null : buildApproval(deps, id, assessment.gate, now);
+  const subject = taskSubject(id);
+  const audit: AuditEvent[] = [
+    auditEntry(deps, actor, at, 'task.submitted', subject, {
+      kind: task.kind,
+      risk: task.risk,
+      gate: task.gate,
+      reason: task.riskReason,
+    }),
+  ];
+  if (approval) {
+    audit.push(
+      auditEntry(deps, actor, at, 'task.approval_requested', subject, {
+        gate: approval.gate,
+        expires_at: approval.expiresAt,
+      }),
+    );
+  }
+  const pipeline = draft.steps ? newPipeline(id, draft.steps, at) : null;
+  await deps.tasks.create(task, approval, audit, pipeline);
+  await notifySafely(deps, { type: 'task.changed', task, from: null });
+  if (approval) await notifySafely(deps, { type: 'approval.requested', task, approval });
+  return ok({ task, approval });
+}
+
+/** A new task as a draft and its risk assessment make it; not yet stored. */
+export function buildTask(input: {
+  readonly id: string;
+  readonly draft: ResolvedDraft;
+  readonly assessment: RiskAssessment;
+  readonly actor: Actor;
+  readonly at: string;
+}): Task {
+  const { id, draft, assessment, actor, at } = input;
+  return {
     id,
     kind: draft.kind,
     status: assessment.gate === 'none' ? 'queued' : 'awaiting_approval',
@@ -67,42 +106,27 @@ export async function submitTask({
     updatedAt: at,
     finishedAt: null,
   };
-  const approval: Approval | null =
-    assessment.gate === 'none'
-      ? null
-      : {
-          id: deps.ids.next(),
-          taskId: id,
-          gate: assessment.gate,
-          requiredPhrase: phraseFor(assessment.gate),
-          status: 'pending',
-          scope: 'once',
-          requestedAt: at,
-          expiresAt: addSeconds(now, deps.policy.approvalTimeoutS),
-          decidedBy: null,
-          decidedChannel: null,
-          decidedAt: null,
-          reason: null,
-        };
-  const subject = taskSubject(id);
-  const audit: AuditEvent[] = [
-    auditEntry(deps, actor, at, 'task.submitted', subject, {
-      kind: task.kind,
-      risk: task.risk,
-      gate: task.gate,
-      reason: task.riskReason,
-    }),
-  ];
-  if (approval) {
-    audit.push(
-      auditEntry(deps, actor, at, 'task.approval_requested', subject, {
-        gate: approval.gate,
-        expires_at: approval.expiresAt,
-      }),
-    );
-  }
-  await deps.tasks.create(task, approval, audit);
-  await notifySafely(deps, { type: 'task.changed', task, from: null });
-  if (approval) await notifySafely(deps, { type: 'approval.requested', task, approval });
-  return ok({ task, approval });
+}
+
+/** The pending approval a gate asks for; it expires (deny on timeout) per the policy. */
+export function buildApproval(
+  deps: Pick<CoreDeps, 'ids' | 'policy'>,
+  taskId: string,
+  gate: Exclude<Gate, 'none'>,
+  now: Date,
+): Approval {
+  return {
+    id: deps.ids.next(),
+    taskId,
+    gate,
+    requiredPhrase: phraseFor(gate),
+    status: 'pending',
+    scope: 'once',
+    requestedAt: now.toISOString(),
+    expiresAt: addSeconds(now, deps.policy.approvalTimeoutS),
+    decidedBy: null,
+    decidedChannel: null,
+    decidedAt: null,
+    reason: null,
+  };
 }

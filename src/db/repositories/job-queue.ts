@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, lte, ne, sql } from 'drizzle-orm';
 import type { JobQueue } from '../../core/ports/job-queue.js';
 import { openStage } from '../../core/stage.js';
 import type { Database } from '../client.js';
@@ -19,6 +19,8 @@ function compileClaim(db: Database) {
     .where(
       and(
         eq(tasks.status, 'queued'),
+        // A pipeline is driven step by step (advance-pipelines); its steps are the runnable tasks.
+        ne(tasks.kind, 'pipeline'),
         isNull(tasks.deletedAt),
         sql`(${p('hosts')} is null or ${tasks.host} in (select value from json_each(${p('hosts')})))`,
       ),

@@ -3,7 +3,16 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { TaskChange, TaskQuery, TaskStore } from '../../core/ports/task-store.js';
 import { TERMINAL_STATUSES } from '../../core/task.js';
 import type { Database } from '../client.js';
-import { approvals, auditLog, stageOutputChunks, stageOutputs, stages, tasks } from '../schema.js';
+import {
+  approvals,
+  auditLog,
+  pipelines,
+  stageOutputChunks,
+  stageOutputs,
+  stages,
+  tasks,
+} from '../schema.js';
+import { pipelineRow } from './pipeline-store.js';
 import { auditValues, changedGuard, compileGuardedAudit } from './audit-rows.js';
 import { bind, compile, rowMapper } from './prepared.js';
 import { fromTask, toTask } from './row-mappers.js';
@@ -140,8 +149,9 @@ function compileChange(db: Database) {
 export function createTaskStore(db: Database): TaskStore {
   const change = compileChange(db);
   return {
-    async create(task, approval, audit) {
+    async create(task, approval, audit, pipeline) {
       const writes: BatchItem<'sqlite'>[] = [];
+      if (pipeline) writes.push(db.insert(pipelines).values(pipelineRow(pipeline)));
       if (approval) writes.push(db.insert(approvals).values(approval));
       if (audit.length)
         writes.push(

@@ -4,6 +4,7 @@ import { DRAFT_LIMITS } from '../../core/task-draft.js';
 import { ENVIRONMENTS, RISKS, type Environment, type Risk } from '../../core/task.js';
 import { ENVIRONMENT_PLACEHOLDER, placeholdersOf } from '../../core/template-render.js';
 import {
+  STEP_GATES,
   TEMPLATE_PARAM_TYPES,
   type TaskTemplate,
   type TemplateParam,
@@ -41,6 +42,25 @@ const paramSchema = z
       problem('default', `expected one of ${p.values.join(', ')}`);
   });
 
+const argvSchema = z
+  .array(
+    z.string().min(1).max(DRAFT_LIMITS.argChars).refine(noNul, 'no NUL bytes'),
+    'a list of strings: the program and its arguments',
+  )
+  .min(1)
+  .max(DRAFT_LIMITS.argvItems);
+
+const MAX_STEPS = 20;
+
+const stepSchema = z.strictObject({
+  name: name,
+  argv: argvSchema,
+  host: name.optional(),
+  /** approval: an approver's tap before the step; validation: a check the pipeline must pass. */
+  gate: z.enum(STEP_GATES).default('none'),
+  timeout_s: z.number().int().min(1).max(DRAFT_LIMITS.maxTimeoutS).optional(),
+});
+
 /** The front matter of a template file (SPEC §3.8); keys are strict so a typo is an error. */
 export const templateFileSchema = z
   .strictObject({
@@ -61,13 +81,9 @@ export const templateFileSchema = z
       )
       .default({}),
     host: name.optional(),
-    argv: z
-      .array(
-        z.string().min(1).max(DRAFT_LIMITS.argChars).refine(noNul, 'no NUL bytes'),
-        'a list of strings: the program and its arguments',
-      )
-      .min(1)
-      .max(DRAFT_LIMITS.argvItems),
+    argv: argvSchema.optional(),
+    /** A pipeline (SPEC §3.9): steps instead of one argv. */
+    steps: z.array(stepSchema).min(1).max(MAX_STEPS).optional(),
     risk: z
       .strictObject({ dev: risk, staging: risk, production: risk })
       .refine((r) => Object.values(r).some(Boolean), 'at least one environment, e.g. { dev: low }'),
@@ -86,20 +102,38 @@ export const templateFileSchema = z
             : 'a parameter name of letters, digits, "_" or "-"';
       if (problem) ctx.addIssue({ code: 'custom', path: ['params', key], message: problem });
     }
+    if (!t.argv === !t.steps)
+      ctx.addIssue({
+        code: 'custom',
+        path: [t.argv ? 'steps' : 'argv'],
+        message: 'a template has either argv (one command) or steps (a pipeline), not both',
+      });
     const known = [...Object.keys(t.params), ENVIRONMENT_PLACEHOLDER];
-    t.argv.forEach((arg, i) => {
-      const names = placeholdersOf(arg);
-      if (i === 0 && names.length)
+    const checkArgv = (argv: readonly string[], path: (string | number)[]) =>
+      argv.forEach((arg, i) => {
+        const names = placeholdersOf(arg);
+        if (i === 0 && names.length)
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, 0],
+            message: 'the program is fixed; placeholders belong in its arguments',
+          });
+        for (const n of names.filter((x) => !known.includes(x)))
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, i],
+            message: `unknown placeholder {{${n}}}; expected one of ${known.join(', ')}`,
+          });
+      });
+    checkArgv(t.argv ?? [], ['argv']);
+    t.steps?.forEach((step, i) => checkArgv(step.argv, ['steps', i, 'argv']));
+    const names = t.steps?.map((s) => s.name) ?? [];
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i)
         ctx.addIssue({
           code: 'custom',
-          path: ['argv', 0],
-          message: 'the program is fixed; placeholders belong in its arguments',
-        });
-      for (const n of names.filter((x) => !known.includes(x)))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['argv', i],
-          message: `unknown placeholder {{${n}}}; expected one of ${known.join(', ')}`,
+          path: ['steps', i, 'name'],
+          message: `a second step named ${n}`,
         });
     });
   });
@@ -154,12 +188,19 @@ export function parseTemplateFile(
       triggers: f.triggers,
       params,
       host: f.host ?? null,
-      argv: f.argv,
+      argv: f.argv ?? [],
       riskByEnvironment,
       idempotent: f.idempotent,
       timeoutS: f.timeout_s ?? null,
       expectedOutputs: f.expected_outputs,
       notes: text.slice(match[0].length).trim(),
+      steps: (f.steps ?? []).map((s) => ({
+        name: s.name,
+        argv: s.argv,
+        host: s.host ?? null,
+        gate: s.gate,
+        timeoutS: s.timeout_s ?? null,
+      })),
     },
   };
 }
