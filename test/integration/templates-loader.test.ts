@@ -216,6 +216,37 @@ describe('loadTemplates', () => {
       withFront(`${BASE}\nhost: mars`),
       /^host: unknown host "mars"; expected one of local, build-vm/,
     ],
+    [
+      'both argv and steps',
+      withFront(`${BASE}\nsteps: [{ name: a, argv: [ls] }]`),
+      /^steps: a template has either argv \(one command\) or steps/,
+    ],
+    [
+      'an unknown placeholder in a step',
+      withFront(
+        'description: d\nrisk: { dev: low }\nsteps: [{ name: a, argv: [echo, "{{nope}}"] }]',
+      ),
+      /^steps\[0\]\.argv\[1\]: unknown placeholder \{\{nope\}\}/,
+    ],
+    [
+      'two steps with one name',
+      withFront(
+        'description: d\nrisk: { dev: low }\nsteps: [{ name: a, argv: [ls] }, { name: a, argv: [pwd] }]',
+      ),
+      /^steps\[1\]\.name: a second step named a/,
+    ],
+    [
+      'an unknown gate',
+      withFront(
+        'description: d\nrisk: { dev: low }\nsteps: [{ name: a, argv: [ls], gate: maybe }]',
+      ),
+      /^steps\[0\]\.gate: Invalid option/,
+    ],
+    [
+      'a step on an unknown host',
+      withFront('description: d\nrisk: { dev: low }\nsteps: [{ name: a, argv: [ls], host: mars }]'),
+      /^steps\[0\]\.host: unknown host "mars"/,
+    ],
   ])('refuses a file with %s, naming the file and the field', (_, text, problem) => {
     const { dir, source, problems } = refusal({ 'ok.md': withFront(BASE), 'bad.md': text }, [
       'local',

@@ -63,7 +63,7 @@ export function loadTemplates(options: TemplateDirOptions): Result<TaskTemplate[
     const stepHost = t.steps.findIndex((s) => s.host && !options.hosts.includes(s.host));
     if (stepHost >= 0)
       return fail([
-        `steps.${stepHost}.host: unknown host "${t.steps[stepHost]?.host}"; expected one of ${options.hosts.join(', ')}`,
+        `steps[${stepHost}].host: unknown host "${t.steps[stepHost]?.host}"; expected one of ${options.hosts.join(', ')}`,
       ]);
     const first = fileOf.get(t.name);
     if (first) return fail([`name: "${t.name}" is already defined in ${first}`]);
