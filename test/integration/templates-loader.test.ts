@@ -132,6 +132,7 @@ describe('loadTemplates', () => {
       'deploy',
       'git-status',
       'hugo-build',
+      'release-pipeline',
       'run-tests',
     ]);
     const deploy = result.value.find((t) => t.name === 'deploy');
