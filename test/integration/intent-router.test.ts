@@ -1,9 +1,8 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
-import { loadConfig } from '../../src/entry/config/load-config.js';
-import { startSwitchboard, type RunningSwitchboard } from '../../src/entry/node.js';
+import type { RunningSwitchboard } from '../../src/entry/node.js';
+import { startInProcess } from '../helpers/in-process.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
 // The optional LLM router end to end: an executor marked `router: true` is run on this machine
@@ -26,9 +25,9 @@ describe('intent router: an executor marked router reads unsure messages', () =>
     mkdirSync(bin);
     writeFileSync(join(bin, 'claude'), FAKE_CLAUDE);
     chmodSync(join(bin, 'claude'), 0o755);
-    writeFileSync(
-      join(dir, 'switchboard.yaml'),
-      [
+    app = await startInProcess({
+      dir,
+      yaml: [
         'repos:',
         `  - { name: demo, host: local, path: ${dir} }`,
         'executors:',
@@ -36,22 +35,10 @@ describe('intent router: an executor marked router reads unsure messages', () =>
         '  - { name: claude-opus, cli: claude, model: opus, router: true }',
         'default_executor: codex',
       ].join('\n'),
-    );
-    const config = loadConfig({
-      env: {
-        PORT: '0',
-        SWITCHBOARD_DATA_DIR: join(dir, 'data'),
-        SWITCHBOARD_CONFIG: join(dir, 'switchboard.yaml'),
-        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-        PATH: `${bin}:/usr/bin:/bin`,
-        HOME: dir,
-      },
-      cwd: dir,
+      adminToken: TOKEN,
+      path: `${bin}:/usr/bin:/bin`,
       version: 'router',
-      readFile: (p) => readFileSync(p, 'utf8'),
     });
-    if (!config.ok) throw new Error(JSON.stringify(config.error));
-    app = await startSwitchboard(config.value, SILENT_LOGGER);
   }, 60_000);
   afterAll(async () => {
     await app?.close();

@@ -9,7 +9,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -19,11 +18,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
-import { loadConfig } from '../../src/entry/config/load-config.js';
-import { startSwitchboard, type RunningSwitchboard } from '../../src/entry/node.js';
+import type { RunningSwitchboard } from '../../src/entry/node.js';
 import { quote } from '../../src/runner/command-line.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { startInProcess } from '../helpers/in-process.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
 const TOKEN = 'real-clis-admin-token-0123456789';
@@ -121,9 +119,9 @@ describe('the real claude, codex and gemini CLIs on an SSH host, logged out and 
     );
     if (made.code !== 0) throw new Error(`git init on the host failed: ${made.stderr}`);
 
-    writeFileSync(
-      join(dir, 'switchboard.yaml'),
-      [
+    app = await startInProcess({
+      dir,
+      yaml: [
         'hosts:',
         `  - { name: vm, address: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, key_file: ${sshd.clientKeyPath}, host_key: "${sshd.hostKeySha256}", max_sessions: 10 }`,
         'repos:',
@@ -133,22 +131,10 @@ describe('the real claude, codex and gemini CLIs on an SSH host, logged out and 
         'lease_s: 5',
         'runner: { concurrency: 4 }',
       ].join('\n'),
-    );
-    const config = loadConfig({
-      env: {
-        PORT: '0',
-        SWITCHBOARD_DATA_DIR: join(dir, 'data'),
-        SWITCHBOARD_CONFIG: join(dir, 'switchboard.yaml'),
-        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-        PATH: '/usr/bin:/bin',
-        HOME: dir,
-      },
-      cwd: dir,
+      adminToken: TOKEN,
+      path: '/usr/bin:/bin',
       version: 'real-clis',
-      readFile: (p) => readFileSync(p, 'utf8'),
     });
-    if (!config.ok) throw new Error(JSON.stringify(config.error));
-    app = await startSwitchboard(config.value, SILENT_LOGGER);
   }, 60_000);
 
   afterAll(async () => {

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
-import { loadConfig } from '../../src/entry/config/load-config.js';
-import { startSwitchboard, type RunningSwitchboard } from '../../src/entry/node.js';
+import type { RunningSwitchboard } from '../../src/entry/node.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { adminClient, startInProcess } from '../helpers/in-process.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
 const TOKEN = 'e2e-admin-token-0123456789';
@@ -55,9 +54,9 @@ describe('tasks run end to end: HTTP → queue → runner → local and SSH host
     git('init', '-q');
     git('add', '.');
     git('commit', '-qm', 'init');
-    writeFileSync(
-      join(dir, 'switchboard.yaml'),
-      [
+    app = await startInProcess({
+      dir,
+      yaml: [
         'hosts:',
         `  - { name: vm, address: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, key_file: ${sshd.clientKeyPath}, host_key: "${sshd.hostKeySha256}", max_sessions: 10 }`,
         'repos:',
@@ -66,49 +65,20 @@ describe('tasks run end to end: HTTP → queue → runner → local and SSH host
         '  - { name: claude-sonnet, cli: claude, model: sonnet }',
         'lease_s: 5',
       ].join('\n'),
-    );
-    const config = loadConfig({
-      env: {
-        PORT: '0',
-        SWITCHBOARD_DATA_DIR: join(dir, 'data'),
-        SWITCHBOARD_CONFIG: join(dir, 'switchboard.yaml'),
-        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-        PATH: `${bin}:/usr/bin:/bin`,
-        HOME: dir,
-      },
-      cwd: dir,
+      adminToken: TOKEN,
+      path: `${bin}:/usr/bin:/bin`,
       version: 'e2e',
-      readFile: (p) => readFileSync(p, 'utf8'),
     });
-    if (!config.ok) throw new Error(JSON.stringify(config.error));
-    app = await startSwitchboard(config.value, SILENT_LOGGER);
   }, 60_000);
   afterAll(async () => {
     await app?.close();
     await sshd?.stop();
   });
 
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${app.url}${path}`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as TaskJson };
-  };
-  const get = async (id: string) =>
-    (await (await fetch(`${app.url}/api/tasks/${id}`, { headers })).json()) as TaskJson;
-  async function settled(id: string, timeoutMs = 20_000): Promise<TaskJson> {
-    for (
-      const end = Date.now() + timeoutMs;
-      Date.now() < end;
-      await new Promise((r) => setTimeout(r, 50))
-    ) {
-      const task = await get(id);
-      if (!['queued', 'running', 'awaiting_approval'].includes(task.status)) return task;
-    }
-    throw new Error(`task ${id} did not finish: ${JSON.stringify(await get(id))}`);
-  }
+  const api = adminClient(() => app.url, TOKEN);
+  const post = (path: string, body: unknown) => api.post<TaskJson>(path, body);
+  const get = (id: string) => api.get<TaskJson>(id);
+  const settled = (id: string, timeoutMs?: number) => api.settled<TaskJson>(id, timeoutMs);
 
   it('runs a low-risk command on the local host at once and stores its output', async () => {
     const { status, body } = await post('/api/tasks', {

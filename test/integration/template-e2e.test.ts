@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
-import { formatConfigError, loadConfig } from '../../src/entry/config/load-config.js';
-import { startSwitchboard, type RunningSwitchboard } from '../../src/entry/node.js';
+import type { RunningSwitchboard } from '../../src/entry/node.js';
+import { adminClient, startInProcess } from '../helpers/in-process.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
 const TOKEN = 'template-e2e-token-0123456789';
-const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
 const GREET = `---
 description: Print a greeting.
@@ -44,48 +42,21 @@ describe('a template task runs end to end through the embedded runner on host lo
     mkdirSync(join(dir, 'templates'));
     writeFileSync(join(dir, 'templates', 'greet.md'), GREET);
     writeFileSync(join(dir, 'templates', 'hello.md'), HELLO);
-    writeFileSync(join(dir, 'switchboard.yaml'), 'lease_s: 5\n');
-    const config = loadConfig({
-      env: {
-        PORT: '0',
-        SWITCHBOARD_DATA_DIR: join(dir, 'data'),
-        SWITCHBOARD_CONFIG: join(dir, 'switchboard.yaml'),
-        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-        PATH: '/usr/bin:/bin',
-        HOME: dir,
-      },
-      cwd: dir,
+    app = await startInProcess({
+      dir,
+      yaml: 'lease_s: 5\n',
+      adminToken: TOKEN,
+      path: '/usr/bin:/bin',
       version: 'e2e',
-      readFile: (p) => readFileSync(p, 'utf8'),
     });
-    if (!config.ok) throw new Error(formatConfigError(config.error));
-    app = await startSwitchboard(config.value, SILENT_LOGGER);
   }, 30_000);
   afterAll(async () => {
     await app?.close();
   });
 
-  const post = async (body: unknown) => {
-    const res = await fetch(`${app.url}/api/tasks`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as TaskJson };
-  };
-  const get = async (id: string) =>
-    (await (await fetch(`${app.url}/api/tasks/${id}`, { headers })).json()) as TaskJson;
-  async function settled(id: string, timeoutMs = 15_000): Promise<TaskJson> {
-    for (
-      const end = Date.now() + timeoutMs;
-      Date.now() < end;
-      await new Promise((r) => setTimeout(r, 50))
-    ) {
-      const task = await get(id);
-      if (!['queued', 'running', 'awaiting_approval'].includes(task.status)) return task;
-    }
-    throw new Error(`task ${id} did not finish: ${JSON.stringify(await get(id))}`);
-  }
+  const api = adminClient(() => app.url, TOKEN);
+  const post = (body: unknown) => api.post<TaskJson>('/api/tasks', body);
+  const settled = (id: string, timeoutMs?: number) => api.settled<TaskJson>(id, timeoutMs);
 
   it('renders the argv at submit time and runs it like a command, the value as one word', async () => {
     const pwned = join(dir, 'pwned');

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/core/actor.js';
-import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
-import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
 import type { CoreDeps } from '../../src/core/deps.js';
 import { createFixedClock } from '../../src/core/fakes/fixed-clock.js';
 import { createMemoryStores } from '../../src/core/fakes/memory-stores.js';
@@ -14,8 +12,8 @@ import { cancelTask } from '../../src/core/use-cases/cancel-task.js';
 import { claimNextTask } from '../../src/core/use-cases/claim-next-task.js';
 import { completeTask } from '../../src/core/use-cases/complete-task.js';
 import { submitTask } from '../../src/core/use-cases/submit-task.js';
+import { coreDepsFor } from '../helpers/core-deps.js';
 import { testTemplate } from '../helpers/templates.js';
-import { TEST_VOCABULARY } from '../helpers/vocabulary.js';
 
 const OWNER: Actor = { id: 'ops', role: 'owner', channel: 'telegram' };
 const RUNNER: Actor = { id: 'runner-1', role: 'runner', channel: 'runner' };
@@ -40,12 +38,10 @@ const RELEASE = testTemplate({
 
 function setup() {
   const notifier = createRecordingNotifier();
-  const deps: CoreDeps = {
-    ...createMemoryStores(),
+  const deps = coreDepsFor(createMemoryStores(), {
     clock: createFixedClock('2026-01-01T00:00:00.000Z'),
     ids: createSequentialIds(),
     notifier,
-    policy: DEFAULT_APPROVAL_POLICY,
     catalog: {
       hosts: ['local', 'build-vm'],
       executors: ['codex'],
@@ -54,11 +50,7 @@ function setup() {
       defaultExecutor: 'codex',
       defaultTimeoutS: 180,
     },
-    vocabulary: TEST_VOCABULARY,
-    breakerLimits: DEFAULT_BREAKER_LIMITS,
-    leaseS: 30,
-    maxAttempts: 3,
-  };
+  });
   return { deps, notifier };
 }
 
