@@ -20,7 +20,7 @@ import type {
 } from '../../src/runner/transport.js';
 
 const fixture = (name: string): string =>
-  readFileSync(new URL(`../../../shared/fixtures/cli/${name}`, import.meta.url), 'utf8');
+  readFileSync(new URL(`../fixtures/cli/${name}`, import.meta.url), 'utf8');
 
 const captured = (text: string): CapturedOutput => ({
   text,
