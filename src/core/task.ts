@@ -49,6 +49,10 @@ export interface Task {
   /** Safe to run again after a lost lease (read-only work); the reaper requeues it instead of failing it. */
   readonly idempotent: boolean;
   readonly budgetUsd: number | null;
+  /** A follow-up ("Continue", a reply to a result) names the task whose agent session it resumes. */
+  readonly continuesTaskId: string | null;
+  /** The CLI session to resume (claude --resume, codex exec resume), from that task's stage. */
+  readonly resumeSessionId: string | null;
   readonly timeoutS: number;
   readonly costUsd: number;
   readonly tokensIn: number;

@@ -36,6 +36,8 @@ export const tasks = sqliteTable(
     riskReason: text('risk_reason').notNull(),
     idempotent: integer('idempotent', { mode: 'boolean' }).notNull().default(false),
     budgetUsd: real('budget_usd'),
+    continuesTaskId: text('continues_task_id'),
+    resumeSessionId: text('resume_session_id'),
     timeoutS: integer('timeout_s').notNull(),
     costUsd: real('cost_usd').notNull().default(0),
     tokensIn: integer('tokens_in').notNull().default(0),
@@ -306,4 +308,30 @@ export const telegramUpdates = sqliteTable(
     processedAt: text('processed_at'),
   },
   (t) => [index('telegram_updates_status').on(t.status, t.updateId)],
+);
+
+/** Where a chat last worked, the question it has open, and whether it wants alerts. */
+export const chats = sqliteTable('chats', {
+  chatId: integer('chat_id').primaryKey(),
+  lastHost: text('last_host'),
+  lastRepo: text('last_repo'),
+  pending: text('pending', { mode: 'json' }).$type<unknown>(),
+  subscribed: integer('subscribed', { mode: 'boolean' }).notNull().default(false),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** Bot messages that show a task (progress message, approval cards), edited as it moves on. */
+export const chatMessages = sqliteTable(
+  'chat_messages',
+  {
+    chatId: integer('chat_id').notNull(),
+    messageId: integer('message_id').notNull(),
+    taskId: text('task_id').notNull(),
+    kind: text('kind').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chatId, t.messageId] }),
+    index('chat_messages_task').on(t.taskId),
+  ],
 );

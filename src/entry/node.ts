@@ -28,6 +28,7 @@ import type { DomainEvent } from '../core/events.js';
 import { createRunner } from '../runner/runner.js';
 import { createInProcessWorkSource } from '../runner/work-source.js';
 import { createHostTransports, runnerSetup } from './runner-wiring.js';
+import { createTelegramService } from './telegram-wiring.js';
 
 const MAINTENANCE_EVERY_MS = 5_000;
 const DRAIN_MS = 4_000;
@@ -131,6 +132,8 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       intentRouter: createCliIntentRouter(config),
     };
+    const telegram = createTelegramService(config, core, handle.db, log);
+    if (telegram) listeners.push((event) => void telegram.notifier.notify(event));
     const app = createApp(
       {
         core,
@@ -141,6 +144,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
             () => false,
           ),
         runners: createRunnerRegistry(handle.db),
+        telegram: telegram?.webhook ?? null,
         waitForWork: (ms, signal) =>
           new Promise<void>((resolve) => {
             const done = () => {
@@ -186,8 +190,10 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     listeners.push((event) => pipelines.onEvent(event));
     // Resumes pipelines a stop interrupted (their state is in the database).
     void pipelines.run();
+    if (telegram) await telegram.start();
     const maintenance = setInterval(() => {
       void Promise.all([
+        telegram?.maintenance(),
         expireStaleApprovals({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
@@ -204,7 +210,9 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         (closing ??= new Promise<void>((resolve) => {
           clearInterval(maintenance);
           // Stop claiming and kill running work (reported as runner_stopped) before the db closes.
-          const stopped = (runner ? runner.stop() : Promise.resolve()).then(() => pipelines.stop());
+          const stopped = (runner ? runner.stop() : Promise.resolve())
+            .then(() => pipelines.stop())
+            .then(() => telegram?.stop());
           const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
           server.close(() => {
             clearTimeout(force);

@@ -12,6 +12,7 @@ import { createParseRoute } from './routes/parse.js';
 import { createTaskRoutes } from './routes/tasks.js';
 import { createRunnerProtocolRoutes, RUNNER_BODY_LIMIT_BYTES } from './routes/runner-protocol.js';
 import { runnerAuth } from './middleware/runner-auth.js';
+import { createTelegramWebhookRoute } from './routes/telegram-webhook.js';
 
 const limitBody = (maxSize: number) =>
   bodyLimit({
@@ -42,6 +43,8 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
     limitBody(RUNNER_BODY_LIMIT_BYTES),
   );
   app.route('/runner/v1', createRunnerProtocolRoutes(deps));
+  if (deps.telegram)
+    app.route('/telegram/webhook', createTelegramWebhookRoute(deps.telegram, deps.log));
 
   app.notFound((c) =>
     c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404),

@@ -1,3 +1,4 @@
+import type { Update } from 'grammy/types';
 import type { Actor } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
@@ -11,6 +12,14 @@ export interface GatewayDeps {
   readonly runners: RunnerRegistry;
   /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
+  /** Present when the bot runs in webhook mode. */
+  readonly telegram?: TelegramWebhook | null | undefined;
+}
+
+/** The Telegram webhook's side of the gateway: the secret, and the intake that stores updates. */
+export interface TelegramWebhook {
+  readonly secret: string;
+  accept(update: Update): Promise<boolean>;
 }
 
 export interface GatewayOptions {

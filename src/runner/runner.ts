@@ -178,14 +178,17 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         prompt: task.prompt,
         argv: task.argv,
         model: null,
-        sessionId: null,
+        sessionId: task.resumeSessionId,
       });
       const repoPath = task.repo ? deps.repoPath(task.repo) : null;
       let cwd = repoPath ?? undefined;
       // Agents edit files, so each agent task on a repo works in its own worktree and branch.
       const isolated = repoPath !== null && task.kind === 'agent';
+      // A follow-up works in the worktree of the task it continues: same files, and the CLI
+      // finds its session by directory (claude keeps sessions per project path).
+      const worktreeOwner = task.continuesTaskId ?? task.id;
       if (isolated) {
-        const worktree = await prepareWorktree(transport, { repoPath, taskId: task.id });
+        const worktree = await prepareWorktree(transport, { repoPath, taskId: worktreeOwner });
         if (!worktree.ok) {
           const summary = `Could not prepare a worktree: ${worktree.reason}`;
           return await report(task, claim, 'failed', {
@@ -232,7 +235,11 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       await report(task, claim, outcome, stage, storedOutput(result));
       if (isolated) {
         // Kept on failure or with uncommitted work; removed only when clean (worktrees.ts).
-        const cleanup = await cleanupWorktree(transport, { repoPath, taskId: task.id, outcome });
+        const cleanup = await cleanupWorktree(transport, {
+          repoPath,
+          taskId: worktreeOwner,
+          outcome,
+        });
         deps.log.info('worktree', {
           task: task.id,
           removed: cleanup.removed,

@@ -22,6 +22,8 @@ export function aTask(overrides: Partial<Task> & Pick<Task, 'id'>): Task {
     riskReason: 'read-only command on the allow-list',
     idempotent: false,
     budgetUsd: null,
+    continuesTaskId: null,
+    resumeSessionId: null,
     timeoutS: 180,
     costUsd: 0,
     tokensIn: 0,

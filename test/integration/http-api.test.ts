@@ -652,7 +652,13 @@ describe('unexpected failures', () => {
   };
   const brokenTasks = (s: Stores): Stores => ({
     ...s,
-    tasks: { create: throwing, get: throwing, list: throwing, transition: throwing },
+    tasks: {
+      create: throwing,
+      get: throwing,
+      findBySuffix: throwing,
+      list: throwing,
+      transition: throwing,
+    },
   });
 
   it.each<readonly [string, string, string, unknown]>([

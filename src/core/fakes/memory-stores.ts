@@ -36,6 +36,12 @@ function matches(task: Task, q: TaskQuery): boolean {
 /** Every method body is synchronous, so each one is as atomic as the SQL batch it stands for. */
 function createTaskStore(s: State): TaskStore {
   return {
+    async findBySuffix(suffix, limit) {
+      return [...s.tasks.values()]
+        .filter((t) => t.id.endsWith(suffix))
+        .sort((a, b) => byId(b, a))
+        .slice(0, limit);
+    },
     async create(task, approval, audit, pipeline) {
       if (s.tasks.has(task.id)) throw new Error(`duplicate task id ${task.id}`);
       s.tasks.set(task.id, task);

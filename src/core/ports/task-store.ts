@@ -61,6 +61,8 @@ export interface TaskStore {
     pipeline?: Pipeline | null,
   ): Promise<void>;
   get(id: string): Promise<Task | null>;
+  /** Tasks whose id ends with `suffix` (the short reference a chat shows), newest first. */
+  findBySuffix(suffix: string, limit: number): Promise<readonly Task[]>;
   list(query: TaskQuery): Promise<TaskPage>;
   /** Returns the task as changed, or null when its state no longer allowed the move. */
   transition(change: TaskChange): Promise<Task | null>;

@@ -18,6 +18,17 @@ import {
 
 type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'policy' | 'catalog'>;
 
+/** A follow-up that resumes an earlier task's agent session (see continue-task.ts). */
+export interface Continuation {
+  readonly taskId: string;
+  readonly sessionId: string;
+}
+
+export interface SubmitTaskInput {
+  readonly draft: TaskDraft;
+  readonly continuation?: Continuation | undefined;
+}
+
 export interface Submitted {
   readonly task: Task;
   readonly approval: Approval | null;
@@ -28,7 +39,7 @@ export async function submitTask({
   deps,
   actor,
   input,
-}: UseCaseArgs<Deps, { readonly draft: TaskDraft }>): Promise<Result<Submitted, DomainError>> {
+}: UseCaseArgs<Deps, SubmitTaskInput>): Promise<Result<Submitted, DomainError>> {
   const denied = await denyUnlessAllowed(deps, actor, 'task.submit', 'task:new');
   if (denied) return denied;
   const resolved = resolveDraft(input.draft, deps.catalog);
@@ -38,7 +49,7 @@ export async function submitTask({
   const now = deps.clock.now();
   const at = now.toISOString();
   const id = deps.ids.next();
-  const task = buildTask({ id, draft, assessment, actor, at });
+  const task = buildTask({ id, draft, assessment, actor, at, continuation: input.continuation });
 
   const approval =
     assessment.gate === 'none' ? null : buildApproval(deps, id, assessment.gate, now);
@@ -73,8 +84,9 @@ export function buildTask(input: {
   readonly assessment: RiskAssessment;
   readonly actor: Actor;
   readonly at: string;
+  readonly continuation?: Continuation | undefined;
 }): Task {
-  const { id, draft, assessment, actor, at } = input;
+  const { id, draft, assessment, actor, at, continuation } = input;
   return {
     id,
     kind: draft.kind,
@@ -92,6 +104,8 @@ export function buildTask(input: {
     riskReason: assessment.reason,
     idempotent: draft.idempotent,
     budgetUsd: draft.budgetUsd,
+    continuesTaskId: continuation?.taskId ?? null,
+    resumeSessionId: continuation?.sessionId ?? null,
     timeoutS: draft.timeoutS,
     costUsd: 0,
     tokensIn: 0,

@@ -165,6 +165,17 @@ export function createTaskStore(db: Database): TaskStore {
       });
       return row ? toTask(row) : null;
     },
+    async findBySuffix(suffix, limit) {
+      // Callers pass hex only; LIKE wildcards could not sneak in, but escape them regardless.
+      const pattern = `%${suffix.replace(/[\\%_]/g, (c) => `\\${c}`)}`;
+      const rows = await db
+        .select()
+        .from(tasks)
+        .where(and(sql`${tasks.id} LIKE ${pattern} ESCAPE '\\'`, isNull(tasks.deletedAt)))
+        .orderBy(desc(tasks.id))
+        .limit(limit);
+      return rows.map(toTask);
+    },
     async list(q) {
       const rows = await db
         .select()

@@ -24,7 +24,10 @@ export interface Config {
     readonly botToken: string | null;
     readonly webhookSecret: string | null;
     readonly apiRoot: string | null;
+    readonly editEveryMs: number;
   };
+  /** The gateway's public base URL: Telegram webhook mode and PWA links; null = long polling. */
+  readonly publicUrl: string | null;
   readonly users: FileConfig['users'];
   readonly hosts: FileConfig['hosts'];
   readonly repos: FileConfig['repos'];

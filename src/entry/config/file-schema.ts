@@ -90,6 +90,17 @@ export const fileConfigSchema = z.strictObject({
     .default(180),
   lease_s: z.number().int().min(5).max(3600).default(30),
   body_limit_kib: z.number().int().min(1).max(10_240).default(256),
+  /** Where this gateway is reachable from the internet: Telegram webhook and PWA links. */
+  public_url: z
+    .url()
+    .refine((u) => u.startsWith('https://') || u.startsWith('http://'), 'an http(s) URL')
+    .optional(),
+  telegram: z
+    .strictObject({
+      /** Live progress edits per message at most this often (Telegram rate-limits edits). */
+      edit_interval_ms: z.number().int().min(50).max(60_000).default(3_000),
+    })
+    .default({ edit_interval_ms: 3_000 }),
   runner: z
     .strictObject({
       /** Run tasks inside `switchboard start`; off when only runner services run them. */

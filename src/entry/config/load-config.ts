@@ -30,6 +30,9 @@ function crossCheck(file: FileConfig, executors: readonly { name: string }[]): s
     problems.push(`repos: "${n}" is defined twice`);
   for (const n of dupes(file.users.map((u) => String(u.telegram_id))))
     problems.push(`users: telegram_id ${n} is listed twice`);
+  // A user's name is who they are in the audit log and on approval cards.
+  for (const n of dupes(file.users.map((u) => u.name)))
+    problems.push(`users: the name "${n}" is used twice`);
   file.repos.forEach((r, i) => {
     if (!hostNames.has(r.host)) problems.push(`repos[${i}].host: unknown host "${r.host}"`);
   });
@@ -112,7 +115,9 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
       botToken: e.TELEGRAM_BOT_TOKEN ?? null,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET ?? null,
       apiRoot: e.TELEGRAM_API_ROOT ?? null,
+      editEveryMs: file.telegram.edit_interval_ms,
     },
+    publicUrl: file.public_url?.replace(/\/+$/, '') ?? null,
     users: file.users,
     hosts: file.hosts,
     repos: file.repos,

@@ -1,0 +1,57 @@
+// Telegram caps callback_data at 64 bytes and hands back whatever a client sends: the data
+// names an action and a task, nothing more, and every tap is checked against the database.
+
+export const CALLBACK_ACTIONS = {
+  approve: 'ap',
+  reject: 'rj',
+  cancel: 'cx',
+  output: 'out',
+  rerun: 'rr',
+  continue: 'ct',
+  answer: 'q',
+} as const;
+export type CallbackAction = keyof typeof CALLBACK_ACTIONS;
+
+const BY_CODE = new Map<string, CallbackAction>(
+  Object.entries(CALLBACK_ACTIONS).map(([action, code]) => [code, action as CallbackAction]),
+);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const COMPACT = /^[0-9a-f]{32}$/;
+const NONCE = /^[0-9a-z]{1,16}$/;
+
+const compact = (id: string) => id.replace(/-/g, '');
+const expand = (hex: string) =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+
+/** `ap:<32 hex>`: 35 bytes for a task action. */
+export function taskCallback(action: Exclude<CallbackAction, 'answer'>, taskId: string): string {
+  if (!UUID.test(taskId)) throw new Error(`not a task id: ${taskId}`);
+  return `${CALLBACK_ACTIONS[action]}:${compact(taskId)}`;
+}
+
+/** `q:<nonce>:<choice>`: an answer to the chat's open question, by position. */
+export function answerCallback(nonce: string, choice: number): string {
+  if (!NONCE.test(nonce) || !Number.isInteger(choice) || choice < 0 || choice > 99) {
+    throw new Error('bad answer callback');
+  }
+  return `q:${nonce}:${choice}`;
+}
+
+export type ParsedCallback =
+  | { readonly action: Exclude<CallbackAction, 'answer'>; readonly taskId: string }
+  | { readonly action: 'answer'; readonly nonce: string; readonly choice: number };
+
+/** The action a button names, or null for anything we did not make. */
+export function parseCallback(data: string | undefined): ParsedCallback | null {
+  if (!data || data.length > 64) return null;
+  const [code, a, b, ...rest] = data.split(':');
+  const action = code ? BY_CODE.get(code) : undefined;
+  if (!action || rest.length) return null;
+  if (action === 'answer') {
+    const choice = Number(b);
+    return a && NONCE.test(a) && b !== undefined && /^\d{1,2}$/.test(b)
+      ? { action, nonce: a, choice }
+      : null;
+  }
+  return a && COMPACT.test(a) && b === undefined ? { action, taskId: expand(a) } : null;
+}

@@ -1,0 +1,56 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { apiThrottler } from '@grammyjs/transformer-throttler';
+import { Bot } from 'grammy';
+import type { BotContext } from './context.js';
+import type { BotConfig, BotDeps } from './deps.js';
+import { accessControl } from './features/access.js';
+import { commands } from './features/commands.js';
+import { requests } from './features/requests.js';
+import { taskButtons } from './features/task-buttons.js';
+import { createTaskBoard, type TaskBoard } from './task-board.js';
+
+export interface TelegramBot {
+  readonly bot: Bot<BotContext>;
+  /** The notifier side: keeps each task's messages current, sends cards and alerts. */
+  readonly board: TaskBoard;
+}
+
+/** Retries after a 429 at most this long; longer waits fail the call instead of stalling. */
+const MAX_RETRY_AFTER_S = 60;
+
+/**
+ * The bot, one Composer per feature. Outgoing calls share one throttler (Telegram's rate
+ * limits) and honour 429 retry_after (auto-retry); updates arrive through the intake.
+ */
+export function createBot(
+  deps: Omit<BotDeps, 'board'>,
+  config: BotConfig & { readonly editEveryMs?: number | undefined },
+): TelegramBot {
+  const bot = new Bot<BotContext>(config.token, {
+    ...(config.botInfo ? { botInfo: config.botInfo } : {}),
+    client: { ...(config.apiRoot ? { apiRoot: config.apiRoot } : {}) },
+  });
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: MAX_RETRY_AFTER_S }));
+  bot.api.config.use(apiThrottler());
+  const board = createTaskBoard(bot.api, deps, {
+    members: config.members,
+    taskHaltUsd: config.taskHaltUsd,
+    editEveryMs: config.editEveryMs,
+  });
+  const full: BotDeps = { ...deps, board };
+  bot.use(accessControl(full, config));
+  bot.use(commands(full, config));
+  bot.use(taskButtons(full, config));
+  bot.use(requests(full, config));
+  // Every tap gets an answer, even one on a button we no longer recognise.
+  bot.on('callback_query', (ctx) =>
+    ctx.answerCallbackQuery({ text: 'This button is no longer active.' }),
+  );
+  bot.catch((e) =>
+    deps.log.error('telegram: handler failed', {
+      update_id: e.ctx.update.update_id,
+      error: String(e.error),
+    }),
+  );
+  return { bot, board };
+}

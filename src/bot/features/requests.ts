@@ -1,0 +1,202 @@
+import { Composer } from 'grammy';
+import type { InlineKeyboardButton } from 'grammy/types';
+import { emptyChat, type PendingQuestion } from '../../core/chat/chat-state.js';
+import { describeError } from '../../core/errors.js';
+import {
+  finishDraft,
+  type DraftSoFar,
+  type ParsedRequest,
+} from '../../core/intent/parse-request.js';
+import { approveTask } from '../../core/use-cases/approve-task.js';
+import { continueTask } from '../../core/use-cases/continue-task.js';
+import { parseText } from '../../core/use-cases/parse-text.js';
+import { submitTask } from '../../core/use-cases/submit-task.js';
+import { answerCallback, parseCallback } from '../callback-data.js';
+import type { BotContext } from '../context.js';
+import type { BotConfig, BotDeps } from '../deps.js';
+import { postTask } from '../post-task.js';
+import { answerQuery } from './queries.js';
+
+/** Questions older than this are forgotten: a late tap or answer starts afresh. */
+const QUESTION_TTL_MS = 15 * 60_000;
+
+const nonceOf = (n: number) => n.toString(36).slice(-8);
+
+/**
+ * Plain text is a request: parsed (parse-and-confirm), then a task, a query answered at once,
+ * or one short question with buttons. A reply to a task's message acts on that task.
+ */
+export function requests(deps: BotDeps, config: BotConfig) {
+  const composer = new Composer<BotContext>();
+  const { core, chats } = deps;
+
+  async function submit(ctx: BotContext, parsed: Extract<ParsedRequest, { type: 'task' }>) {
+    const result = await submitTask({
+      deps: core,
+      actor: ctx.actor,
+      input: { draft: parsed.draft },
+    });
+    if (!result.ok) return void (await ctx.reply(describeError(result.error)));
+    await postTask(ctx, deps, config, result.value);
+  }
+
+  async function ask(
+    ctx: BotContext,
+    q: Extract<ParsedRequest, { type: 'clarify' }>,
+    consensus: boolean,
+  ) {
+    const chatId = ctx.chat?.id;
+    if (chatId === undefined) return;
+    const at = core.clock.now();
+    const pending: PendingQuestion = {
+      nonce: nonceOf(at.getTime() + ctx.update.update_id),
+      field: q.field,
+      draft: q.draft,
+      missing: q.missing,
+      choices: q.choices.slice(0, 12),
+      consensus,
+      askedBy: ctx.actor.id,
+      askedAt: at.toISOString(),
+    };
+    const chat = (await chats.getChat(chatId)) ?? emptyChat(chatId, pending.askedAt);
+    await chats.saveChat({ ...chat, pending, updatedAt: pending.askedAt });
+    const keyboard: InlineKeyboardButton[][] = pending.choices.map((c, i) => [
+      { text: c.label, callback_data: answerCallback(pending.nonce, i) },
+    ]);
+    await ctx.reply(`${q.echo}\n${q.question}`, {
+      ...(keyboard.length ? { reply_markup: { inline_keyboard: keyboard } } : {}),
+      reply_parameters: {
+        message_id: ctx.message?.message_id ?? 0,
+        allow_sending_without_reply: true,
+      },
+    });
+  }
+
+  /** The answer fills the question's field; the next missing field is asked, or the task made. */
+  async function answer(ctx: BotContext, pending: PendingQuestion, value: string) {
+    const chatId = ctx.chat?.id;
+    if (chatId === undefined) return;
+    const chat = await chats.getChat(chatId);
+    if (chat)
+      await chats.saveChat({ ...chat, pending: null, updatedAt: core.clock.now().toISOString() });
+    const draft = fill(pending.draft, pending.field, value);
+    const rest = pending.missing.filter((f) => f !== pending.field && !(f in draft));
+    const next = rest[0];
+    if (next) {
+      return ask(
+        ctx,
+        {
+          type: 'clarify',
+          field: next,
+          question: `Which ${next.replace(/^params\./, '')}?`,
+          choices: [],
+          draft,
+          missing: rest,
+          echo: '',
+        },
+        pending.consensus,
+      );
+    }
+    const parsed = finishDraft(draft, {
+      confidence: 1,
+      assumptions: [],
+      consensus: pending.consensus,
+    });
+    if (parsed.type === 'task') return submit(ctx, parsed);
+    await ctx.reply(
+      parsed.type === 'unusable' ? parsed.reason : 'That did not make a task; please say it again.',
+    );
+  }
+
+  async function openQuestion(ctx: BotContext): Promise<PendingQuestion | null> {
+    const chat = ctx.chat ? await chats.getChat(ctx.chat.id) : null;
+    const p = chat?.pending;
+    if (!p || p.askedBy !== ctx.actor.id) return null;
+    return core.clock.now().getTime() - Date.parse(p.askedAt) > QUESTION_TTL_MS ? null : p;
+  }
+
+  composer.on('callback_query:data', async (ctx, next) => {
+    const data = parseCallback(ctx.callbackQuery.data);
+    if (data?.action !== 'answer') return next();
+    const pending = await openQuestion(ctx);
+    const choice = pending?.nonce === data.nonce ? pending.choices[data.choice] : undefined;
+    if (!pending || !choice) {
+      await ctx.answerCallbackQuery({ text: 'That question is no longer open.' });
+      return;
+    }
+    await ctx.answerCallbackQuery({ text: choice.label });
+    await ctx
+      .editMessageReplyMarkup({ reply_markup: { inline_keyboard: [] } })
+      .catch(() => undefined);
+    await answer(ctx, pending, choice.value);
+  });
+
+  composer.on('message:text', async (ctx) => {
+    const text = ctx.message.text;
+    const replied = ctx.message.reply_to_message;
+    if (replied && ctx.chat) {
+      const link = await chats.messageAt(ctx.chat.id, replied.message_id);
+      const task = link ? await core.tasks.get(link.taskId) : null;
+      if (task?.status === 'awaiting_approval') {
+        // High-risk work: the typed phrase, as a reply to its card, is the approval.
+        const r = await approveTask({
+          deps: core,
+          actor: ctx.actor,
+          input: { taskId: task.id, phrase: text },
+        });
+        if (r.ok) deps.board.track(task.id);
+        await ctx.reply(r.ok ? 'Approved.' : describeError(r.error), {
+          reply_parameters: { message_id: ctx.message.message_id },
+        });
+        return;
+      }
+      if (task && task.kind === 'agent' && link?.kind !== 'approval') {
+        // Reply to a result (or to "what next?") continues the same agent session.
+        const r = await continueTask({
+          deps: core,
+          actor: ctx.actor,
+          input: { taskId: task.id, prompt: text },
+        });
+        if (!r.ok) return void (await ctx.reply(describeError(r.error)));
+        return postTask(ctx, deps, config, r.value);
+      }
+    }
+    const pending = await openQuestion(ctx);
+    if (pending) {
+      const wanted = text.trim().toLowerCase();
+      const choice = pending.choices.find(
+        (c) => c.label.toLowerCase() === wanted || c.value.toLowerCase() === wanted,
+      );
+      if (choice || (pending.choices.length === 0 && text.trim().split(/\s+/).length <= 3)) {
+        return answer(ctx, pending, choice?.value ?? text.trim());
+      }
+    }
+    const chat = await chats.getChat(ctx.chat.id);
+    const parsed = await parseText({
+      deps: core,
+      actor: ctx.actor,
+      input: { text, lastHost: chat?.lastHost, lastRepo: chat?.lastRepo },
+    });
+    if (!parsed.ok) return void (await ctx.reply(describeError(parsed.error)));
+    const outcome = parsed.value;
+    switch (outcome.type) {
+      case 'task':
+        return submit(ctx, outcome);
+      case 'clarify':
+        return ask(ctx, outcome, false);
+      case 'query':
+        return answerQuery(ctx, deps, config, outcome.query);
+      case 'unusable':
+        await ctx.reply(outcome.reason);
+        return;
+    }
+  });
+  return composer;
+}
+
+function fill(draft: DraftSoFar, field: string, value: string): DraftSoFar {
+  if (field.startsWith('params.')) {
+    return { ...draft, params: { ...(draft.params ?? {}), [field.slice(7)]: value } };
+  }
+  return { ...draft, [field]: value };
+}

@@ -1,0 +1,127 @@
+import { Composer } from 'grammy';
+import { describeError, type DomainError } from '../../core/errors.js';
+import { approveTask } from '../../core/use-cases/approve-task.js';
+import { cancelTask } from '../../core/use-cases/cancel-task.js';
+import { getTaskOutput } from '../../core/use-cases/get-task-output.js';
+import { rejectTask } from '../../core/use-cases/reject-task.js';
+import { rerunTask } from '../../core/use-cases/rerun-task.js';
+import { parseCallback } from '../callback-data.js';
+import type { BotContext } from '../context.js';
+import type { BotConfig, BotDeps } from '../deps.js';
+import { postTask } from '../post-task.js';
+import { sendRich, sendTextFile } from '../send.js';
+import { outputFile } from '../views/completion.js';
+import { taskRef } from '../views/describe-task.js';
+import { bold, lines, pre } from '../views/rich-text.js';
+import { TELEGRAM_TEXT_LIMIT } from '../views/split-message.js';
+
+/** Output up to this many messages is shown inline; more goes as a .txt document. */
+const INLINE_OUTPUT_MESSAGES = 3;
+
+/** The toast for a tap that changed nothing; callback toasts are capped at 200 characters. */
+function toast(error: DomainError): string {
+  switch (error.code) {
+    case 'forbidden':
+      return error.role === 'viewer' ? 'Only an approver can do that.' : describeError(error);
+    case 'phrase_required':
+      return `Needs the typed phrase: reply to the card with ${error.phrase}.`;
+    default:
+      return describeError(error).slice(0, 200);
+  }
+}
+
+/**
+ * Approve, Reject, Cancel, Full output, Re-run, Continue. The button only names the task;
+ * the database decides whether the tap still means anything, and every tap is answered.
+ */
+export function taskButtons(deps: BotDeps, config: BotConfig) {
+  const composer = new Composer<BotContext>();
+  const { core } = deps;
+
+  composer.on('callback_query:data', async (ctx, next) => {
+    const data = parseCallback(ctx.callbackQuery.data);
+    if (!data || data.action === 'answer') return next();
+    const input = { taskId: data.taskId };
+    const actor = ctx.actor;
+    switch (data.action) {
+      case 'approve':
+      case 'reject':
+      case 'cancel': {
+        const run =
+          data.action === 'approve'
+            ? approveTask
+            : data.action === 'reject'
+              ? rejectTask
+              : cancelTask;
+        const r = await run({ deps: core, actor, input });
+        await ctx.answerCallbackQuery({
+          text: r.ok
+            ? `${data.action === 'approve' ? 'Approved' : data.action === 'reject' ? 'Rejected' : 'Cancelled'} ${taskRef(r.value)}.`
+            : toast(r.error),
+        });
+        // Either way the card shows the truth now: who decided, no stale buttons.
+        deps.board.track(data.taskId);
+        return;
+      }
+      case 'output': {
+        const r = await getTaskOutput({ deps: core, actor, input });
+        if (!r.ok) return void (await ctx.answerCallbackQuery({ text: toast(r.error) }));
+        await ctx.answerCallbackQuery();
+        const task = await core.tasks.get(data.taskId);
+        if (!task || !ctx.chat) return;
+        const { output } = r.value;
+        const text = lines(
+          bold(`Output of ${taskRef(task)} (attempt ${r.value.attempt})`),
+          output.stdout ? pre(output.stdout) : null,
+          output.stderr ? lines(bold('stderr'), pre(output.stderr)) : null,
+          !output.stdout && !output.stderr ? 'It printed nothing.' : null,
+        );
+        if (
+          text.text.length <= INLINE_OUTPUT_MESSAGES * TELEGRAM_TEXT_LIMIT - 200 &&
+          !output.truncated
+        ) {
+          await sendRich(ctx.api, ctx.chat.id, text, { silent: true });
+        } else {
+          const file = outputFile(task, output);
+          await sendTextFile(
+            ctx.api,
+            ctx.chat.id,
+            file.name,
+            file.content,
+            `Output of ${taskRef(task)}`,
+            { silent: true },
+          );
+        }
+        return;
+      }
+      case 'rerun': {
+        const r = await rerunTask({ deps: core, actor, input });
+        if (!r.ok) return void (await ctx.answerCallbackQuery({ text: toast(r.error) }));
+        await ctx.answerCallbackQuery({ text: `Running it again as ${taskRef(r.value.task)}.` });
+        await postTask(ctx, deps, config, r.value);
+        return;
+      }
+      case 'continue': {
+        const task = await core.tasks.get(data.taskId);
+        if (!task || !ctx.chat)
+          return void (await ctx.answerCallbackQuery({ text: 'No such task.' }));
+        await ctx.answerCallbackQuery();
+        const sent = await ctx.reply(
+          `What should ${task.executor ?? 'the agent'} do next in ${taskRef(task)}? Reply to this message.`,
+          {
+            reply_markup: { force_reply: true, input_field_placeholder: 'Next instruction…' },
+          },
+        );
+        await deps.chats.linkMessage({
+          chatId: ctx.chat.id,
+          messageId: sent.message_id,
+          taskId: task.id,
+          kind: 'continue',
+          createdAt: core.clock.now().toISOString(),
+        });
+        return;
+      }
+    }
+  });
+  return composer;
+}

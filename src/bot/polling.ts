@@ -1,0 +1,79 @@
+import { run, type RunnerHandle } from '@grammyjs/runner';
+import { GrammyError, type Bot } from 'grammy';
+import type { Update } from 'grammy/types';
+import type { Logger } from '../core/ports/logger.js';
+import type { BotContext } from './context.js';
+import type { UpdateIntake } from './intake.js';
+
+export interface PollingOptions {
+  /** After a 409 (another poller, or a webhook is set) wait this long before asking again. */
+  readonly conflictRetryMs?: number | undefined;
+  readonly timeoutS?: number | undefined;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+/**
+ * Long polling with @grammyjs/runner. Each batch is stored in the intake before the next
+ * getUpdates call (whose offset is what acknowledges it), so a crash loses nothing. A 409 is
+ * reported once in plain words and retried slowly: never a crash loop.
+ */
+export async function startPolling(
+  bot: Bot<BotContext>,
+  intake: UpdateIntake,
+  log: Logger,
+  options: PollingOptions = {},
+): Promise<RunnerHandle> {
+  await bot.init();
+  // Polling and a webhook exclude each other: a leftover webhook would make every poll a 409.
+  await bot.api.deleteWebhook();
+  let conflicted = false;
+  return run(
+    {
+      handleUpdate: async () => {},
+      errorHandler: (e) => log.error('telegram: polling failed', { error: String(e) }),
+      api: {
+        async getUpdates(args, runnerSignal) {
+          // The runner ships its own AbortSignal type; at runtime it is the platform's.
+          const signal = runnerSignal as unknown as AbortSignal;
+          for (;;) {
+            try {
+              const updates = await bot.api.getUpdates(
+                {
+                  ...args,
+                  timeout: options.timeoutS ?? args.timeout,
+                  allowed_updates: ['message', 'callback_query'],
+                },
+                runnerSignal,
+              );
+              if (conflicted) log.info('telegram: polling again; the other bot instance is gone');
+              conflicted = false;
+              for (const u of updates) await intake.accept(u as Update);
+              return updates;
+            } catch (e) {
+              if (signal.aborted || !(e instanceof GrammyError) || e.error_code !== 409) throw e;
+              if (!conflicted) {
+                log.error(
+                  'telegram: another process is receiving this bot’s updates (409 Conflict: ' +
+                    `${e.description}). Stop the other instance or remove its webhook; retrying every ` +
+                    `${Math.round((options.conflictRetryMs ?? 30_000) / 1000)} s.`,
+                );
+              }
+              conflicted = true;
+              await sleep(options.conflictRetryMs ?? 30_000, signal);
+              if (signal.aborted) throw e;
+            }
+          }
+        },
+      },
+    },
+    {
+      runner: { silent: true, retryInterval: 'exponential', maxRetryTime: Number.MAX_SAFE_INTEGER },
+      sink: { concurrency: 1 },
+    },
+  );
+}

@@ -1,0 +1,239 @@
+import type { Api } from 'grammy';
+import { SYSTEM_ACTOR } from '../core/actor.js';
+import type { ChatMessageLink } from '../core/chat/chat-state.js';
+import type { CoreDeps } from '../core/deps.js';
+import type { DomainEvent } from '../core/events.js';
+import type { Notifier } from '../core/ports/notifier.js';
+import type { ChatStore } from '../core/ports/chat-store.js';
+import type { Logger } from '../core/ports/logger.js';
+import { getTask, type TaskDetail } from '../core/use-cases/get-task.js';
+import { isTerminal, type Task } from '../core/task.js';
+import type { Member } from './context.js';
+import { editRich, sendRich, sendTextFile } from './send.js';
+import { getTaskOutput } from '../core/use-cases/get-task-output.js';
+import { completionLine, isLongOutput, outputFile } from './views/completion.js';
+import { taskCard, requestText, REQUEST_IN_CARD_CHARS } from './views/task-card.js';
+
+/** The chat side of state changes: each task's messages follow it, edits paced per message. */
+export interface TaskBoard extends Notifier {
+  /** A handler just linked a message to this task: render it soon. */
+  track(taskId: string): void;
+  /** Resolves when no render is pending or running (tests, shutdown). */
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+export interface TaskBoardOptions {
+  readonly members: readonly Member[];
+  readonly taskHaltUsd: number;
+  /** Telegram tolerates about one edit per second per chat; live progress takes one per ~3 s. */
+  readonly editEveryMs?: number | undefined;
+}
+
+type Deps = Pick<
+  CoreDeps,
+  'tasks' | 'stages' | 'approvals' | 'audit' | 'clock' | 'ids' | 'pipelines'
+>;
+
+const MAX_TAIL_CHARS = 4_000;
+
+interface MessageState {
+  rendered: string;
+  editedAt: number;
+}
+
+export function createTaskBoard(
+  api: Api,
+  deps: { readonly core: Deps; readonly chats: ChatStore; readonly log: Logger },
+  options: TaskBoardOptions,
+): TaskBoard {
+  const every = options.editEveryMs ?? 3_000;
+  const tails = new Map<string, string>();
+  const handoffs = new Map<string, string>();
+  const messages = new Map<string, MessageState>();
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  const running = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+  const announced = new Set<string>();
+  let stopped = false;
+
+  const key = (l: Pick<ChatMessageLink, 'chatId' | 'messageId'>) => `${l.chatId}:${l.messageId}`;
+  const approvers = options.members.filter((m) => m.role !== 'viewer');
+
+  function schedule(taskId: string, delayMs = 0) {
+    if (stopped || timers.has(taskId)) return;
+    if (running.has(taskId)) {
+      again.add(taskId);
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(taskId);
+      const run = flush(taskId)
+        .catch((e: unknown) =>
+          deps.log.warn('telegram: could not update a task message', {
+            task: taskId,
+            error: String(e),
+          }),
+        )
+        .finally(() => {
+          running.delete(taskId);
+          if (again.delete(taskId)) schedule(taskId);
+        });
+      running.set(taskId, run);
+    }, delayMs);
+    timers.set(taskId, timer);
+  }
+
+  async function detail(taskId: string): Promise<TaskDetail | null> {
+    const r = await getTask({ deps: deps.core, actor: SYSTEM_ACTOR, input: { taskId } });
+    return r.ok ? r.value : null;
+  }
+
+  function render(d: TaskDetail) {
+    return taskCard({
+      task: d.task,
+      stage: d.stages.at(-1) ?? null,
+      approval: d.approvals.at(-1) ?? null,
+      tail: tails.get(d.task.id) ?? null,
+      now: deps.core.clock.now(),
+      nameOf: (id) => id,
+      handoff: handoffs.get(d.task.id),
+      taskHaltUsd: options.taskHaltUsd,
+    });
+  }
+
+  async function flush(taskId: string) {
+    const [d, links] = await Promise.all([detail(taskId), deps.chats.messagesOf(taskId)]);
+    if (!d) return;
+    const card = render(d);
+    const rendered = JSON.stringify([card.text, card.keyboard]);
+    const now = Date.now();
+    let wait = 0;
+    for (const link of links) {
+      const state = messages.get(key(link));
+      if (state?.rendered === rendered) continue;
+      const due = (state?.editedAt ?? 0) + every - now;
+      if (due > 0) {
+        wait = Math.max(wait, due);
+        continue;
+      }
+      const result = await editRich(api, link.chatId, link.messageId, card.text, card.keyboard);
+      messages.set(key(link), { rendered, editedAt: Date.now() });
+      if (result === 'gone') deps.log.info('telegram: a task message is gone', { task: taskId });
+    }
+    if (wait > 0) schedule(taskId, wait);
+    if (isTerminal(d.task.status)) {
+      tails.delete(taskId);
+      await announce(d, links);
+    }
+  }
+
+  /** One notification at the end (progress edits are silent), with long output attached. */
+  async function announce(d: TaskDetail, links: readonly ChatMessageLink[]) {
+    if (announced.has(d.task.id)) return;
+    announced.add(d.task.id);
+    const progress = links.find((l) => l.kind === 'progress');
+    const targets = progress
+      ? [{ chatId: progress.chatId, replyTo: progress.messageId }]
+      : d.task.channel === 'telegram' || d.task.channel === 'system'
+        ? []
+        : (await deps.chats.subscribedChats()).map((chatId) => ({ chatId, replyTo: undefined }));
+    if (!targets.length) return;
+    const line = completionLine(d.task, d.stages.at(-1) ?? null);
+    const stored = await getTaskOutput({
+      deps: deps.core,
+      actor: SYSTEM_ACTOR,
+      input: { taskId: d.task.id },
+    });
+    const file =
+      stored.ok && isLongOutput(stored.value.output)
+        ? outputFile(d.task, stored.value.output)
+        : null;
+    for (const t of targets) {
+      if (file)
+        await sendTextFile(api, t.chatId, file.name, file.content, line.text, {
+          replyTo: t.replyTo,
+        });
+      else await sendRich(api, t.chatId, line, { replyTo: t.replyTo });
+    }
+  }
+
+  /** A gate on work that did not start in Telegram: every approver gets a card. */
+  async function requestApproval(task: Task, handoff: string | undefined) {
+    if (handoff) handoffs.set(task.id, handoff);
+    if (task.channel === 'telegram') return;
+    const d = await detail(task.id);
+    if (!d) return;
+    const card = render(d);
+    for (const m of approvers) {
+      try {
+        if (requestText(task).length > REQUEST_IN_CARD_CHARS) {
+          await sendTextFile(
+            api,
+            m.telegramId,
+            `${task.id}.request.txt`,
+            requestText(task),
+            'The full request',
+            { silent: true },
+          );
+        }
+        const [sent] = (
+          await sendRich(api, m.telegramId, card.text, { keyboard: card.keyboard })
+        ).slice(-1);
+        if (!sent) continue;
+        await deps.chats.linkMessage({
+          chatId: m.telegramId,
+          messageId: sent.message_id,
+          taskId: task.id,
+          kind: 'approval',
+          createdAt: deps.core.clock.now().toISOString(),
+        });
+        messages.set(key({ chatId: m.telegramId, messageId: sent.message_id }), {
+          rendered: JSON.stringify([card.text, card.keyboard]),
+          editedAt: Date.now(),
+        });
+      } catch (e) {
+        // An approver who never opened the bot cannot be messaged; the others still can.
+        deps.log.warn('telegram: could not send an approval card', {
+          to: m.name,
+          error: String(e),
+        });
+      }
+    }
+  }
+
+  return {
+    async notify(event: DomainEvent) {
+      if (stopped) return;
+      switch (event.type) {
+        case 'task.progress': {
+          // Each report carries the latest tail of the output, not just what is new.
+          tails.set(event.task.id, event.outputTail.slice(-MAX_TAIL_CHARS));
+          schedule(event.task.id);
+          return;
+        }
+        case 'approval.requested':
+          // Sending never blocks the state change that caused it.
+          void requestApproval(event.task, event.handoff).catch((e: unknown) =>
+            deps.log.warn('telegram: approval cards failed', { error: String(e) }),
+          );
+          return;
+        case 'task.changed':
+          schedule(event.task.id);
+          return;
+      }
+    },
+    track: (taskId) => schedule(taskId),
+    async idle() {
+      while (timers.size || running.size) {
+        await Promise.all([...running.values()]);
+        if (timers.size && !running.size) await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    stop() {
+      stopped = true;
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Breaker } from '../../core/breaker.js';
+import type { Task } from '../../core/task.js';
+import { echoLine, formatUsd, STATUS_ICON, statusWords, taskRef } from './describe-task.js';
+import { bold, join, lines, plain, type RichText } from './rich-text.js';
+
+const BREAKER_WORDS: Readonly<Record<Breaker['state'], string>> = {
+  ok: 'ok',
+  warn: 'warning',
+  open: 'OPEN — new executions blocked',
+  flagged: 'flagged',
+};
+
+export function breakerLine(b: Breaker): string {
+  const scope =
+    b.scope === 'day'
+      ? `Today (${b.period} UTC)`
+      : b.scope === 'month'
+        ? `This month (${b.period})`
+        : `Task ${b.period}`;
+  const override = b.overriddenBy ? `, overridden by ${b.overriddenBy}` : '';
+  return `${scope}: ${formatUsd(b.spentUsd)} of ${formatUsd(b.thresholdUsd)} · ${BREAKER_WORDS[b.state]}${override}`;
+}
+
+/** One line per task: icon, reference, what it is. */
+export function taskList(title: string, tasks: readonly Task[], empty: string): RichText {
+  if (!tasks.length) return lines(bold(title), empty);
+  return lines(
+    bold(title),
+    ...tasks.map((t) =>
+      plain(`${STATUS_ICON[t.status]} ${taskRef(t)} ${statusWords(t.status)} · ${echoLine(t, 60)}`),
+    ),
+  );
+}
+
+export function statusOverview(input: {
+  readonly queueDepth: number;
+  readonly running: readonly Task[];
+  readonly awaiting: readonly Task[];
+  readonly breakers: readonly Breaker[];
+}): RichText {
+  return lines(
+    bold('Status'),
+    `Queued: ${input.queueDepth} · running: ${input.running.length} · awaiting approval: ${input.awaiting.length}`,
+    input.running.length ? taskList('Running', input.running, '') : null,
+    input.awaiting.length ? taskList('Awaiting approval', input.awaiting, '') : null,
+    join([bold('Breakers'), '\n', input.breakers.map(breakerLine).join('\n')]),
+  );
+}
+
+export function spendView(
+  breakers: readonly Breaker[],
+  period: 'day' | 'month' | 'both',
+): RichText {
+  const shown = breakers.filter((b) => period === 'both' || b.scope === period);
+  return lines(bold('Spend'), ...shown.map(breakerLine));
+}

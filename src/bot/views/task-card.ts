@@ -1,0 +1,172 @@
+import type { InlineKeyboardButton } from 'grammy/types';
+import type { Approval } from '../../core/approval.js';
+import type { Stage } from '../../core/stage.js';
+import { isTerminal, type Task } from '../../core/task.js';
+import { taskCallback } from '../callback-data.js';
+import {
+  echoLine,
+  formatDuration,
+  formatTokens,
+  formatUsd,
+  lastLines,
+  STATUS_ICON,
+  statusWords,
+  taskRef,
+} from './describe-task.js';
+import { bold, italic, join, lines, plain, pre, type RichText } from './rich-text.js';
+
+export interface TaskCardInput {
+  readonly task: Task;
+  /** The latest attempt, if any. */
+  readonly stage: Stage | null;
+  /** The latest approval record, if the task met a gate. */
+  readonly approval: Approval | null;
+  /** Live output while it runs (not stored). */
+  readonly tail: string | null;
+  readonly now: Date;
+  /** A person's name for an actor id (config users), or the id itself. */
+  readonly nameOf: (actorId: string) => string;
+  /** At a pipeline gate: what ran, outcome, cost, what comes next. */
+  readonly handoff?: string | null | undefined;
+  /** Per-task halt limit, shown as the estimate for agent work that has not run yet. */
+  readonly taskHaltUsd: number;
+}
+
+export interface Card {
+  readonly text: RichText;
+  readonly keyboard: InlineKeyboardButton[][];
+}
+
+const LIVE_LINES = 12;
+const LIVE_CHARS = 1_200;
+const RESULT_LINES = 8;
+const RESULT_CHARS = 900;
+/** Card text must stay well inside one message with its header and buttons. */
+export const REQUEST_IN_CARD_CHARS = 3_000;
+
+const btn = (text: string, data: string): InlineKeyboardButton => ({ text, callback_data: data });
+
+function elapsed(i: TaskCardInput): string | null {
+  const { stage } = i;
+  if (!stage) return null;
+  const end = stage.finishedAt ? Date.parse(stage.finishedAt) : i.now.getTime();
+  return formatDuration(stage.latencyMs ?? end - Date.parse(stage.startedAt));
+}
+
+function decision(i: TaskCardInput): string | null {
+  const a = i.approval;
+  if (!a || a.status === 'pending') return null;
+  const by = a.decidedBy ? ` by ${i.nameOf(a.decidedBy)}` : '';
+  switch (a.status) {
+    case 'approved':
+      return `Approved${by}`;
+    case 'rejected':
+      return `Rejected${by}${a.reason ? `: ${a.reason}` : ''}`;
+    case 'expired':
+      return 'The approval request expired (counts as rejected)';
+    case 'cancelled':
+      return `Cancelled${by}`;
+  }
+}
+
+/** What the request is, in full (approval cards never cut the command a tap approves). */
+export function requestText(task: Task): string {
+  if (task.kind === 'shell') return (task.argv ?? []).join(' ');
+  if (task.kind === 'agent') return task.prompt ?? '';
+  const params = Object.entries(task.params).map(([k, v]) => `${k}=${String(v)}`);
+  return [task.template ?? task.kind, ...params, ...(task.argv ? ['→', ...task.argv] : [])].join(
+    ' ',
+  );
+}
+
+function approvalBody(i: TaskCardInput, requestInDocument: boolean): RichText {
+  const { task, approval } = i;
+  const request = requestText(task);
+  const estimate =
+    task.kind === 'agent'
+      ? `up to ${formatUsd(task.budgetUsd ?? i.taskHaltUsd)} (halted there)`
+      : '$0 (no model)';
+  const facts = [
+    `Host: ${task.host ?? 'local'}`,
+    task.repo ? `Repo: ${task.repo}` : null,
+    task.environment ? `Environment: ${task.environment}` : null,
+    `Risk: ${task.risk} — ${task.riskReason}`,
+    `Estimated cost: ${estimate}`,
+  ].filter((l): l is string => l !== null);
+  const how =
+    approval?.requiredPhrase !== null && approval?.requiredPhrase !== undefined
+      ? join([
+          'To approve, reply to this message with ',
+          bold(approval.requiredPhrase),
+          ' (an approver, typed exactly).',
+        ])
+      : plain('Approve or reject below.');
+  return lines(
+    requestInDocument
+      ? italic(
+          `The full ${task.kind === 'agent' ? 'prompt' : 'command'} (${request.length} characters) is in the document above.`,
+        )
+      : pre(request),
+    facts.join('\n'),
+    i.handoff ? join([bold('Handoff: '), i.handoff]) : null,
+    approval ? `Expires ${approval.expiresAt.slice(11, 16)} UTC.` : null,
+    how,
+  );
+}
+
+/** The one message that follows a task in the chat: echo, state, live output, then the result. */
+export function taskCard(i: TaskCardInput): Card {
+  const { task, stage } = i;
+  const head = join([`${STATUS_ICON[task.status]} `, bold(echoLine(task))]);
+  const time = elapsed(i);
+  const state = [taskRef(task), statusWords(task.status), time].filter(Boolean).join(' · ');
+  const keyboard: InlineKeyboardButton[][] = [];
+  let body: RichText;
+
+  if (task.status === 'awaiting_approval') {
+    const inDocument = requestText(task).length > REQUEST_IN_CARD_CHARS;
+    body = approvalBody(i, inDocument);
+    const row = [btn('Reject', taskCallback('reject', task.id))];
+    if (i.approval?.requiredPhrase == null)
+      row.unshift(btn('Approve', taskCallback('approve', task.id)));
+    keyboard.push(row);
+  } else if (!isTerminal(task.status)) {
+    const tail = i.tail ? lastLines(i.tail, LIVE_LINES, LIVE_CHARS) : '';
+    body = lines(
+      decision(i),
+      tail ? pre(tail) : task.status === 'queued' ? italic('Waiting for a runner…') : null,
+    );
+    keyboard.push([btn('Cancel', taskCallback('cancel', task.id))]);
+  } else {
+    body = resultBody(i);
+    const row = [
+      btn('Full output', taskCallback('output', task.id)),
+      btn('Re-run', taskCallback('rerun', task.id)),
+    ];
+    if (task.kind === 'agent' && stage?.sessionId)
+      row.push(btn('Continue', taskCallback('continue', task.id)));
+    if (stage || task.kind !== 'pipeline') keyboard.push(row);
+  }
+  return { text: lines(head, state, body), keyboard };
+}
+
+function resultBody(i: TaskCardInput): RichText {
+  const { task, stage } = i;
+  const figures = [
+    task.costUsd > 0 || task.kind === 'agent' ? formatUsd(task.costUsd) : null,
+    task.tokensIn + task.tokensOut > 0
+      ? `${formatTokens(task.tokensIn)} in / ${formatTokens(task.tokensOut)} out tokens`
+      : null,
+    stage?.exitCode !== null && stage?.exitCode !== undefined ? `exit ${stage.exitCode}` : null,
+    stage?.signal ? `signal ${stage.signal}` : null,
+    stage?.errorClass ? stage.errorClass.replace(/_/g, ' ') : null,
+  ].filter(Boolean);
+  const output = stage?.stdoutTail?.trim() ? stage.stdoutTail : (stage?.stderrTail ?? '');
+  const excerpt = output.trim() ? lastLines(output, RESULT_LINES, RESULT_CHARS) : '';
+  return lines(
+    decision(i),
+    figures.length ? figures.join(' · ') : null,
+    stage?.summary ? join([bold('Summary: '), stage.summary]) : null,
+    excerpt ? pre(excerpt) : null,
+  );
+}

@@ -1,0 +1,129 @@
+import { and, asc, eq, lt, ne, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { ChatMessageKind, ChatState, PendingQuestion } from '../../core/chat/chat-state.js';
+import type { ChatStores } from '../../core/ports/chat-store.js';
+import type { Database } from '../client.js';
+import { chatMessages, chats, telegramUpdates } from '../schema.js';
+
+// Written by this store only, but a question from an older version must not break a chat:
+// anything unreadable reads as "no open question".
+const pendingSchema = z.looseObject({
+  nonce: z.string(),
+  field: z.string(),
+  draft: z.record(z.string(), z.unknown()),
+  missing: z.array(z.string()),
+  choices: z.array(z.object({ label: z.string(), value: z.string() })),
+  consensus: z.boolean(),
+  askedBy: z.string(),
+  askedAt: z.string(),
+});
+
+const toChat = (row: typeof chats.$inferSelect): ChatState => {
+  const pending = pendingSchema.safeParse(row.pending);
+  return {
+    chatId: row.chatId,
+    lastHost: row.lastHost,
+    lastRepo: row.lastRepo,
+    pending: pending.success ? (pending.data as unknown as PendingQuestion) : null,
+    subscribed: row.subscribed,
+    updatedAt: row.updatedAt,
+  };
+};
+
+const toLink = (row: typeof chatMessages.$inferSelect) => ({
+  ...row,
+  kind: row.kind as ChatMessageKind,
+});
+
+/** Chat state, message links and the Telegram update inbox in one libSQL database. */
+export function createLibsqlChatStores(db: Database): ChatStores {
+  return {
+    chats: {
+      async getChat(chatId) {
+        const [row] = await db.select().from(chats).where(eq(chats.chatId, chatId));
+        return row ? toChat(row) : null;
+      },
+      async saveChat(state) {
+        const { chatId: _c, ...rest } = state;
+        await db
+          .insert(chats)
+          .values(state)
+          .onConflictDoUpdate({ target: chats.chatId, set: rest });
+      },
+      async subscribedChats() {
+        const rows = await db
+          .select({ chatId: chats.chatId })
+          .from(chats)
+          .where(eq(chats.subscribed, true))
+          .orderBy(asc(chats.updatedAt));
+        return rows.map((r) => r.chatId);
+      },
+      async linkMessage(link) {
+        const { chatId: _c, messageId: _m, ...rest } = link;
+        await db
+          .insert(chatMessages)
+          .values(link)
+          .onConflictDoUpdate({ target: [chatMessages.chatId, chatMessages.messageId], set: rest });
+      },
+      async messagesOf(taskId) {
+        const rows = await db
+          .select()
+          .from(chatMessages)
+          .where(eq(chatMessages.taskId, taskId))
+          .orderBy(asc(chatMessages.createdAt), asc(chatMessages.messageId));
+        return rows.map(toLink);
+      },
+      async messageAt(chatId, messageId) {
+        const [row] = await db
+          .select()
+          .from(chatMessages)
+          .where(and(eq(chatMessages.chatId, chatId), eq(chatMessages.messageId, messageId)));
+        return row ? toLink(row) : null;
+      },
+    },
+    inbox: {
+      async accept(update) {
+        // One statement decides: of any number of concurrent deliveries, one inserts.
+        const rows = await db
+          .insert(telegramUpdates)
+          .values({
+            updateId: update.updateId,
+            chatId: update.chatId,
+            status: 'pending',
+            payload: update.payload,
+            receivedAt: update.receivedAt,
+          })
+          .onConflictDoNothing()
+          .returning({ updateId: telegramUpdates.updateId });
+        return rows.length === 1;
+      },
+      async pending(limit) {
+        const rows = await db
+          .select()
+          .from(telegramUpdates)
+          .where(eq(telegramUpdates.status, 'pending'))
+          .orderBy(asc(telegramUpdates.updateId))
+          .limit(limit);
+        return rows.map((r) => ({
+          updateId: r.updateId,
+          chatId: r.chatId,
+          payload: r.payload,
+          receivedAt: r.receivedAt,
+        }));
+      },
+      async markHandled(updateId, outcome, at) {
+        await db
+          .update(telegramUpdates)
+          .set({ status: outcome, processedAt: at })
+          .where(eq(telegramUpdates.updateId, updateId));
+      },
+      async prune(before) {
+        const rows = await db
+          .delete(telegramUpdates)
+          .where(and(ne(telegramUpdates.status, 'pending'), lt(telegramUpdates.receivedAt, before)))
+          .returning({ n: sql<number>`1` });
+        return rows.length;
+      },
+    },
+  };
+}
