@@ -26,6 +26,22 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
     expect(await tasks.get('missing')).toBeNull();
   });
 
+  it('finds tasks by the end of their id (a chat short reference), newest first', async () => {
+    const { tasks } = stores();
+    const ids = [
+      '01a20286-4597-76c3-aed0-aa8a3b49479c',
+      '01a20286-4598-76c3-aed0-bb8a3b49479c',
+      '01a20286-4599-76c3-aed0-cc8a12345678',
+    ];
+    for (const id of ids) await tasks.create(aTask({ id, argv: ['a_b%c'] }), null, []);
+    expect((await tasks.findBySuffix('3b49479c', 10)).map((t) => t.id)).toEqual([ids[1], ids[0]]);
+    expect((await tasks.findBySuffix('a12345678', 10)).map((t) => t.id)).toEqual([ids[2]]);
+    expect(await tasks.findBySuffix('3b49479c', 1)).toHaveLength(1);
+    // LIKE wildcards in a reference match nothing but themselves.
+    expect(await tasks.findBySuffix('%', 10)).toEqual([]);
+    expect(await tasks.findBySuffix('_9c', 10)).toEqual([]);
+  });
+
   it('lists newest first with filters and a cursor that walks every page once', async () => {
     const { tasks } = stores();
     for (let i = 1; i <= 7; i++) {

@@ -12,6 +12,8 @@ export interface InProcessOptions {
   /** PATH of the gateway and of commands on host `local`. */
   readonly path?: string;
   readonly version?: string;
+  /** More environment, e.g. TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Switchboard as `switchboard start` runs it — config file, data dir, PORT 0 — in this process. */
@@ -25,6 +27,7 @@ export async function startInProcess(o: InProcessOptions): Promise<RunningSwitch
       SWITCHBOARD_ADMIN_TOKEN: o.adminToken,
       PATH: o.path ?? '/usr/bin:/bin',
       HOME: o.dir,
+      ...o.env,
     },
     cwd: o.dir,
     version: o.version ?? 'test',

@@ -166,7 +166,10 @@ function resultBody(i: TaskCardInput): RichText {
   return lines(
     decision(i),
     figures.length ? figures.join(' · ') : null,
-    stage?.summary ? join([bold('Summary: '), stage.summary]) : null,
+    // A shell command's summary is often its last line, already in the excerpt.
+    stage?.summary && !excerpt.includes(stage.summary.trim())
+      ? join([bold('Summary: '), stage.summary])
+      : null,
     excerpt ? pre(excerpt) : null,
   );
 }
