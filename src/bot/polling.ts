@@ -6,8 +6,10 @@ import type { BotContext } from './context.js';
 import type { UpdateIntake } from './intake.js';
 
 export interface PollingOptions {
-  /** After a 409 (another poller, or a webhook is set) wait this long before asking again. */
+  /** After a 409 (another poller, or a webhook is set) the wait starts here, doubling… */
   readonly conflictRetryMs?: number | undefined;
+  /** …up to this. */
+  readonly conflictRetryMaxMs?: number | undefined;
   readonly timeoutS?: number | undefined;
 }
 
@@ -32,6 +34,9 @@ export async function startPolling(
   // Polling and a webhook exclude each other: a leftover webhook would make every poll a 409.
   await bot.api.deleteWebhook();
   let conflicted = false;
+  const first = options.conflictRetryMs ?? 1_000;
+  const max = options.conflictRetryMaxMs ?? 30_000;
+  let wait = first;
   return run(
     {
       handleUpdate: async () => {},
@@ -52,6 +57,7 @@ export async function startPolling(
               );
               if (conflicted) log.info('telegram: polling again; the other bot instance is gone');
               conflicted = false;
+              wait = first;
               for (const u of updates) await intake.accept(u as Update);
               return updates;
             } catch (e) {
@@ -59,12 +65,14 @@ export async function startPolling(
               if (!conflicted) {
                 log.error(
                   'telegram: another process is receiving this bot’s updates (409 Conflict: ' +
-                    `${e.description}). Stop the other instance or remove its webhook; retrying every ` +
-                    `${Math.round((options.conflictRetryMs ?? 30_000) / 1000)} s.`,
+                    `${e.description}). Stop the other instance or remove its webhook; retrying, ` +
+                    `at most every ${Math.round(max / 1000)} s.`,
                 );
               }
               conflicted = true;
-              await sleep(options.conflictRetryMs ?? 30_000, signal);
+              // A restart's old poll can linger for a moment: retry soon, then back off.
+              await sleep(wait, signal);
+              wait = Math.min(wait * 2, max);
               if (signal.aborted) throw e;
             }
           }

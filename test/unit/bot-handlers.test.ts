@@ -18,6 +18,10 @@ const BOT_INFO: UserFromGetMe = {
   supports_inline_queries: false,
   can_connect_to_business: false,
   has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+  can_manage_bots: false,
+  supports_join_request_queries: false,
 };
 const OWNER = 1001;
 const VIEWER = 2002;

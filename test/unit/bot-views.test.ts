@@ -77,7 +77,7 @@ describe('task card', () => {
   it('offers Approve and Reject for a tap gate, only Reject and the phrase for a typed one', () => {
     const tap = card(
       { id: ID, status: 'awaiting_approval', gate: 'tap', argv: ['make', 'deploy'] },
-      { approval: anApproval({ taskId: ID }) },
+      { approval: anApproval({ id: 'a1', taskId: ID }) },
     );
     expect(buttons(tap)).toEqual(['Approve', 'Reject']);
     expect(tap.text.text).toContain('make deploy');
@@ -85,6 +85,7 @@ describe('task card', () => {
       { id: ID, status: 'awaiting_approval', gate: 'typed_phrase', risk: 'high' },
       {
         approval: anApproval({
+          id: 'a2',
           taskId: ID,
           gate: 'typed_phrase',
           requiredPhrase: PRODUCTION_PHRASE,
@@ -106,7 +107,7 @@ describe('task card', () => {
         executor: 'codex',
         prompt: long,
       },
-      { approval: anApproval({ taskId: ID }) },
+      { approval: anApproval({ id: 'a1', taskId: ID }) },
     );
     expect(c.text.text).not.toContain(long.slice(0, 200));
     expect(c.text.text).toContain(`${long.length} characters`);
