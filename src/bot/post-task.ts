@@ -69,7 +69,7 @@ export async function postTask(
     lastRepo: task.repo ?? (task.host && task.host !== chat.lastHost ? null : chat.lastRepo),
     updatedAt: at,
   });
-  deps.board.track(task.id);
+  deps.board.track(task.id, last ? { chatId, messageId: last.message_id, card } : undefined);
 }
 
 /** /task 3f9a2c1b: the task's card as a new message, which then follows the task too. */
@@ -95,7 +95,7 @@ export async function showTask(ctx: BotContext, deps: BotDeps, config: BotConfig
       chatId: ctx.chat.id,
       messageId: sent.message_id,
       taskId: d.value.task.id,
-      kind: 'approval',
+      kind: 'view',
       createdAt: deps.core.clock.now().toISOString(),
     });
   }

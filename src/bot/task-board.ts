@@ -12,12 +12,15 @@ import type { Member } from './context.js';
 import { editRich, sendRich, sendTextFile } from './send.js';
 import { getTaskOutput } from '../core/use-cases/get-task-output.js';
 import { completionLine, isLongOutput, outputFile } from './views/completion.js';
-import { taskCard, requestText, REQUEST_IN_CARD_CHARS } from './views/task-card.js';
+import { taskCard, requestText, REQUEST_IN_CARD_CHARS, type Card } from './views/task-card.js';
 
 /** The chat side of state changes: each task's messages follow it, edits paced per message. */
 export interface TaskBoard extends Notifier {
-  /** A handler just linked a message to this task: render it soon. */
-  track(taskId: string): void;
+  /**
+   * A handler just linked a message to this task: render it soon. `shown` is what that message
+   * already says, so an unchanged card costs no edit.
+   */
+  track(taskId: string, shown?: { chatId: number; messageId: number; card: Card }): void;
   /** Resolves when no render is pending or running (tests, shutdown). */
   idle(): Promise<void>;
   stop(): void;
@@ -106,10 +109,13 @@ export function createTaskBoard(
     const [d, links] = await Promise.all([detail(taskId), deps.chats.messagesOf(taskId)]);
     if (!d) return;
     const card = render(d);
-    const rendered = JSON.stringify([card.text, card.keyboard]);
     const now = Date.now();
     let wait = 0;
     for (const link of links) {
+      // An approver's card is for deciding: once decided it shows the outcome, no buttons.
+      const keyboard =
+        link.kind === 'approval' && d.task.status !== 'awaiting_approval' ? [] : card.keyboard;
+      const rendered = JSON.stringify([card.text, keyboard]);
       const state = messages.get(key(link));
       if (state?.rendered === rendered) continue;
       const due = (state?.editedAt ?? 0) + every - now;
@@ -117,7 +123,7 @@ export function createTaskBoard(
         wait = Math.max(wait, due);
         continue;
       }
-      const result = await editRich(api, link.chatId, link.messageId, card.text, card.keyboard);
+      const result = await editRich(api, link.chatId, link.messageId, card.text, keyboard);
       messages.set(key(link), { rendered, editedAt: Date.now() });
       if (result === 'gone') deps.log.info('telegram: a task message is gone', { task: taskId });
     }
@@ -223,7 +229,15 @@ export function createTaskBoard(
           return;
       }
     },
-    track: (taskId) => schedule(taskId),
+    track(taskId, shown) {
+      if (shown) {
+        messages.set(key(shown), {
+          rendered: JSON.stringify([shown.card.text, shown.card.keyboard]),
+          editedAt: Date.now(),
+        });
+      }
+      schedule(taskId);
+    },
     async idle() {
       while (timers.size || running.size) {
         await Promise.all([...running.values()]);

@@ -150,7 +150,11 @@ export function requests(deps: BotDeps, config: BotConfig) {
         });
         return;
       }
-      if (task && task.kind === 'agent' && link?.kind !== 'approval') {
+      if (
+        task &&
+        task.kind === 'agent' &&
+        (link?.kind === 'progress' || link?.kind === 'continue')
+      ) {
         // Reply to a result (or to "what next?") continues the same agent session.
         const r = await continueTask({
           deps: core,

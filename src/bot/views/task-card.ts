@@ -145,7 +145,8 @@ export function taskCard(i: TaskCardInput): Card {
     ];
     if (task.kind === 'agent' && stage?.sessionId)
       row.push(btn('Continue', taskCallback('continue', task.id)));
-    if (stage || task.kind !== 'pipeline') keyboard.push(row);
+    // A task that never ran (rejected, expired, cancelled in the queue) has nothing to show.
+    if (stage) keyboard.push(row);
   }
   return { text: lines(head, state, body), keyboard };
 }

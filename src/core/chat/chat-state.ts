@@ -25,7 +25,9 @@ export interface ChatState {
   readonly updatedAt: string;
 }
 
-export const CHAT_MESSAGE_KINDS = ['progress', 'approval', 'continue'] as const;
+/** progress: follows a task started here; approval: a card sent to an approver; view: /task;
+ * continue: the "what next?" prompt whose reply continues the agent session. */
+export const CHAT_MESSAGE_KINDS = ['progress', 'approval', 'view', 'continue'] as const;
 export type ChatMessageKind = (typeof CHAT_MESSAGE_KINDS)[number];
 
 /** A bot message that shows a task: edited as the task moves on. */
