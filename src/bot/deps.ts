@@ -1,6 +1,7 @@
 import type { UserFromGetMe } from 'grammy/types';
 import type { CoreDeps } from '../core/deps.js';
 import type { ChatStore } from '../core/ports/chat-store.js';
+import type { LoginLinks } from '../core/ports/login-links.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { Member } from './context.js';
 import type { TaskBoard } from './task-board.js';
@@ -21,6 +22,7 @@ export interface BotConfig {
 export interface BotDeps {
   readonly core: CoreDeps;
   readonly chats: ChatStore;
+  readonly logins: LoginLinks;
   readonly log: Logger;
   /** Keeps each task's chat messages up to date (see task-board.ts). */
   readonly board: TaskBoard;

@@ -335,3 +335,12 @@ export const chatMessages = sqliteTable(
     index('chat_messages_task').on(t.taskId),
   ],
 );
+
+/** One-time web app sign-in links (/login); only the SHA-256 of the secret is kept. */
+export const loginLinks = sqliteTable('login_links', {
+  tokenHash: text('token_hash').primaryKey(),
+  userName: text('user_name').notNull(),
+  createdAt: createdAt(),
+  expiresAt: text('expires_at').notNull(),
+  usedAt: text('used_at'),
+});

@@ -41,7 +41,7 @@ export function createTelegramService(
   if (!token) return null;
   const chatStores = createLibsqlChatStores(db);
   const { bot, board } = createBot(
-    { core, chats: chatStores.chats, log },
+    { core, chats: chatStores.chats, logins: chatStores.logins, log },
     {
       token,
       apiRoot: config.telegram.apiRoot,

@@ -100,4 +100,19 @@ describe.each(IMPLEMENTATIONS)('ChatStore and UpdateInbox contracts (%s)', (_nam
     expect(await s().chats.messageAt(1, 11)).toMatchObject({ taskId: 't3', kind: 'continue' });
     expect(await s().chats.messageAt(3, 10)).toBeNull();
   });
+
+  it('uses a login link once, before it expires, and only by its hash', async () => {
+    const link = {
+      tokenHash: 'h1',
+      userName: 'ops',
+      createdAt: AT,
+      expiresAt: '2026-03-01T10:10:00.000Z',
+    };
+    await s().logins.create(link);
+    await s().logins.create({ ...link, tokenHash: 'h2' });
+    expect(await s().logins.consume('nope', AT)).toBeNull();
+    const both = await Promise.all([s().logins.consume('h1', AT), s().logins.consume('h1', AT)]);
+    expect(both.filter((u) => u !== null)).toEqual(['ops']);
+    expect(await s().logins.consume('h2', '2026-03-01T10:10:00.000Z')).toBeNull();
+  });
 });

@@ -38,7 +38,7 @@ function setUp() {
   const core: CoreDeps = coreDepsFor(stores);
   const chats = createMemoryChatStores();
   const { bot, board } = createBot(
-    { core, chats: chats.chats, log: SILENT_LOGGER },
+    { core, chats: chats.chats, logins: chats.logins, log: SILENT_LOGGER },
     {
       token: '1:test',
       apiRoot: null,
@@ -190,5 +190,27 @@ describe('bot handlers (bot.handleUpdate, Bot API answered in-process)', () => {
     expect(
       (await t.core.approvals.listByTask(task!.id)).map((a) => [a.status, a.decidedBy]),
     ).toEqual([['approved', 'ops']]);
+  });
+
+  it('/login stores only the hash of a one-time secret and sends the link in private only', async () => {
+    await t.bot.handleUpdate(t.message(OWNER, '/login'));
+    // No public URL in this config: no link can be made.
+    expect(t.sent().at(-1)?.payload.text).toMatch(/public URL/);
+  });
+});
+
+describe('/login links', () => {
+  it('makes a 256-bit secret whose hash, not the secret, is stored, usable once', async () => {
+    const { createLoginLink, loginTokenHash } = await import('../../src/bot/login-link.js');
+    const chats = createMemoryChatStores();
+    const now = new Date('2026-01-01T00:00:00.000Z');
+    const token = await createLoginLink(chats, 'ops', now);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await createLoginLink(chats, 'ops', now)).not.toBe(token);
+    expect(await chats.logins.consume(token, now.toISOString())).toBeNull();
+    const hash = await loginTokenHash(token);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await chats.logins.consume(hash, '2026-01-01T00:09:59.000Z')).toBe('ops');
+    expect(await chats.logins.consume(hash, '2026-01-01T00:09:59.000Z')).toBeNull();
   });
 });

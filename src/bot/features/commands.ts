@@ -11,6 +11,7 @@ import { postTask, showTask } from '../post-task.js';
 import { sendRich } from '../send.js';
 import { bold, lines } from '../views/rich-text.js';
 import { taskList } from '../views/overview.js';
+import { createLoginLink, LOGIN_LINK_TTL_MIN } from '../login-link.js';
 import { cancelByRef, overview, spend } from './queries.js';
 
 /** Registered with setMyCommands, so the phone's "/" menu lists them. */
@@ -108,12 +109,21 @@ export function commands(deps: BotDeps, config: BotConfig) {
     if (!m?.[1] || !m[2]) return void (await ctx.reply('Usage: /ask <executor> <prompt>'));
     await draft(ctx, { kind: 'agent', executor: m[1], prompt: m[2] });
   });
-  composer.command('login', (ctx) =>
-    ctx.reply(
-      config.publicUrl
-        ? `The web app is at ${config.publicUrl}. One-time sign-in links arrive with the web app's release; until then use the admin token.`
-        : 'The web app needs a public URL (public_url in the config); none is set.',
-    ),
-  );
+  composer.command('login', async (ctx) => {
+    if (ctx.chat.type !== 'private') {
+      return void (await ctx.reply('Ask me for /login in a private chat: the link signs you in.'));
+    }
+    if (!config.publicUrl) {
+      return void (await ctx.reply(
+        'The web app needs a public URL (public_url in the config); none is set.',
+      ));
+    }
+    const link = await createLoginLink(deps, ctx.member.name, core.clock.now());
+    await ctx.reply(
+      `Your one-time sign-in link for the web app (valid ${LOGIN_LINK_TTL_MIN} minutes, works once):\n` +
+        `${config.publicUrl}/login#${link}`,
+      { link_preview_options: { is_disabled: true }, protect_content: true },
+    );
+  });
   return composer;
 }

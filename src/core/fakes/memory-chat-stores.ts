@@ -1,5 +1,6 @@
 import type { ChatMessageLink, ChatState } from '../chat/chat-state.js';
 import type { ChatStores } from '../ports/chat-store.js';
+import type { LoginLink } from '../ports/login-links.js';
 import type { InboxUpdate } from '../ports/update-inbox.js';
 
 /** In-memory chat state and update inbox, for unit tests; same contract as the libSQL ones. */
@@ -7,7 +8,19 @@ export function createMemoryChatStores(): ChatStores {
   const chats = new Map<number, ChatState>();
   const links: ChatMessageLink[] = [];
   const updates = new Map<number, InboxUpdate & { status: string }>();
+  const logins = new Map<string, LoginLink & { usedAt: string | null }>();
   return {
+    logins: {
+      async create(link) {
+        logins.set(link.tokenHash, { ...link, usedAt: null });
+      },
+      async consume(tokenHash, at) {
+        const link = logins.get(tokenHash);
+        if (!link || link.usedAt !== null || link.expiresAt <= at) return null;
+        logins.set(tokenHash, { ...link, usedAt: at });
+        return link.userName;
+      },
+    },
     chats: {
       async getChat(chatId) {
         return chats.get(chatId) ?? null;

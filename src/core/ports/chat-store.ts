@@ -1,4 +1,5 @@
 import type { ChatMessageLink, ChatState } from '../chat/chat-state.js';
+import type { LoginLinks } from './login-links.js';
 import type { UpdateInbox } from './update-inbox.js';
 
 /** Where each chat is (last host and repo, an open question) and which messages show which task. */
@@ -18,4 +19,5 @@ export interface ChatStore {
 export interface ChatStores {
   readonly chats: ChatStore;
   readonly inbox: UpdateInbox;
+  readonly logins: LoginLinks;
 }

@@ -17,5 +17,13 @@ CREATE TABLE `chats` (
 	`updated_at` text NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE `login_links` (
+	`token_hash` text PRIMARY KEY NOT NULL,
+	`user_name` text NOT NULL,
+	`created_at` text NOT NULL,
+	`expires_at` text NOT NULL,
+	`used_at` text
+);
+--> statement-breakpoint
 ALTER TABLE `tasks` ADD `continues_task_id` text;--> statement-breakpoint
 ALTER TABLE `tasks` ADD `resume_session_id` text;

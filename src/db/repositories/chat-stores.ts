@@ -1,9 +1,9 @@
-import { and, asc, eq, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ChatMessageKind, ChatState, PendingQuestion } from '../../core/chat/chat-state.js';
 import type { ChatStores } from '../../core/ports/chat-store.js';
 import type { Database } from '../client.js';
-import { chatMessages, chats, telegramUpdates } from '../schema.js';
+import { chatMessages, chats, loginLinks, telegramUpdates } from '../schema.js';
 
 // Written by this store only, but a question from an older version must not break a chat:
 // anything unreadable reads as "no open question".
@@ -35,9 +35,28 @@ const toLink = (row: typeof chatMessages.$inferSelect) => ({
   kind: row.kind as ChatMessageKind,
 });
 
-/** Chat state, message links and the Telegram update inbox in one libSQL database. */
+/** Chat state, message links, the Telegram update inbox and login links in one libSQL database. */
 export function createLibsqlChatStores(db: Database): ChatStores {
   return {
+    logins: {
+      async create(link) {
+        await db.insert(loginLinks).values(link);
+      },
+      async consume(tokenHash, at) {
+        const [row] = await db
+          .update(loginLinks)
+          .set({ usedAt: at })
+          .where(
+            and(
+              eq(loginLinks.tokenHash, tokenHash),
+              isNull(loginLinks.usedAt),
+              gt(loginLinks.expiresAt, at),
+            ),
+          )
+          .returning({ userName: loginLinks.userName });
+        return row?.userName ?? null;
+      },
+    },
     chats: {
       async getChat(chatId) {
         const [row] = await db.select().from(chats).where(eq(chats.chatId, chatId));
