@@ -71,7 +71,11 @@ export function createTaskBoard(
     }
     const timer = setTimeout(() => {
       timers.delete(taskId);
+      let retryIn = 0;
       const run = flush(taskId)
+        .then((wait) => {
+          retryIn = wait;
+        })
         .catch((e: unknown) =>
           deps.log.warn('telegram: could not update a task message', {
             task: taskId,
@@ -80,7 +84,9 @@ export function createTaskBoard(
         )
         .finally(() => {
           running.delete(taskId);
-          if (again.delete(taskId)) schedule(taskId);
+          // An edit that had to wait for the pace, or news that came in meanwhile.
+          if (retryIn > 0) schedule(taskId, retryIn);
+          else if (again.delete(taskId)) schedule(taskId);
         });
       running.set(taskId, run);
     }, delayMs);
@@ -105,9 +111,10 @@ export function createTaskBoard(
     });
   }
 
-  async function flush(taskId: string) {
+  /** Brings every message of the task up to date; returns how long until it may edit again. */
+  async function flush(taskId: string): Promise<number> {
     const [d, links] = await Promise.all([detail(taskId), deps.chats.messagesOf(taskId)]);
-    if (!d) return;
+    if (!d) return 0;
     const card = render(d);
     const now = Date.now();
     let wait = 0;
@@ -127,11 +134,13 @@ export function createTaskBoard(
       messages.set(key(link), { rendered, editedAt: Date.now() });
       if (result === 'gone') deps.log.info('telegram: a task message is gone', { task: taskId });
     }
-    if (wait > 0) schedule(taskId, wait);
+    // The notification comes after the card shows the end, never before.
+    if (wait > 0) return wait;
     if (isTerminal(d.task.status)) {
       tails.delete(taskId);
       await announce(d, links);
     }
+    return 0;
   }
 
   /** One notification at the end (progress edits are silent), with long output attached. */

@@ -34,8 +34,18 @@ export async function startInProcess(o: InProcessOptions): Promise<RunningSwitch
     readFile: (p) => readFileSync(p, 'utf8'),
   });
   if (!config.ok) throw new Error(formatConfigError(config.error));
-  return startSwitchboard(config.value, SILENT_LOGGER);
+  return startSwitchboard(
+    config.value,
+    process.env.SWITCHBOARD_TEST_LOG ? consoleLogger : SILENT_LOGGER,
+  );
 }
+
+// SWITCHBOARD_TEST_LOG=1 shows the app's log while debugging a test.
+const consoleLogger = {
+  info: (m: string, f?: object) => console.log('info', m, f ?? ''),
+  warn: (m: string, f?: object) => console.log('warn', m, f ?? ''),
+  error: (m: string, f?: object) => console.log('error', m, f ?? ''),
+};
 
 const UNSETTLED = ['queued', 'running', 'awaiting_approval'];
 
