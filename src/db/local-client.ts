@@ -80,6 +80,8 @@ const wrapError = (e: unknown): unknown => {
  * Same native binding (`libsql`), same row shape, one connection. Interactive transactions are
  * refused: state changes are single statements or batches (ARCHITECTURE.md rule 6).
  */
+const WRITES_ROWS = /^\s*(?:insert|update|delete|replace)\b[\s\S]*\breturning\b/i;
+
 export function createLocalClient(path: string, options: { busyTimeoutMs: number }): Client {
   const db = new Database(path, { timeout: options.busyTimeoutMs });
   const cache = new Map<string, Prepared>();
@@ -140,13 +142,25 @@ export function createLocalClient(path: string, options: { busyTimeoutMs: number
     }
   };
 
+  // A writing statement that returns rows (INSERT … RETURNING) and fails mid-step — SQLITE_BUSY
+  // while another connection writes — is left "in progress" by libsql, and every later COMMIT
+  // on this connection then fails. Run on its own, it gets a transaction: BEGIN IMMEDIATE waits
+  // for the lock (or fails cleanly), and a ROLLBACK resets the statement if it fails anyway.
+  const execute = (statement: InStatement | string, args?: InArgs): ResultSet => {
+    const sql = typeof statement === 'string' ? statement : statement.sql;
+    if (db.inTransaction || !WRITES_ROWS.test(sql)) return run(statement, args);
+    const stmt: InStatement =
+      typeof statement === 'string' ? { sql, ...(args ? { args } : {}) } : statement;
+    return inTransaction('BEGIN IMMEDIATE', [stmt])[0]!;
+  };
+
   const client: Client = {
     protocol: 'file',
     get closed() {
       return closed;
     },
     execute: (stmt: InStatement | string, args?: InArgs) =>
-      Promise.resolve().then(() => run(stmt, args)),
+      Promise.resolve().then(() => execute(stmt, args)),
     // BEGIN IMMEDIATE takes the write lock up front, so the busy timeout applies to waiting for it
     // instead of a read transaction failing to upgrade later (SQLITE_BUSY_SNAPSHOT).
     batch: (stmts, mode?: TransactionMode) =>
