@@ -2,6 +2,7 @@ import type { Api } from 'grammy';
 import { SYSTEM_ACTOR } from '../core/actor.js';
 import type { ChatMessageLink } from '../core/chat/chat-state.js';
 import type { CoreDeps } from '../core/deps.js';
+import type { Breaker } from '../core/breaker.js';
 import type { DomainEvent } from '../core/events.js';
 import type { Notifier } from '../core/ports/notifier.js';
 import type { ChatStore } from '../core/ports/chat-store.js';
@@ -12,6 +13,7 @@ import type { Member } from './context.js';
 import { editRich, sendRich, sendTextFile } from './send.js';
 import { getTaskOutput } from '../core/use-cases/get-task-output.js';
 import { completionLine, isLongOutput, outputFile } from './views/completion.js';
+import { breakerAlert } from './views/overview.js';
 import { taskCard, requestText, REQUEST_IN_CARD_CHARS, type Card } from './views/task-card.js';
 
 /** The chat side of state changes: each task's messages follow it, edits paced per message. */
@@ -217,6 +219,19 @@ export function createTaskBoard(
     }
   }
 
+  /** Spend alerts go to every subscribed chat, with sound: they ask for attention. */
+  async function alert(breaker: Breaker) {
+    const text = breakerAlert(breaker);
+    for (const chatId of await deps.chats.subscribedChats()) {
+      await sendRich(api, chatId, text).catch((e: unknown) =>
+        deps.log.warn('telegram: could not send a breaker alert', {
+          chat: chatId,
+          error: String(e),
+        }),
+      );
+    }
+  }
+
   return {
     async notify(event: DomainEvent) {
       if (stopped) return;
@@ -235,6 +250,11 @@ export function createTaskBoard(
           return;
         case 'task.changed':
           schedule(event.task.id);
+          return;
+        case 'breaker.alert':
+          void alert(event.breaker).catch((e: unknown) =>
+            deps.log.warn('telegram: breaker alert failed', { error: String(e) }),
+          );
           return;
       }
     },

@@ -1,4 +1,5 @@
 import type { Approval } from './approval.js';
+import type { Breaker } from './breaker.js';
 import type { Task, TaskStatus } from './task.js';
 
 /** What the core tells the outside world after a state change (chat, PWA stream, MCP). */
@@ -17,4 +18,11 @@ export type DomainEvent =
       readonly task: Task;
       readonly outputTail: string;
       readonly elapsedMs: number;
+    }
+  /** A spend breaker crossed a threshold (warn, open, flagged): pushed once per crossing. */
+  | {
+      readonly type: 'breaker.alert';
+      readonly breaker: Breaker;
+      /** The task whose spend crossed it, if one did. */
+      readonly task: Task | null;
     };

@@ -14,6 +14,10 @@ export function createLogNotifier(log: Logger): Notifier {
   return {
     async notify(event) {
       if (event.type === 'task.progress') return;
+      if (event.type === 'breaker.alert') {
+        log.warn('breaker.alert', { breaker: event.breaker.key, state: event.breaker.state });
+        return;
+      }
       const { task } = event;
       log.info(event.type, {
         task: task.id,

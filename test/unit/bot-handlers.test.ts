@@ -199,6 +199,37 @@ describe('bot handlers (bot.handleUpdate, Bot API answered in-process)', () => {
   });
 });
 
+describe('breaker alerts', () => {
+  it('go, with sound, to every chat that subscribed with /start, and nowhere else', async () => {
+    const t = setUp();
+    await t.bot.handleUpdate(t.message(OWNER, '/start'));
+    const before = t.sent().length;
+    await t.board.notify({
+      type: 'breaker.alert',
+      task: null,
+      breaker: {
+        key: 'day:2026-01-01',
+        scope: 'day',
+        period: '2026-01-01',
+        thresholdUsd: 20,
+        spentUsd: 20.5,
+        reservedUsd: 0,
+        state: 'open',
+        overriddenBy: null,
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      },
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const alerts = t.sent().slice(before);
+    expect(alerts.map((c) => [c.payload.chat_id, c.payload.disable_notification])).toEqual([
+      [OWNER, undefined],
+    ]);
+    expect(alerts[0]?.payload.text).toBe(
+      '🛑 Spend limit reached: new executions are blocked\nToday (2026-01-01 UTC): $20.50 of $20.00 · OPEN — new executions blocked',
+    );
+  });
+});
+
 describe('/login links', () => {
   it('makes a 256-bit secret whose hash, not the secret, is stored, usable once', async () => {
     const { createLoginLink, loginTokenHash } = await import('../../src/bot/login-link.js');

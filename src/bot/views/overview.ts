@@ -54,3 +54,14 @@ export function spendView(
   const shown = breakers.filter((b) => period === 'both' || b.scope === period);
   return lines(bold('Spend'), ...shown.map(breakerLine));
 }
+
+const ALERT_HEAD: Readonly<Record<Breaker['state'], string>> = {
+  ok: '✅ Spend is back under its limit',
+  warn: '⚠️ Spend warning',
+  open: '🛑 Spend limit reached: new executions are blocked',
+  flagged: '🚩 Monthly spend flagged',
+};
+
+export function breakerAlert(b: Breaker): RichText {
+  return lines(bold(ALERT_HEAD[b.state]), breakerLine(b));
+}
