@@ -148,7 +148,8 @@ export function createLocalClient(path: string, options: { busyTimeoutMs: number
   // for the lock (or fails cleanly), and a ROLLBACK resets the statement if it fails anyway.
   const execute = (statement: InStatement | string, args?: InArgs): ResultSet => {
     const sql = typeof statement === 'string' ? statement : statement.sql;
-    if (db.inTransaction || !WRITES_ROWS.test(sql)) return run(statement, args);
+    // A closed native handle must not be touched at all (db.inTransaction would crash).
+    if (closed || !WRITES_ROWS.test(sql) || db.inTransaction) return run(statement, args);
     const stmt: InStatement =
       typeof statement === 'string' ? { sql, ...(args ? { args } : {}) } : statement;
     return inTransaction('BEGIN IMMEDIATE', [stmt])[0]!;

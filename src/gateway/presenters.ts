@@ -29,6 +29,7 @@ export const presentTask = (t: Task) => ({
   risk_reason: t.riskReason,
   idempotent: t.idempotent,
   budget_usd: t.budgetUsd,
+  continues_task_id: t.continuesTaskId,
   timeout_s: t.timeoutS,
   cost_usd: t.costUsd,
   tokens_in: t.tokensIn,

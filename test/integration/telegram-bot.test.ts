@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCallback } from '../../src/bot/callback-data.js';
@@ -28,6 +28,12 @@ risk: { dev: low, staging: medium, production: high }
 ---
 `;
 
+// Stands in for the claude CLI: claude's real result shape, echoing its arguments and prompt.
+const FAKE_CLAUDE = `#!/bin/sh
+prompt=$(cat)
+printf '{"type":"result","subtype":"success","is_error":false,"result":"args: %s | prompt: %s","session_id":"sess-123","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$*" "$prompt"
+`;
+
 type Button = { text: string; callback_data: string };
 const buttonsOf = (m: SentMessage | undefined): Button[] =>
   ((m?.replyMarkup?.inline_keyboard ?? []) as Button[][]).flat();
@@ -46,9 +52,13 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
     const dir = makeTempDir();
     mkdirSync(join(dir, 'templates'));
     writeFileSync(join(dir, 'templates', 'deploy.md'), DEPLOY);
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'claude'), FAKE_CLAUDE);
+    chmodSync(join(dir, 'bin', 'claude'), 0o755);
     app = await startInProcess({
       dir,
       adminToken: TOKEN,
+      path: `${join(dir, 'bin')}:/usr/bin:/bin`,
       env: { TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot },
       yaml: [
         'users:',
@@ -59,6 +69,7 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
         `templates_dir: ${join(dir, 'templates')}`,
         "approvals: { timeout_s: 10, shell_allow_list: ['uname'] }",
         'telegram: { edit_interval_ms: 100 }',
+        'executors: [{ name: claude-sonnet, cli: claude, model: sonnet }]',
       ].join('\n'),
     });
   }, 60_000);
@@ -261,4 +272,32 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
       }
     },
   );
+
+  it('runs a low-risk prompt with no tap, and a reply to its result continues the same session', async () => {
+    const since = lastId(OWNER);
+    await ops().send('ask claude to say hello');
+    const card = await cardAfter(OWNER, since);
+    expect(card.text.split('\n')[0]).toBe('⏳ claude-sonnet on local · say hello');
+    const done = await emu.waitFor(
+      'agent result',
+      () => current(card).text.includes('succeeded') && current(card),
+      15_000,
+    );
+    expect(done.text).toContain('prompt: say hello');
+    expect(done.text).toContain('$0.01');
+    expect(buttonsOf(done).map((b) => b.text)).toEqual(['Full output', 'Re-run', 'Continue']);
+    const first = taskIdOf(done);
+    const before = lastId(OWNER);
+    await ops().send('now say goodbye', { replyTo: card.messageId });
+    const next = await cardAfter(OWNER, before);
+    const finished = await emu.waitFor(
+      'continued',
+      () => current(next).text.includes('succeeded') && current(next),
+      15_000,
+    );
+    expect(finished.text).toContain('--resume sess-123');
+    expect(finished.text).toContain('prompt: now say goodbye');
+    const task = await api.get<{ continues_task_id: string | null }>(taskIdOf(finished));
+    expect(task.continues_task_id).toBe(first);
+  }, 40_000);
 });
