@@ -1,9 +1,15 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CAPTURE_BYTES } from '../src/runner/output-capture.js';
 import { DEFAULT_INTENT_BENCH_OPTIONS, runIntentBench, type IntentBenchResult } from './intent.js';
+import { measureOperatorEffort, renderEffortSection } from './operator-effort.js';
+import {
+  DEFAULT_TELEGRAM_BENCH_OPTIONS,
+  renderTelegramSection,
+  runTelegramBench,
+} from './telegram.js';
 import {
   DEFAULT_BENCH_OPTIONS,
   runClaimCompleteBench,
@@ -629,6 +635,22 @@ splitting into words.
 - **Corpus accuracy:** ${r.corpus.matched} of ${r.corpus.total} phrasings read as expected (${percent(accuracy)}); \`test/unit/intent-corpus.test.ts\` fails on any miss.${misses}`;
 }
 
+const TELEGRAM_HEADING = '## Telegram webhook intake';
+
+/** `--only telegram`: rerun that section and splice it into the existing BENCHMARKS.md. */
+async function onlyTelegram(): Promise<void> {
+  const section = [
+    renderTelegramSection(await runTelegramBench(DEFAULT_TELEGRAM_BENCH_OPTIONS, console.log)),
+    renderEffortSection(await measureOperatorEffort()),
+  ].join('\n\n');
+  // The Telegram sections are the last ones in the file: everything from their heading on goes.
+  const current = readFileSync(OUT, 'utf8');
+  const at = current.indexOf(TELEGRAM_HEADING);
+  const before = (at >= 0 ? current.slice(0, at) : current).trimEnd();
+  writeFileSync(OUT, `${before}\n\n${section}\n`);
+  console.log(`${section}\n\nwrote ${OUT}`);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
@@ -641,9 +663,14 @@ async function main(): Promise<void> {
   const runner = await runRunnerBenchIsolated(DEFAULT_RUNNER_BENCH_OPTIONS);
   console.log(`\nintent parser bench`);
   const intent = runIntentBench(DEFAULT_INTENT_BENCH_OPTIONS);
+  console.log(`\nTelegram webhook intake bench`);
+  const telegram = await runTelegramBench(DEFAULT_TELEGRAM_BENCH_OPTIONS, log);
+  const effort = await measureOperatorEffort();
   const markdown = [
     renderMarkdown(result, runner, machine, performance.now() - started),
     renderIntentSection(intent),
+    renderTelegramSection(telegram),
+    renderEffortSection(effort),
   ].join('\n\n');
   writeFileSync(OUT, markdown);
   console.log(`\n${renderTable(result)}\n\n${verdict(result, machine)}\n`);
@@ -653,4 +680,6 @@ async function main(): Promise<void> {
   console.log(`${renderIntentSection(intent)}\n\nwrote ${OUT}`);
 }
 
-await main();
+await (process.argv.includes('--only') && process.argv.includes('telegram')
+  ? onlyTelegram()
+  : main());

@@ -24,6 +24,13 @@ const limitBody = (maxSize: number) =>
 /** The HTTP face of Switchboard. Runtime-neutral: Node serves it today, Workers later. */
 export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   const app = new Hono<GatewayEnv>();
+  // Telegram's webhook comes first: its only client is the Bot API, which has no use for
+  // request ids or browser security headers, and it is the one hot path (every chat update).
+  // It still gets the body limit; its own route checks the secret before reading the body.
+  if (deps.telegram) {
+    app.use('/telegram/webhook', limitBody(options.bodyLimitBytes));
+    app.route('/telegram/webhook', createTelegramWebhookRoute(deps.telegram, deps.log));
+  }
   // Our own id on every request: a caller's X-Request-Id is not trusted into the logs.
   app.use(requestId({ headerName: '' }));
   app.use(async (c, next) => {
@@ -32,7 +39,7 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   });
   app.use(secureHeaders());
   // Runner reports carry stored output and get a larger limit, checked after their auth.
-  app.use(except('/runner/v1/*', limitBody(options.bodyLimitBytes)));
+  app.use(except(['/runner/v1/*', '/telegram/webhook'], limitBody(options.bodyLimitBytes)));
   app.route('/health', createHealthRoute(deps, options));
   app.use('/api/*', adminAuth(options.adminToken));
   app.route('/api/tasks', createTaskRoutes(deps.core));
@@ -43,8 +50,6 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
     limitBody(RUNNER_BODY_LIMIT_BYTES),
   );
   app.route('/runner/v1', createRunnerProtocolRoutes(deps));
-  if (deps.telegram)
-    app.route('/telegram/webhook', createTelegramWebhookRoute(deps.telegram, deps.log));
 
   app.notFound((c) =>
     c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404),

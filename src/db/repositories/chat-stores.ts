@@ -1,9 +1,10 @@
-import { and, asc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ChatMessageKind, ChatState, PendingQuestion } from '../../core/chat/chat-state.js';
 import type { ChatStores } from '../../core/ports/chat-store.js';
 import type { Database } from '../client.js';
-import { chatMessages, chats, loginLinks, telegramUpdates } from '../schema.js';
+import { chatMessages, chats, loginLinks } from '../schema.js';
+import { createUpdateInbox } from './update-inbox.js';
 
 // Written by this store only, but a question from an older version must not break a chat:
 // anything unreadable reads as "no open question".
@@ -100,49 +101,6 @@ export function createLibsqlChatStores(db: Database): ChatStores {
         return row ? toLink(row) : null;
       },
     },
-    inbox: {
-      async accept(update) {
-        // One statement decides: of any number of concurrent deliveries, one inserts.
-        const rows = await db
-          .insert(telegramUpdates)
-          .values({
-            updateId: update.updateId,
-            chatId: update.chatId,
-            status: 'pending',
-            payload: update.payload,
-            receivedAt: update.receivedAt,
-          })
-          .onConflictDoNothing()
-          .returning({ updateId: telegramUpdates.updateId });
-        return rows.length === 1;
-      },
-      async pending(limit) {
-        const rows = await db
-          .select()
-          .from(telegramUpdates)
-          .where(eq(telegramUpdates.status, 'pending'))
-          .orderBy(asc(telegramUpdates.updateId))
-          .limit(limit);
-        return rows.map((r) => ({
-          updateId: r.updateId,
-          chatId: r.chatId,
-          payload: r.payload,
-          receivedAt: r.receivedAt,
-        }));
-      },
-      async markHandled(updateId, outcome, at) {
-        await db
-          .update(telegramUpdates)
-          .set({ status: outcome, processedAt: at })
-          .where(eq(telegramUpdates.updateId, updateId));
-      },
-      async prune(before) {
-        const rows = await db
-          .delete(telegramUpdates)
-          .where(and(ne(telegramUpdates.status, 'pending'), lt(telegramUpdates.receivedAt, before)))
-          .returning({ n: sql<number>`1` });
-        return rows.length;
-      },
-    },
+    inbox: createUpdateInbox(db),
   };
 }

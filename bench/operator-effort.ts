@@ -1,0 +1,107 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { adminClient, startInProcess } from '../test/helpers/in-process.js';
+import { startTelegramEmulator, type SentMessage } from '../test/helpers/telegram-emulator.js';
+import { makeTempDir } from '../test/helpers/temp-db.js';
+
+export interface EffortRow {
+  readonly request: string;
+  readonly target: string;
+  readonly taps: number;
+  readonly typed: number;
+  readonly outcome: string;
+}
+
+const OWNER = 1001;
+const TOKEN = 'bench-effort-admin-token-0123';
+const DEPLOY = `---
+description: Deploy a service.
+triggers: [deploy]
+params:
+  service: { type: string, required: true, values: [web, api] }
+argv: [echo, 'deploying {{service}} to {{environment}}']
+risk: { dev: low, staging: medium, production: high }
+---
+`;
+
+type Button = { text: string; callback_data: string };
+const buttons = (m: SentMessage) => ((m.replyMarkup?.inline_keyboard ?? []) as Button[][]).flat();
+
+/**
+ * What the operator must do, counted by driving the real bot through the Bot API emulator:
+ * taps on Approve (or on a question's button) and typed confirmations until the task runs.
+ */
+export async function measureOperatorEffort(): Promise<EffortRow[]> {
+  const emu = await startTelegramEmulator();
+  const dir = makeTempDir();
+  mkdirSync(join(dir, 'templates'));
+  writeFileSync(join(dir, 'templates', 'deploy.md'), DEPLOY);
+  const app = await startInProcess({
+    dir,
+    adminToken: TOKEN,
+    env: { TELEGRAM_BOT_TOKEN: emu.token, TELEGRAM_API_ROOT: emu.apiRoot },
+    yaml: [
+      `users: [{ telegram_id: ${OWNER}, name: ops, role: owner }]`,
+      `templates_dir: ${join(dir, 'templates')}`,
+      'telegram: { edit_interval_ms: 100 }',
+    ].join('\n'),
+  });
+  const api = adminClient(() => app.url, TOKEN);
+  const ops = emu.user({ userId: OWNER });
+  const rows: EffortRow[] = [];
+  try {
+    for (const [request, target] of [
+      ['run `uname -s` on local', '0 taps'],
+      ['deploy web to staging', '1 tap'],
+      ['deploy api to production', 'typed phrase only'],
+    ] as const) {
+      const since = emu.messages(OWNER).at(-1)?.messageId ?? 0;
+      await ops.send(request);
+      let taps = 0;
+      let typed = 0;
+      const card = await emu.waitFor('card', () =>
+        emu.messages(OWNER).find((m) => m.messageId > since && /#[0-9a-f]{8} · /.test(m.text)),
+      );
+      const id = buttons(card)[0]?.callback_data.split(':')[1] ?? '';
+      const taskId = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+      for (let step = 0; step < 5; step++) {
+        const task = await api.get(taskId);
+        if (task.status !== 'awaiting_approval') break;
+        const now = emu.messages(OWNER).find((m) => m.messageId === card.messageId)!;
+        const approve = buttons(now).find((b) => b.text === 'Approve');
+        if (approve) {
+          taps++;
+          await ops.tap(card.messageId, approve.callback_data);
+        } else if (now.text.includes('DEPLOY TO PRODUCTION')) {
+          typed++;
+          await ops.send('DEPLOY TO PRODUCTION', { replyTo: card.messageId });
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const done = await api.settled(taskId);
+      rows.push({ request, target, taps, typed, outcome: done.status });
+    }
+  } finally {
+    await app.close();
+    await emu.stop();
+  }
+  return rows;
+}
+
+export function renderEffortSection(rows: readonly EffortRow[]): string {
+  const met = (r: EffortRow) =>
+    r.target === '0 taps'
+      ? r.taps === 0 && r.typed === 0
+      : r.target === '1 tap'
+        ? r.taps === 1 && r.typed === 0
+        : r.taps === 0 && r.typed === 1;
+  return `## Operator effort (Telegram)
+
+\`bench/operator-effort.ts\`: the real bot (long polling) against the Bot API emulator, an owner
+sending each request and doing only what the bot asks for (tap Approve, or reply with the phrase)
+until the task runs; counted, not assumed.
+
+| Request | Target | Taps | Typed confirmations | Outcome | |
+| --- | --- | --- | --- | --- | --- |
+${rows.map((r) => `| \`\` ${r.request} \`\` | ${r.target} | ${r.taps} | ${r.typed} | ${r.outcome} | ${met(r) ? 'met' : '**missed**'} |`).join('\n')}`;
+}
