@@ -300,4 +300,47 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
     const task = await api.get<{ continues_task_id: string | null }>(taskIdOf(finished));
     expect(task.continues_task_id).toBe(first);
   }, 40_000);
+
+  it('checks each person in a group: members act, a stranger is refused only when addressing the bot', async () => {
+    const GROUP = -100123;
+    const member = emu.user({ userId: OWNER, chatId: GROUP, chatType: 'group' });
+    const stranger = emu.user({ userId: STRANGER, chatId: GROUP, chatType: 'group' });
+    await stranger.send('run `uname -a` on local');
+    await stranger.send('/status');
+    const refusal = await emu.waitFor('refusal in the group', () =>
+      emu.messages(GROUP).find((m) => m.text.includes('private bot')),
+    );
+    expect(refusal.text).toContain(String(STRANGER));
+    await member.send('run `uname -a` on local');
+    const card = await cardAfter(GROUP, 0);
+    expect(card.text.split('\n')[0]).toBe('⏳ shell on local · uname -a');
+    // The stranger's plain message made no task and got no answer of its own.
+    expect(emu.messages(GROUP).filter((m) => m.text.includes('private bot'))).toHaveLength(1);
+  });
+
+  it('waits out a 429 from Telegram (retry_after) and a 409 while polling, and loses nothing', async () => {
+    emu.failNext('sendMessage', 1, {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 1',
+      retry_after: 1,
+    });
+    const since = lastId(OWNER);
+    await ops().send('run `uname -s` on local');
+    const card = await cardAfter(OWNER, since);
+    expect(card.text).toContain('uname -s');
+    // The poll in flight ends with the next message; the two polls after it are refused.
+    emu.failNext('getUpdates', 2, {
+      error_code: 409,
+      description: 'Conflict: terminated by other getUpdates request',
+    });
+    const polls = emu.calls('getUpdates').length;
+    const after = lastId(OWNER);
+    await ops().send('run `uname -m` on local');
+    await cardAfter(OWNER, after);
+    const later = lastId(OWNER);
+    await ops().send('run `uname -r` on local');
+    const next = await cardAfter(OWNER, later);
+    expect(next.text).toContain('uname -r');
+    expect(emu.calls('getUpdates').length).toBeGreaterThanOrEqual(polls + 4);
+  }, 20_000);
 });
