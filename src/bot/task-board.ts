@@ -148,8 +148,10 @@ export function createTaskBoard(
   /** One notification at the end (progress edits are silent), with long output attached. */
   async function announce(d: TaskDetail, links: readonly ChatMessageLink[]) {
     if (announced.has(d.task.id)) return;
-    announced.add(d.task.id);
     const progress = links.find((l) => l.kind === 'progress');
+    // A chat task can finish before its card is linked; the link's own render announces it.
+    if (!progress && d.task.channel === 'telegram') return;
+    announced.add(d.task.id);
     const targets = progress
       ? [{ chatId: progress.chatId, replyTo: progress.messageId }]
       : d.task.channel === 'telegram' || d.task.channel === 'system'

@@ -35,7 +35,12 @@ export interface RunnerOptions {
 }
 
 const TAIL_CHARS = 4_000;
-const tail = (text: string) => (text.length > TAIL_CHARS ? text.slice(-TAIL_CHARS) : text);
+/**
+ * NUL bytes in output (binary files, `head -c N /dev/zero`) would cut SQLite text at the first
+ * one: stored and shown text carries the visible ␀ instead. The spool file keeps the bytes.
+ */
+const printable = (text: string) => (text.includes('\0') ? text.replace(/\0/g, '\u2400') : text);
+const tail = (text: string) => printable(text.length > TAIL_CHARS ? text.slice(-TAIL_CHARS) : text);
 
 const COMPLETION: Partial<Record<OutcomeClass, CompletionOutcome>> = {
   succeeded: 'succeeded',
@@ -68,8 +73,8 @@ function storedOutput(result: ExecResult): StoredOutput | null {
   const { stdout, stderr } = result;
   if (stdout.totalBytes === 0 && stderr.totalBytes === 0) return null;
   return {
-    stdout: stdout.text,
-    stderr: stderr.text,
+    stdout: printable(stdout.text),
+    stderr: printable(stderr.text),
     stdoutBytes: stdout.totalBytes,
     stderrBytes: stderr.totalBytes,
     truncated: stdout.truncated || stderr.truncated,
@@ -96,7 +101,7 @@ function createProgressReporter(deps: RunnerDeps, claim: Claim, onLeaseLost: () 
   }, PROGRESS_EVERY_MS);
   return {
     push(text: string) {
-      tailText = (tailText + text).slice(-PROGRESS_CHARS);
+      tailText = printable((tailText + text).slice(-PROGRESS_CHARS));
       dirty = true;
     },
     stop() {

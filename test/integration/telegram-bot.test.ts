@@ -67,7 +67,7 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
         'hosts:',
         `  - { name: vm, address: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, key_file: ${sshd.clientKeyPath}, host_key: "${sshd.hostKeySha256}", max_sessions: 10 }`,
         `templates_dir: ${join(dir, 'templates')}`,
-        "approvals: { timeout_s: 10, shell_allow_list: ['uname'] }",
+        "approvals: { timeout_s: 10, shell_allow_list: ['uname', 'head'] }",
         'telegram: { edit_interval_ms: 100 }',
         'executors: [{ name: claude-sonnet, cli: claude, model: sonnet }]',
       ].join('\n'),
@@ -343,4 +343,18 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
     expect(next.text).toContain('uname -r');
     expect(emu.calls('getUpdates').length).toBeGreaterThanOrEqual(polls + 4);
   }, 20_000);
+
+  it('notifies at the end even when the task finished before its card was sent, binary output included', async () => {
+    const since = lastId(OWNER);
+    await ops().send('/run local head -c 5000 /dev/zero');
+    const card = await cardAfter(OWNER, since);
+    const note = await emu.waitFor('the notification', () =>
+      emu
+        .messages(OWNER)
+        .find((m) => m.replyToMessageId === card.messageId && !m.disableNotification),
+    );
+    // NUL bytes are stored and shown as ␀ (SQLite text would end at the first one).
+    expect(note.document?.content).toBe('\u2400'.repeat(5000));
+    expect(note.text).toMatch(/^✅ #[0-9a-f]{8} succeeded/);
+  });
 });
