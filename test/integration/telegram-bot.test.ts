@@ -357,4 +357,30 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
     expect(note.document?.content).toBe('\u2400'.repeat(5000));
     expect(note.text).toMatch(/^✅ #[0-9a-f]{8} succeeded/);
   });
+
+  it('sends a card to every approver for risky work started elsewhere; deciding there clears it', async () => {
+    const since = lastId(OWNER);
+    const { body } = await api.post('/api/tasks', {
+      kind: 'shell',
+      host: 'local',
+      argv: ['touch', '/tmp/sb-from-api'],
+    });
+    expect(body.status).toBe('awaiting_approval');
+    const card = await emu.waitFor('approver card', () =>
+      emu
+        .messages(OWNER)
+        .find((m) => m.messageId > since && m.text.includes('touch /tmp/sb-from-api')),
+    );
+    expect(card.disableNotification).toBe(false);
+    expect(buttonsOf(card).map((b) => b.text)).toEqual(['Approve', 'Reject']);
+    // The viewer is no approver: no card for them.
+    expect(emu.messages(VIEWER).some((m) => m.text.includes('sb-from-api'))).toBe(false);
+    await ops().tap(card.messageId, button(card, 'Approve').callback_data);
+    const decided = await emu.waitFor(
+      'decided card',
+      () => current(card).text.includes('Approved by ops') && current(card),
+    );
+    expect(buttonsOf(decided)).toEqual([]);
+    expect((await api.settled(body.id)).status).toBe('succeeded');
+  });
 });
