@@ -24,6 +24,8 @@ export type DomainError =
     }
   | { readonly code: 'approval_expired'; readonly taskId: string; readonly expiredAt: string }
   | { readonly code: 'phrase_required'; readonly taskId: string; readonly phrase: string }
+  /** A program asked to open the gate on its own request; a person must decide. */
+  | { readonly code: 'self_approval'; readonly taskId: string }
   | { readonly code: 'lease_lost'; readonly taskId: string }
   | { readonly code: 'lease_expired'; readonly taskId: string; readonly expiredAt: string };
 
@@ -52,6 +54,8 @@ export function describeError(error: DomainError): string {
       return `The approval request expired at ${error.expiredAt}; submit the task again.`;
     case 'phrase_required':
       return `This task needs the typed confirmation "${error.phrase}".`;
+    case 'self_approval':
+      return `Task ${error.taskId} was requested by this same client; an approver decides it in Telegram or the web app.`;
     case 'lease_lost':
       return `The lease on task ${error.taskId} is no longer held by this runner.`;
     case 'lease_expired':

@@ -163,6 +163,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         startedAt: systemClock.now(),
         adminToken: token.token,
         bodyLimitBytes: config.bodyLimitBytes,
+        publicUrl: config.publicUrl,
       },
     );
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;

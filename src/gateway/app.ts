@@ -13,6 +13,8 @@ import { createTaskRoutes } from './routes/tasks.js';
 import { createRunnerProtocolRoutes, RUNNER_BODY_LIMIT_BYTES } from './routes/runner-protocol.js';
 import { runnerAuth } from './middleware/runner-auth.js';
 import { createTelegramWebhookRoute } from './routes/telegram-webhook.js';
+import { mcpAuth } from './middleware/mcp-auth.js';
+import { createMcpRoute } from './routes/mcp.js';
 
 const limitBody = (maxSize: number) =>
   bodyLimit({
@@ -44,6 +46,11 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.use('/api/*', adminAuth(options.adminToken));
   app.route('/api/tasks', createTaskRoutes(deps.core));
   app.route('/api/parse', createParseRoute(deps.core));
+  app.use('/mcp', mcpAuth(options.adminToken));
+  app.route(
+    '/mcp',
+    createMcpRoute(deps.core, { version: options.version, publicUrl: options.publicUrl ?? null }),
+  );
   app.use(
     '/runner/v1/*',
     runnerAuth(deps.runners, () => deps.core.clock.now()),

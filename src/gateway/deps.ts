@@ -27,6 +27,8 @@ export interface GatewayOptions {
   readonly startedAt: Date;
   readonly adminToken: string;
   readonly bodyLimitBytes: number;
+  /** The gateway's public base URL, when it has one (MCP origin checks). */
+  readonly publicUrl?: string | null | undefined;
 }
 
 /** Per-request values set by middleware. */

@@ -6,6 +6,7 @@ function statusOf(error: DomainError): ContentfulStatusCode {
   switch (error.code) {
     case 'not_found':
       return 404;
+    case 'self_approval':
     case 'forbidden':
       return 403;
     case 'invalid_input':

@@ -414,6 +414,22 @@ describe('approveTask', () => {
     expect(await snapshot(ctx, task.id)).toEqual(before);
   });
 
+  it('never lets an MCP client open the gate of its own request; another approver may', async () => {
+    const ctx = setup();
+    const mcp: Actor = { id: 'mcp:planner', role: 'owner', channel: 'mcp' };
+    const { task } = await submit(ctx, STAGING, mcp);
+    const before = await snapshot(ctx, task.id);
+    expect(failure(await approve(ctx, task.id, mcp))).toEqual({
+      code: 'self_approval',
+      taskId: task.id,
+    });
+    expect(await snapshot(ctx, task.id)).toEqual(before);
+    // The same person approving their own chat request is the policy's one tap.
+    const own = await submit(ctx, STAGING, APPROVER);
+    expect(unwrap(await approve(ctx, own.task.id, APPROVER)).status).toBe('queued');
+    expect(unwrap(await approve(ctx, task.id, APPROVER)).status).toBe('queued');
+  });
+
   it('refuses a wrong typed phrase and leaves the gate pending', async () => {
     const ctx = setup();
     const { task } = await submit(ctx, PRODUCTION);

@@ -30,7 +30,12 @@ export async function approveTask({
   if (denied) return denied;
   const pending = await loadPendingApproval(deps, input.taskId, 'queued');
   if (!pending.ok) return pending;
-  const { approval } = pending.value;
+  const { approval, task: pendingTask } = pending.value;
+  // A program (an MCP client) never opens its own gate: that would skip the human the gate
+  // is for. A person approving their own request in chat is the policy's one tap.
+  if (actor.channel === 'mcp' && pendingTask.requester === actor.id) {
+    return err({ code: 'self_approval', taskId: input.taskId });
+  }
   if (approval.requiredPhrase !== null && input.phrase?.trim() !== approval.requiredPhrase) {
     return err({ code: 'phrase_required', taskId: input.taskId, phrase: approval.requiredPhrase });
   }

@@ -1,0 +1,32 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Actor } from '../../core/actor.js';
+import type { CoreDeps } from '../../core/deps.js';
+import { registerExecuteTool } from './execute-tool.js';
+import { registerHealthTool } from './health-tool.js';
+import { registerTaskTools } from './task-tools.js';
+
+export interface McpOptions {
+  readonly version: string;
+  /** How often `execute` with wait_seconds looks at the task (ms). */
+  readonly pollMs?: number | undefined;
+}
+
+/**
+ * One MCP server per request (stateless): tools act for the authenticated caller and
+ * nothing of one request can reach another.
+ */
+export function createMcpServer(core: CoreDeps, actor: Actor, options: McpOptions): McpServer {
+  const server = new McpServer(
+    { name: 'switchboard', version: options.version },
+    {
+      instructions:
+        'Switchboard runs coding agents (claude, codex, gemini) and commands on the operator’s own ' +
+        'machines. Start work with `execute`; risky work waits for the operator’s approval in ' +
+        'Telegram, so a task may stay `awaiting_approval`. Follow up with `tasks`.',
+    },
+  );
+  registerExecuteTool(server, core, actor, options);
+  registerTaskTools(server, core, actor);
+  registerHealthTool(server, core);
+  return server;
+}

@@ -1,0 +1,188 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Actor } from '../../core/actor.js';
+import type { CoreDeps } from '../../core/deps.js';
+import { MAX_REQUEST_CHARS } from '../../core/intent/parse-request.js';
+import { DRAFT_LIMITS, type TaskDraft } from '../../core/task-draft.js';
+import { ENVIRONMENTS, isTerminal, type Task } from '../../core/task.js';
+import { parseText } from '../../core/use-cases/parse-text.js';
+import { submitTask } from '../../core/use-cases/submit-task.js';
+import { toolError, toolResult } from './tool-result.js';
+import type { McpOptions } from './create-mcp-server.js';
+
+/** Claude.ai abandons a tool call after about 60 s: waiting stays well inside that. */
+export const MAX_WAIT_S = 50;
+
+const name = z.string().min(1).max(DRAFT_LIMITS.nameChars);
+const inputSchema = {
+  text: z
+    .string()
+    .max(MAX_REQUEST_CHARS)
+    .optional()
+    .describe(
+      'The request in plain words, read like a chat message ("run the tests in api on build-vm").',
+    ),
+  prompt: z
+    .string()
+    .max(DRAFT_LIMITS.promptChars)
+    .optional()
+    .describe('A prompt for a coding agent (claude, codex, gemini).'),
+  executor: name
+    .optional()
+    .describe(
+      'Which agent profile runs the prompt, e.g. claude-sonnet, codex, gemini-flash; the default when omitted.',
+    ),
+  command: z
+    .array(z.string().min(1).max(DRAFT_LIMITS.argChars))
+    .min(1)
+    .max(DRAFT_LIMITS.argvItems)
+    .optional()
+    .describe('A command as an argv array, e.g. ["npm", "test"]; never passed through a shell.'),
+  template: name.optional().describe('A named task template, e.g. deploy, run-tests.'),
+  params: z
+    .record(z.string().max(64), z.union([z.string().max(4_096), z.number(), z.boolean()]))
+    .optional()
+    .describe('Template parameters.'),
+  host: name.optional().describe('Registered host to run on; "local" is the gateway machine.'),
+  repo: name.optional().describe('Registered repository; agents get their own worktree in it.'),
+  environment: z.enum(ENVIRONMENTS).optional().describe('For templates that run per environment.'),
+  wait_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_S)
+    .optional()
+    .describe(
+      `Wait up to this many seconds (≤ ${MAX_WAIT_S}) for the result; 0 or omitted returns at once with the task id.`,
+    ),
+};
+
+type Input = z.infer<z.ZodObject<typeof inputSchema>>;
+
+function draftOf(input: Input): TaskDraft | string {
+  const where = {
+    ...(input.host ? { host: input.host } : {}),
+    ...(input.repo ? { repo: input.repo } : {}),
+    ...(input.environment ? { environment: input.environment } : {}),
+  };
+  const given = [input.prompt, input.command, input.template].filter((v) => v !== undefined);
+  if (given.length !== 1) return 'Give exactly one of text, prompt, command or template.';
+  if (input.prompt !== undefined) {
+    return {
+      kind: 'agent',
+      ...where,
+      prompt: input.prompt,
+      ...(input.executor ? { executor: input.executor } : {}),
+    };
+  }
+  if (input.command)
+    return { kind: 'shell', ...where, host: input.host ?? 'local', argv: input.command };
+  return { kind: 'template', ...where, template: input.template!, params: input.params ?? {} };
+}
+
+const summary = (task: Task) => ({
+  id: task.id,
+  status: task.status,
+  kind: task.kind,
+  risk: task.risk,
+  gate: task.gate,
+  host: task.host,
+  cost_usd: task.costUsd,
+});
+
+/** `execute`: a request becomes a task under the same policy as chat; the id comes back at once. */
+export function registerExecuteTool(
+  server: McpServer,
+  core: CoreDeps,
+  actor: Actor,
+  options: McpOptions,
+) {
+  const pollMs = options.pollMs ?? 250;
+  server.registerTool(
+    'execute',
+    {
+      title: 'Run work on the operator’s machines',
+      description:
+        'Starts a task: a prompt for a coding agent, a command, a template, or a request in plain words. ' +
+        'Returns the task id within a second. Risky work waits for the operator to approve it in ' +
+        'Telegram (status awaiting_approval); poll it with `tasks`. With wait_seconds the call returns ' +
+        'the result if the task ends in time.',
+      inputSchema,
+      annotations: { destructiveHint: true, openWorldHint: true },
+    },
+    async (input, extra) => {
+      let draft: TaskDraft | string;
+      let echo: string | null = null;
+      if (input.text !== undefined) {
+        if (input.prompt !== undefined || input.command || input.template) {
+          return toolError('Give exactly one of text, prompt, command or template.');
+        }
+        const parsed = await parseText({ deps: core, actor, input: { text: input.text } });
+        if (!parsed.ok) return toolError(parsed.error);
+        const o = parsed.value;
+        if (o.type === 'clarify')
+          return toolError(
+            `${o.question} (${o.choices.map((c) => c.value).join(', ') || 'answer in words'})`,
+          );
+        if (o.type === 'query')
+          return toolError(`That is a question (${o.echo}); use the tasks or health tool.`);
+        if (o.type === 'unusable') return toolError(o.reason);
+        draft = o.draft;
+        echo = o.echo;
+      } else draft = draftOf(input);
+      if (typeof draft === 'string') return toolError(draft);
+      const submitted = await submitTask({ deps: core, actor, input: { draft } });
+      if (!submitted.ok) return toolError(submitted.error);
+      let task = submitted.value.task;
+      const approval = submitted.value.approval;
+      const wait = (input.wait_seconds ?? 0) * 1_000;
+      const progressToken = extra._meta?.progressToken;
+      const started = Date.now();
+      while (
+        wait > 0 &&
+        !isTerminal(task.status) &&
+        Date.now() - started < wait &&
+        !extra.signal.aborted
+      ) {
+        await new Promise((r) => setTimeout(r, pollMs));
+        task = (await core.tasks.get(task.id)) ?? task;
+        if (progressToken !== undefined) {
+          await extra
+            .sendNotification({
+              method: 'notifications/progress',
+              params: {
+                progressToken,
+                progress: Date.now() - started,
+                total: wait,
+                message: task.status,
+              },
+            })
+            .catch(() => undefined);
+        }
+      }
+      const stage = isTerminal(task.status)
+        ? (await core.stages.listByTask(task.id)).at(-1)
+        : undefined;
+      return toolResult({
+        ...summary(task),
+        ...(echo ? { understood: echo } : {}),
+        approval: approval
+          ? {
+              expires_at: approval.expiresAt,
+              required_phrase: approval.requiredPhrase,
+              decide_in: 'Telegram or the web app',
+            }
+          : null,
+        result: stage
+          ? {
+              exit_code: stage.exitCode,
+              error_class: stage.errorClass,
+              summary: stage.summary,
+              stdout_tail: stage.stdoutTail,
+              session_id: stage.sessionId,
+            }
+          : null,
+      });
+    },
+  );
+}

@@ -1,0 +1,197 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSwitchboard } from '../../src/entry/node.js';
+import { startInProcess } from '../helpers/in-process.js';
+import { makeTempDir } from '../helpers/temp-db.js';
+
+const TOKEN = 'mcp-endpoint-admin-token-0123';
+
+interface ExecuteResult {
+  id: string;
+  status: string;
+  gate: string;
+  approval: { required_phrase: string | null } | null;
+  result: { exit_code: number | null; stdout_tail: string | null } | null;
+}
+
+describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', () => {
+  let app: RunningSwitchboard;
+  beforeAll(async () => {
+    app = await startInProcess({ dir: makeTempDir(), adminToken: TOKEN, yaml: 'users: []' });
+  }, 30_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  async function connect(token = TOKEN) {
+    const client = new Client({ name: 'switchboard-test', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(`${app.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    });
+    await client.connect(transport);
+    return client;
+  }
+  const call = async <T>(client: Client, name: string, args: Record<string, unknown>) => {
+    const r = await client.callTool({ name, arguments: args });
+    return { ...r, value: r.structuredContent as T };
+  };
+
+  it('lists its tools, each with an input schema and a description for a model', async () => {
+    const client = await connect();
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['approve', 'execute', 'health', 'tasks']);
+    for (const t of tools) expect(t.description?.length).toBeGreaterThan(40);
+    await client.close();
+  });
+
+  it('runs a low-risk command and, with wait_seconds, returns its result', async () => {
+    const client = await connect();
+    const r = await call<ExecuteResult>(client, 'execute', {
+      command: ['uname', '-s'],
+      wait_seconds: 20,
+    });
+    expect(r.isError).toBeFalsy();
+    expect(r.value).toMatchObject({
+      status: 'succeeded',
+      gate: 'none',
+      result: { exit_code: 0, stdout_tail: 'Linux\n' },
+    });
+    const got = await call<{ status: string; stages: unknown[] }>(client, 'tasks', {
+      action: 'get',
+      id: r.value.id,
+    });
+    expect(got.value.status).toBe('succeeded');
+    expect(got.value.stages).toHaveLength(1);
+    await client.close();
+  });
+
+  it('never skips a gate: risky work waits, and the same client cannot approve it', async () => {
+    const client = await connect();
+    const r = await call<ExecuteResult>(client, 'execute', {
+      command: ['touch', '/tmp/mcp-gated'],
+    });
+    expect(r.value).toMatchObject({ status: 'awaiting_approval', gate: 'tap' });
+    const approve = await client.callTool({
+      name: 'approve',
+      arguments: { id: r.value.id, decision: 'approve' },
+    });
+    expect(approve.isError).toBe(true);
+    expect(JSON.stringify(approve.content)).toContain('requested by this same client');
+    const still = await call<{ status: string }>(client, 'tasks', {
+      action: 'get',
+      id: r.value.id,
+      verbosity: 'summary',
+    });
+    expect(still.value.status).toBe('awaiting_approval');
+    // Rejecting its own request is fine: that only ever makes less happen.
+    const reject = await call<{ status: string }>(client, 'approve', {
+      id: r.value.id,
+      decision: 'reject',
+    });
+    expect(reject.value.status).toBe('rejected');
+    await client.close();
+  });
+
+  it('answers expected failures as isError results and malformed JSON-RPC as a protocol error', async () => {
+    const client = await connect();
+    const both = await client.callTool({
+      name: 'execute',
+      arguments: { prompt: 'x', command: ['ls'] },
+    });
+    expect(both.isError).toBe(true);
+    const unknown = await client.callTool({
+      name: 'tasks',
+      arguments: { action: 'get', id: '01a20286-4597-76c3-aed0-aa8a3b49479c' },
+    });
+    expect(unknown.isError).toBe(true);
+    const invalid = await client.callTool({
+      name: 'execute',
+      arguments: { command: 'not an array' },
+    });
+    expect(invalid.isError).toBe(true);
+    const noTool = await client.callTool({ name: 'no-such-tool', arguments: {} });
+    expect(noTool.isError).toBe(true);
+    expect(JSON.stringify(noTool.content)).toContain('no-such-tool');
+    await client.close();
+    // Not JSON-RPC at all: a JSON-RPC parse error, not a tool result.
+    const res = await fetch(`${app.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: '{"jsonrpc": "2.0", "method": ',
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32700);
+  });
+
+  it('reports health with the breakers', async () => {
+    const client = await connect();
+    const h = await call<{ queue_depth: number; breakers: { scope: string }[] }>(
+      client,
+      'health',
+      {},
+    );
+    expect(h.value.breakers.map((b) => b.scope)).toEqual(['day', 'month']);
+    expect(typeof h.value.queue_depth).toBe('number');
+    await client.close();
+  });
+
+  it('refuses a missing or wrong token with a Bearer challenge, and a foreign browser Origin with 403', async () => {
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'x', version: '1' },
+      },
+    };
+    const post = (headers: Record<string, string>) =>
+      fetch(`${app.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+        body: JSON.stringify(init),
+      });
+    for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: TOKEN }]) {
+      const res = await post(headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+    expect(
+      (await post({ authorization: `Bearer ${TOKEN}`, origin: 'https://evil.example' })).status,
+    ).toBe(403);
+    expect((await post({ authorization: `Bearer ${TOKEN}`, origin: app.url })).status).toBe(200);
+    expect((await post({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+  });
+
+  it('keeps concurrent clients apart: each gets only its own answers', async () => {
+    const clients = await Promise.all(Array.from({ length: 4 }, () => connect()));
+    const results = await Promise.all(
+      clients.flatMap((c, i) =>
+        Array.from({ length: 5 }, (_, j) =>
+          call<ExecuteResult>(c, 'execute', {
+            command: ['uname', i % 2 ? '-m' : '-s'],
+            wait_seconds: 20,
+          }).then((r) => [i, j, r.value] as const),
+        ),
+      ),
+    );
+    for (const [i, , value] of results) {
+      expect(value.status).toBe('succeeded');
+      expect(value.result?.stdout_tail).toBe(
+        i % 2 ? `${process.arch === 'x64' ? 'x86_64' : 'aarch64'}\n` : 'Linux\n',
+      );
+    }
+    expect(new Set(results.map(([, , v]) => v.id)).size).toBe(20);
+    await Promise.all(clients.map((c) => c.close()));
+  }, 30_000);
+});
