@@ -10,6 +10,7 @@ import { SILENT_LOGGER } from '../src/core/ports/logger.js';
 import { openDatabase } from '../src/db/client.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { createLibsqlChatStores } from '../src/db/repositories/chat-stores.js';
+import { createClientRegistry } from '../src/db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../src/db/repositories/runner-registry.js';
 import { createLibsqlStores } from '../src/db/stores.js';
 import { readMigrations } from '../src/entry/migrations.js';
@@ -129,6 +130,7 @@ export async function runTelegramBench(
       log: SILENT_LOGGER,
       probeDatabase: async () => true,
       runners: createRunnerRegistry(handle.db),
+      clients: createClientRegistry(handle.db),
       waitForWork: async () => {},
       telegram: { secret: SECRET, accept: (u) => intake.accept(u) },
     },

@@ -344,3 +344,18 @@ export const loginLinks = sqliteTable('login_links', {
   expiresAt: text('expires_at').notNull(),
   usedAt: text('used_at'),
 });
+
+/** Static tokens for programs (MCP clients, scripts): only the SHA-256 is stored. */
+export const apiClients = sqliteTable(
+  'api_clients',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('api_clients_name').on(t.name)],
+);

@@ -9,7 +9,14 @@ import { createConsoleLogger } from './logger.js';
 import { openMigratedDatabase, startSwitchboard, type RunningSwitchboard } from './node.js';
 import { VERSION } from './version.js';
 import { startRunnerService } from './runner-service.js';
-import { createRunnerToken } from './tokens.js';
+import {
+  CLIENT_ROLES,
+  createClientToken,
+  createRunnerToken,
+  listClients,
+  revokeClient,
+  type ClientRole,
+} from './tokens.js';
 import { parseCommand } from './parse-command.js';
 import { exportTask, importTask } from './task-files.js';
 
@@ -21,6 +28,9 @@ Commands:
             (needs SWITCHBOARD_GATEWAY_URL and SWITCHBOARD_RUNNER_TOKEN)
   token create --name NAME --role runner
             register a runner service and print its token (shown once)
+  token create --name NAME --role owner|approver|viewer
+            a static token for an MCP client or script (shown once)
+  token list | token revoke --name NAME
   parse "<text>" [--json]
             print the task draft a message would become (creates nothing)
   task export ID [--out DIR]
@@ -89,6 +99,12 @@ async function migrate(config: Config, io: Io): Promise<number> {
   return 0;
 }
 
+const TOKEN_USAGE = [
+  'usage: switchboard token create --name NAME --role runner|owner|approver|viewer',
+  '       switchboard token list',
+  '       switchboard token revoke --name NAME',
+].join('\n');
+
 async function token(
   config: Config,
   args: readonly string[],
@@ -96,15 +112,54 @@ async function token(
   io: Io,
 ): Promise<number> {
   const name = typeof values['name'] === 'string' ? values['name'].trim() : '';
-  if (args[0] !== 'create' || values['role'] !== 'runner' || !/^[\w .@:-]{1,64}$/.test(name)) {
-    io.err('usage: switchboard token create --name NAME --role runner');
+  const role = values['role'];
+  const validName = /^[\w .@:-]{1,64}$/.test(name);
+  if (args[0] === 'list') {
+    const clients = await listClients(config);
+    if (!clients.length)
+      io.out(
+        'No client tokens. Create one with: switchboard token create --name NAME --role approver',
+      );
+    for (const c of clients) {
+      io.out(
+        `${c.name}\t${c.role}\tcreated ${c.createdAt}\t${c.lastUsedAt ? `last used ${c.lastUsedAt}` : 'never used'}`,
+      );
+    }
+    return 0;
+  }
+  if (args[0] === 'revoke' && validName) {
+    if (await revokeClient(config, name)) {
+      io.out(`Revoked the token of "${name}"; it is refused from now on.`);
+      return 0;
+    }
+    io.err(`No active client named "${name}" (see switchboard token list).`);
+    return 1;
+  }
+  if (args[0] !== 'create' || !validName || typeof role !== 'string') {
+    io.err(TOKEN_USAGE);
     return 2;
   }
-  const created = await createRunnerToken(config, name);
+  if (role === 'runner') {
+    const created = await createRunnerToken(config, name);
+    io.out(
+      `Runner "${name}" registered (id ${created.id}). Its token, shown once:\n  ${created.token}`,
+    );
+    io.out('Give it to the runner service as SWITCHBOARD_RUNNER_TOKEN.');
+    return 0;
+  }
+  if (!(CLIENT_ROLES as readonly string[]).includes(role)) {
+    io.err(TOKEN_USAGE);
+    return 2;
+  }
+  const created = await createClientToken(config, name, role as ClientRole);
+  if ('taken' in created) {
+    io.err(`A client named "${name}" already exists; revoke it first or pick another name.`);
+    return 1;
+  }
+  io.out(`Client "${name}" (${role}) created. Its token, shown once:\n  ${created.token}`);
   io.out(
-    `Runner "${name}" registered (id ${created.id}). Its token, shown once:\n  ${created.token}`,
+    'Use it as a bearer token for /mcp (e.g. claude mcp add --transport http … --header "Authorization: Bearer …").',
   );
-  io.out('Give it to the runner service as SWITCHBOARD_RUNNER_TOKEN.');
   return 0;
 }
 

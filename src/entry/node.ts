@@ -10,6 +10,7 @@ import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';
 import { createLibsqlStores } from '../db/stores.js';
+import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
 import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
@@ -144,6 +145,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
             () => false,
           ),
         runners: createRunnerRegistry(handle.db),
+        clients: createClientRegistry(handle.db),
         telegram: telegram?.webhook ?? null,
         waitForWork: (ms, signal) =>
           new Promise<void>((resolve) => {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { hashToken } from '../gateway/token-hash.js';
+import type { ApiClient } from '../core/ports/client-registry.js';
+import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
 import type { Config } from './config/config.js';
 import { openMigratedDatabase } from './node.js';
@@ -20,6 +22,49 @@ export async function createRunnerToken(
       await hashToken(token),
     );
     return { id, token };
+  } finally {
+    handle.close();
+  }
+}
+
+export type ClientRole = ApiClient['role'];
+export const CLIENT_ROLES: readonly ClientRole[] = ['owner', 'approver', 'viewer'];
+
+/** A static token for a program (MCP client, script): shown once, stored as its hash. */
+export async function createClientToken(
+  config: Config,
+  name: string,
+  role: ClientRole,
+): Promise<{ id: string; token: string } | { taken: true }> {
+  const { handle } = await openMigratedDatabase(config);
+  try {
+    const clients = createClientRegistry(handle.db);
+    if ((await clients.list()).some((c) => c.name === name)) return { taken: true };
+    const token = `sbc_${randomBytes(32).toString('base64url')}`;
+    const id = uuidv7();
+    await clients.register(
+      { id, name, role, createdAt: new Date().toISOString(), lastUsedAt: null },
+      await hashToken(token),
+    );
+    return { id, token };
+  } finally {
+    handle.close();
+  }
+}
+
+export async function listClients(config: Config): Promise<readonly ApiClient[]> {
+  const { handle } = await openMigratedDatabase(config);
+  try {
+    return await createClientRegistry(handle.db).list();
+  } finally {
+    handle.close();
+  }
+}
+
+export async function revokeClient(config: Config, name: string): Promise<boolean> {
+  const { handle } = await openMigratedDatabase(config);
+  try {
+    return await createClientRegistry(handle.db).revoke(name, new Date().toISOString());
   } finally {
     handle.close();
   }

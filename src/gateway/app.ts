@@ -46,7 +46,10 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.use('/api/*', adminAuth(options.adminToken));
   app.route('/api/tasks', createTaskRoutes(deps.core));
   app.route('/api/parse', createParseRoute(deps.core));
-  app.use('/mcp', mcpAuth(options.adminToken));
+  app.use(
+    '/mcp',
+    mcpAuth(options.adminToken, deps.clients, () => deps.core.clock.now()),
+  );
   app.route(
     '/mcp',
     createMcpRoute(deps.core, { version: options.version, publicUrl: options.publicUrl ?? null }),

@@ -2,6 +2,7 @@ import type { Update } from 'grammy/types';
 import type { Actor } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
+import type { ClientRegistry } from '../core/ports/client-registry.js';
 import type { RunnerRegistry } from '../core/ports/runner-registry.js';
 
 export interface GatewayDeps {
@@ -10,6 +11,8 @@ export interface GatewayDeps {
   /** True when the database answers a trivial query. */
   probeDatabase(): Promise<boolean>;
   readonly runners: RunnerRegistry;
+  /** Programs with their own static tokens (MCP clients, scripts). */
+  readonly clients: ClientRegistry;
   /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
   /** Present when the bot runs in webhook mode. */

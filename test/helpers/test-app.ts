@@ -1,3 +1,4 @@
+import { createClientRegistry } from '../../src/db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.js';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
 import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
@@ -131,6 +132,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
               () => false,
             ),
       runners: createRunnerRegistry(db.db),
+      clients: createClientRegistry(db.db),
       waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     },
     gatewayOptions,

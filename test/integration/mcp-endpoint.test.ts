@@ -1,8 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
+import { join } from 'node:path';
 import { startInProcess } from '../helpers/in-process.js';
+import { runCli } from '../helpers/switchboard-process.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
 const TOKEN = 'mcp-endpoint-admin-token-0123';
@@ -17,8 +20,10 @@ interface ExecuteResult {
 
 describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', () => {
   let app: RunningSwitchboard;
+  let dir: string;
   beforeAll(async () => {
-    app = await startInProcess({ dir: makeTempDir(), adminToken: TOKEN, yaml: 'users: []' });
+    dir = makeTempDir();
+    app = await startInProcess({ dir, adminToken: TOKEN, yaml: 'users: []' });
   }, 30_000);
   afterAll(async () => {
     await app?.close();
@@ -33,7 +38,7 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
     return client;
   }
   const call = async <T>(client: Client, name: string, args: Record<string, unknown>) => {
-    const r = await client.callTool({ name, arguments: args });
+    const r = (await client.callTool({ name, arguments: args })) as CallToolResult;
     return { ...r, value: r.structuredContent as T };
   };
 
@@ -193,5 +198,30 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
     }
     expect(new Set(results.map(([, , v]) => v.id)).size).toBe(20);
     await Promise.all(clients.map((c) => c.close()));
+  }, 30_000);
+
+  it('takes static client tokens made by the CLI, with their role, until revoked', async () => {
+    const cli = async (...args: string[]) => {
+      const run = runCli(['token', ...args], dir, { SWITCHBOARD_DATA_DIR: join(dir, 'data') });
+      return { code: await run.exited, out: run.stdout(), err: run.stderr() };
+    };
+    const made = await cli('create', '--name', 'planner', '--role', 'viewer');
+    expect(made.code).toBe(0);
+    const token = /sbc_[A-Za-z0-9_-]{43}/.exec(made.out)?.[0];
+    expect(token).toBeDefined();
+    expect((await cli('create', '--name', 'planner', '--role', 'owner')).code).toBe(1);
+    expect((await cli('create', '--name', 'x', '--role', 'admin')).code).toBe(2);
+    const viewer = await connect(token);
+    // A viewer may look, not start work.
+    expect((await call(viewer, 'health', {})).isError).toBeFalsy();
+    const refused = await viewer.callTool({ name: 'execute', arguments: { command: ['uname'] } });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused.content)).toContain('viewer may not do task.submit');
+    await viewer.close();
+    const listed = await cli('list');
+    expect(listed.out).toMatch(/^planner\tviewer\tcreated .*\tlast used /m);
+    expect((await cli('revoke', '--name', 'planner')).code).toBe(0);
+    await expect(connect(token)).rejects.toThrow();
+    expect((await cli('revoke', '--name', 'planner')).code).toBe(1);
   }, 30_000);
 });
