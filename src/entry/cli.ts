@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { formatConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/config.js';
 import { StartupError, ensureDataDir } from './data-dir.js';
-import { formatChecks, runDoctor } from './doctor.js';
+import { formatChecks, mcpConnectHelp, runDoctor } from './doctor.js';
 import { createConsoleLogger } from './logger.js';
 import { openMigratedDatabase, startSwitchboard, type RunningSwitchboard } from './node.js';
 import { VERSION } from './version.js';
@@ -232,6 +232,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (command === 'doctor') {
       const checks = await runDoctor(config);
       io.out(formatChecks(checks));
+      io.out(`\n${mcpConnectHelp(config)}`);
       return checks.every((c) => c.ok) ? 0 : 1;
     }
     if (command === 'parse') {

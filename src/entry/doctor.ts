@@ -134,5 +134,19 @@ export async function runDoctor(config: Config): Promise<Check[]> {
   ];
 }
 
+/** Where MCP clients connect, and how to add it to Claude.ai and Claude Code. */
+export function mcpConnectHelp(config: Config): string {
+  const base = config.publicUrl ?? `http://${config.host}:${config.port}`;
+  const url = `${base}/mcp`;
+  return [
+    `MCP endpoint: ${url}`,
+    config.publicUrl
+      ? '  Claude.ai: Settings → Connectors → Add custom connector, with this URL.'
+      : '  Claude.ai needs a public HTTPS URL: set public_url in the config (behind a TLS proxy or tunnel).',
+    `  Claude Code: claude mcp add --transport http switchboard ${url} --header "Authorization: Bearer <token>"`,
+    '  (a token from: switchboard token create --name claude-code --role approver)',
+  ].join('\n');
+}
+
 export const formatChecks = (checks: readonly Check[]): string =>
   checks.map((c) => `${c.ok ? '✓' : '✗'} ${c.label}: ${c.detail}`).join('\n');

@@ -119,6 +119,10 @@ describe('switchboard doctor, migrate and config errors', () => {
     const n = readMigrations().length;
     expect(after.stdout()).toContain(`✓ database migrated: ${n} of ${n} migrations applied`);
     expect(after.stdout()).not.toMatch(/✗/);
+    // Where MCP clients connect (PORT is 0 here, so the listen address shows it).
+    expect(after.stdout()).toContain('MCP endpoint: http://127.0.0.1:0/mcp');
+    expect(after.stdout()).toContain('claude mcp add --transport http switchboard');
+    expect(after.stdout()).toContain('set public_url');
   });
 
   it('migrates safely when several processes start on a fresh database at once', async () => {
