@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CAPTURE_BYTES } from '../src/runner/output-capture.js';
 import { DEFAULT_INTENT_BENCH_OPTIONS, runIntentBench, type IntentBenchResult } from './intent.js';
+import { DEFAULT_MCP_BENCH_OPTIONS, renderMcpSection, runMcpBench } from './mcp.js';
 import { measureOperatorEffort, renderEffortSection } from './operator-effort.js';
 import {
   DEFAULT_TELEGRAM_BENCH_OPTIONS,
@@ -636,19 +637,34 @@ splitting into words.
 }
 
 const TELEGRAM_HEADING = '## Telegram webhook intake';
+const MCP_HEADING = '## MCP tools/call';
+const EFFORT_HEADING = '## Operator effort (Telegram)';
+
+/** Replaces one `## ` section of BENCHMARKS.md (up to the next one), or appends it. */
+function spliceSection(heading: string, section: string): void {
+  const current = readFileSync(OUT, 'utf8');
+  const at = current.indexOf(heading);
+  if (at < 0) return writeFileSync(OUT, `${current.trimEnd()}\n\n${section}\n`);
+  const rest = current.slice(at + heading.length);
+  const next = rest.search(/\n## /);
+  writeFileSync(OUT, `${current.slice(0, at)}${section}\n${next >= 0 ? rest.slice(next) : ''}`);
+}
+
+async function onlyMcp(): Promise<void> {
+  const section = renderMcpSection(await runMcpBench(DEFAULT_MCP_BENCH_OPTIONS, console.log));
+  spliceSection(MCP_HEADING, section);
+  console.log(`${section}\n\nwrote ${OUT}`);
+}
 
 /** `--only telegram`: rerun that section and splice it into the existing BENCHMARKS.md. */
 async function onlyTelegram(): Promise<void> {
-  const section = [
-    renderTelegramSection(await runTelegramBench(DEFAULT_TELEGRAM_BENCH_OPTIONS, console.log)),
-    renderEffortSection(await measureOperatorEffort()),
-  ].join('\n\n');
-  // The Telegram sections are the last ones in the file: everything from their heading on goes.
-  const current = readFileSync(OUT, 'utf8');
-  const at = current.indexOf(TELEGRAM_HEADING);
-  const before = (at >= 0 ? current.slice(0, at) : current).trimEnd();
-  writeFileSync(OUT, `${before}\n\n${section}\n`);
-  console.log(`${section}\n\nwrote ${OUT}`);
+  const telegram = renderTelegramSection(
+    await runTelegramBench(DEFAULT_TELEGRAM_BENCH_OPTIONS, console.log),
+  );
+  const effort = renderEffortSection(await measureOperatorEffort());
+  spliceSection(TELEGRAM_HEADING, telegram);
+  spliceSection(EFFORT_HEADING, effort);
+  console.log(`${telegram}\n\n${effort}\n\nwrote ${OUT}`);
 }
 
 async function main(): Promise<void> {
@@ -666,11 +682,14 @@ async function main(): Promise<void> {
   console.log(`\nTelegram webhook intake bench`);
   const telegram = await runTelegramBench(DEFAULT_TELEGRAM_BENCH_OPTIONS, log);
   const effort = await measureOperatorEffort();
+  console.log(`\nMCP tools/call bench`);
+  const mcp = await runMcpBench(DEFAULT_MCP_BENCH_OPTIONS, log);
   const markdown = [
     renderMarkdown(result, runner, machine, performance.now() - started),
     renderIntentSection(intent),
     renderTelegramSection(telegram),
     renderEffortSection(effort),
+    renderMcpSection(mcp),
   ].join('\n\n');
   writeFileSync(OUT, markdown);
   console.log(`\n${renderTable(result)}\n\n${verdict(result, machine)}\n`);
@@ -680,6 +699,9 @@ async function main(): Promise<void> {
   console.log(`${renderIntentSection(intent)}\n\nwrote ${OUT}`);
 }
 
-await (process.argv.includes('--only') && process.argv.includes('telegram')
+const only = process.argv.includes('--only');
+await (only && process.argv.includes('telegram')
   ? onlyTelegram()
-  : main());
+  : only && process.argv.includes('mcp')
+    ? onlyMcp()
+    : main());

@@ -1,0 +1,182 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { Hono } from 'hono';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { SILENT_LOGGER } from '../src/core/ports/logger.js';
+import { openDatabase } from '../src/db/client.js';
+import { applyMigrations } from '../src/db/migrate.js';
+import { createClientRegistry } from '../src/db/repositories/client-registry.js';
+import { createRunnerRegistry } from '../src/db/repositories/runner-registry.js';
+import { createLibsqlStores } from '../src/db/stores.js';
+import { readMigrations } from '../src/entry/migrations.js';
+import { createApp } from '../src/gateway/app.js';
+import { coreDepsFor } from '../test/helpers/core-deps.js';
+import { makeTempDir } from '../test/helpers/temp-db.js';
+import { median, percentile } from './stats.js';
+
+export interface McpBenchOptions {
+  readonly rounds: number;
+  readonly clients: number;
+  readonly callsPerClient: number;
+}
+
+export const DEFAULT_MCP_BENCH_OPTIONS: McpBenchOptions = {
+  rounds: 3,
+  clients: 8,
+  callsPerClient: 150,
+};
+
+export interface McpPath {
+  readonly rates: readonly number[];
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+export interface McpBenchResult {
+  readonly options: McpBenchOptions;
+  readonly baseline: McpPath;
+  readonly switchboard: McpPath;
+}
+
+const TOKEN = 'bench-mcp-admin-token-0123456789';
+
+function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+): Promise<{ url: string; server: ServerType }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>
+      resolve({ url: `http://127.0.0.1:${info.port}/mcp`, server }),
+    );
+  });
+}
+
+/** The least an MCP server over the same transport can be: stateless, one trivial tool. */
+function minimalServer() {
+  return new Hono().all('/mcp', async (c) => {
+    const server = new McpServer({ name: 'minimal', version: '1.0.0' });
+    server.registerTool('ping', { description: 'Answers ok.' }, () => ({
+      content: [{ type: 'text', text: 'ok' }],
+    }));
+    const transport = new WebStandardStreamableHTTPServerTransport({});
+    await server.connect(transport);
+    return transport.handleRequest(c.req.raw);
+  });
+}
+
+interface Load {
+  elapsedMs: number;
+  latencies: number[];
+  errors: number;
+}
+
+function load(data: {
+  url: string;
+  tool: string;
+  args: Record<string, unknown>;
+  clients: number;
+  callsPerClient: number;
+}) {
+  const worker = new Worker(new URL('./mcp-load.mjs', import.meta.url), {
+    workerData: { token: TOKEN, ...data },
+  });
+  return new Promise<Load>((resolve, reject) => {
+    worker.once('message', (m: Load) => {
+      void worker.terminate();
+      resolve(m);
+    });
+    worker.once('error', reject);
+  });
+}
+
+/** tools/call of `health` (a database read) on the real /mcp vs a minimal SDK server's `ping`. */
+export async function runMcpBench(
+  o: McpBenchOptions = DEFAULT_MCP_BENCH_OPTIONS,
+  log: (line: string) => void = () => {},
+): Promise<McpBenchResult> {
+  const dir = makeTempDir();
+  const handle = await openDatabase({ url: `file:${join(dir, 'bench.db')}` });
+  await applyMigrations(handle.client, readMigrations());
+  const core = coreDepsFor(createLibsqlStores(handle.db));
+  const app = createApp(
+    {
+      core,
+      log: SILENT_LOGGER,
+      probeDatabase: async () => true,
+      runners: createRunnerRegistry(handle.db),
+      clients: createClientRegistry(handle.db),
+      waitForWork: async () => {},
+    },
+    { version: 'bench', startedAt: new Date(), adminToken: TOKEN, bodyLimitBytes: 262_144 },
+  );
+  const [sb, base] = await Promise.all([listen(app.fetch), listen(minimalServer().fetch)]);
+  const paths = {
+    baseline: { url: base.url, tool: 'ping', args: {}, loads: [] as Load[] },
+    switchboard: { url: sb.url, tool: 'health', args: {}, loads: [] as Load[] },
+  };
+  try {
+    for (const p of Object.values(paths))
+      await load({ ...p, clients: o.clients, callsPerClient: 30 });
+    for (let round = 0; round < o.rounds; round++) {
+      for (const [name, p] of Object.entries(paths)) {
+        const r = await load({ ...p, clients: o.clients, callsPerClient: o.callsPerClient });
+        p.loads.push(r);
+        log(
+          `  round ${round + 1} ${name}: ${Math.round((r.latencies.length * 1000) / r.elapsedMs)} calls/s`,
+        );
+      }
+    }
+    const path = (loads: readonly Load[]): McpPath => {
+      const rates = loads.map((l) => (l.latencies.length * 1000) / l.elapsedMs);
+      const all = loads.flatMap((l) => l.latencies).sort((a, b) => a - b);
+      return {
+        rates,
+        rate: median(rates),
+        p50: percentile(all, 50),
+        p99: percentile(all, 99),
+        errors: loads.reduce((n, l) => n + l.errors, 0),
+      };
+    };
+    return {
+      options: o,
+      baseline: path(paths.baseline.loads),
+      switchboard: path(paths.switchboard.loads),
+    };
+  } finally {
+    await Promise.all(
+      [sb.server, base.server].map((s) => new Promise<void>((r) => s.close(() => r()))),
+    );
+    handle.close();
+  }
+}
+
+const TARGET = 0.5;
+
+export function renderMcpSection(r: McpBenchResult): string {
+  const o = r.options;
+  const ratio = r.switchboard.rate / r.baseline.rate;
+  const int = (n: number) => Math.round(n).toLocaleString('en-US');
+  const f = (n: number) => n.toFixed(2);
+  const row = (label: string, p: McpPath) =>
+    `| ${label} | ${int(p.rate)} | ${p.rates.map(int).join(', ')} | ${f(p.p50)} ms | ${f(p.p99)} ms | ${p.errors} |`;
+  return `## MCP tools/call
+
+\`bench/mcp.ts\` (\`npx tsx bench/run.ts --only mcp\` reruns just this section). ${o.clients} MCP SDK
+clients in a worker thread, each calling one tool ${o.callsPerClient} times back to back, over Streamable HTTP;
+${o.rounds} rounds, paths in turn, median round. Switchboard: the real gateway's \`/mcp\` (bearer check, a
+fresh stateless server per request, all four tools registered) calling \`health\`, which reads the queue
+and the breakers from a libSQL file. Baseline: a minimal stateless MCP SDK server on the same transport
+with one trivial tool. (\`workflow_query\`, the tool the issue names, arrives with the workflow tools;
+this measures the same path with a tool that reads the database.)
+
+| Path | Calls/s (median) | Rounds | p50 | p99 | isError |
+| --- | --- | --- | --- | --- | --- |
+${row('baseline: minimal SDK server, one trivial tool', r.baseline)}
+${row('**switchboard: /mcp, `health`**', r.switchboard)}
+
+- **Throughput:** ${ratio.toFixed(2)}× the minimal server (target ≥ ${TARGET}×, ${ratio >= TARGET ? 'met' : '**missed**'}).`;
+}
