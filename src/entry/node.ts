@@ -166,6 +166,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         adminToken: token.token,
         bodyLimitBytes: config.bodyLimitBytes,
         publicUrl: config.publicUrl,
+        listenHost: config.host,
       },
     );
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;

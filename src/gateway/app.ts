@@ -52,7 +52,11 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   );
   app.route(
     '/mcp',
-    createMcpRoute(deps.core, { version: options.version, publicUrl: options.publicUrl ?? null }),
+    createMcpRoute(deps.core, {
+      version: options.version,
+      publicUrl: options.publicUrl ?? null,
+      listenHost: options.listenHost ?? null,
+    }),
   );
   app.use(
     '/runner/v1/*',

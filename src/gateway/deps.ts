@@ -32,6 +32,8 @@ export interface GatewayOptions {
   readonly bodyLimitBytes: number;
   /** The gateway's public base URL, when it has one (MCP origin checks). */
   readonly publicUrl?: string | null | undefined;
+  /** The HOST it listens on: a name there is a legitimate Host header (MCP rebinding checks). */
+  readonly listenHost?: string | null | undefined;
 }
 
 /** Per-request values set by middleware. */

@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { startInProcess } from '../helpers/in-process.js';
 import { runCli } from '../helpers/switchboard-process.js';
@@ -176,6 +177,38 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
     ).toBe(403);
     expect((await post({ authorization: `Bearer ${TOKEN}`, origin: app.url })).status).toBe(200);
     expect((await post({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+  });
+
+  it('refuses a Host name it does not answer to (DNS rebinding), and serves IPs and localhost', async () => {
+    const { port } = new URL(app.url);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/mcp',
+            method: 'POST',
+            headers: {
+              host,
+              authorization: `Bearer ${TOKEN}`,
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+      });
+    expect(await status(`attacker.example:${port}`)).toBe(403);
+    expect(await status('rebind.127.0.0.1.nip.io')).toBe(403);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
+      expect(await status(host)).not.toBe(403);
+    }
   });
 
   it('keeps concurrent clients apart: each gets only its own answers', async () => {
