@@ -1,20 +1,7 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Hono } from 'hono';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { SILENT_LOGGER } from '../src/core/ports/logger.js';
-import { openDatabase } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrate.js';
-import { createClientRegistry } from '../src/db/repositories/client-registry.js';
-import { createRunnerRegistry } from '../src/db/repositories/runner-registry.js';
-import { createLibsqlStores } from '../src/db/stores.js';
-import { readMigrations } from '../src/entry/migrations.js';
-import { createApp } from '../src/gateway/app.js';
-import { coreDepsFor } from '../test/helpers/core-deps.js';
-import { makeTempDir } from '../test/helpers/temp-db.js';
+import { benchGateway, closeServer, listen, runWorker } from './bench-gateway.js';
 import { median, percentile } from './stats.js';
 
 export interface McpBenchOptions {
@@ -45,16 +32,6 @@ export interface McpBenchResult {
 
 const TOKEN = 'bench-mcp-admin-token-0123456789';
 
-function listen(
-  fetch: (req: Request) => Response | Promise<Response>,
-): Promise<{ url: string; server: ServerType }> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>
-      resolve({ url: `http://127.0.0.1:${info.port}/mcp`, server }),
-    );
-  });
-}
-
 /** The least an MCP server over the same transport can be: stateless, one trivial tool. */
 function minimalServer() {
   return new Hono().all('/mcp', async (c) => {
@@ -74,46 +51,24 @@ interface Load {
   errors: number;
 }
 
-function load(data: {
+const load = (data: {
   url: string;
   tool: string;
   args: Record<string, unknown>;
   clients: number;
   callsPerClient: number;
-}) {
-  const worker = new Worker(new URL('./mcp-load.mjs', import.meta.url), {
-    workerData: { token: TOKEN, ...data },
-  });
-  return new Promise<Load>((resolve, reject) => {
-    worker.once('message', (m: Load) => {
-      void worker.terminate();
-      resolve(m);
-    });
-    worker.once('error', reject);
-  });
-}
+}) => runWorker<Load>(new URL('./mcp-load.mjs', import.meta.url), { token: TOKEN, ...data });
 
 /** tools/call of `health` (a database read) on the real /mcp vs a minimal SDK server's `ping`. */
 export async function runMcpBench(
   o: McpBenchOptions = DEFAULT_MCP_BENCH_OPTIONS,
   log: (line: string) => void = () => {},
 ): Promise<McpBenchResult> {
-  const dir = makeTempDir();
-  const handle = await openDatabase({ url: `file:${join(dir, 'bench.db')}` });
-  await applyMigrations(handle.client, readMigrations());
-  const core = coreDepsFor(createLibsqlStores(handle.db));
-  const app = createApp(
-    {
-      core,
-      log: SILENT_LOGGER,
-      probeDatabase: async () => true,
-      runners: createRunnerRegistry(handle.db),
-      clients: createClientRegistry(handle.db),
-      waitForWork: async () => {},
-    },
-    { version: 'bench', startedAt: new Date(), adminToken: TOKEN, bodyLimitBytes: 262_144 },
-  );
-  const [sb, base] = await Promise.all([listen(app.fetch), listen(minimalServer().fetch)]);
+  const { handle, app } = await benchGateway(TOKEN);
+  const [sb, base] = await Promise.all([
+    listen(app.fetch, '/mcp'),
+    listen(minimalServer().fetch, '/mcp'),
+  ]);
   const paths = {
     baseline: { url: base.url, tool: 'ping', args: {}, loads: [] as Load[] },
     switchboard: { url: sb.url, tool: 'health', args: {}, loads: [] as Load[] },
@@ -147,9 +102,7 @@ export async function runMcpBench(
       switchboard: path(paths.switchboard.loads),
     };
   } finally {
-    await Promise.all(
-      [sb.server, base.server].map((s) => new Promise<void>((r) => s.close(() => r()))),
-    );
+    await Promise.all([closeServer(sb.server), closeServer(base.server)]);
     handle.close();
   }
 }

@@ -1,22 +1,10 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { Bot, webhookCallback } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { Hono } from 'hono';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { createUpdateIntake } from '../src/bot/intake.js';
 import { SILENT_LOGGER } from '../src/core/ports/logger.js';
-import { openDatabase } from '../src/db/client.js';
-import { applyMigrations } from '../src/db/migrate.js';
 import { createLibsqlChatStores } from '../src/db/repositories/chat-stores.js';
-import { createClientRegistry } from '../src/db/repositories/client-registry.js';
-import { createRunnerRegistry } from '../src/db/repositories/runner-registry.js';
-import { createLibsqlStores } from '../src/db/stores.js';
-import { readMigrations } from '../src/entry/migrations.js';
-import { createApp } from '../src/gateway/app.js';
-import { coreDepsFor } from '../test/helpers/core-deps.js';
-import { makeTempDir } from '../test/helpers/temp-db.js';
+import { benchGateway, closeServer, listen, runWorker } from './bench-gateway.js';
 import { median, percentile } from './stats.js';
 
 export interface TelegramBenchOptions {
@@ -76,77 +64,45 @@ interface LoadResult {
   statuses: Record<string, number>;
 }
 
-function load(data: {
+const load = (data: {
   url: string;
   firstId: number;
   count: number;
   concurrency: number;
   ratePerS?: number;
-}): Promise<LoadResult> {
-  const worker = new Worker(new URL('./webhook-load.mjs', import.meta.url), {
-    workerData: { secret: SECRET, ratePerS: 0, ...data },
+}) =>
+  runWorker<LoadResult>(new URL('./webhook-load.mjs', import.meta.url), {
+    secret: SECRET,
+    ratePerS: 0,
+    ...data,
   });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (m: LoadResult) => {
-      void worker.terminate();
-      resolve(m);
-    });
-    worker.once('error', reject);
-  });
-}
-
-function listen(
-  fetch: (req: Request) => Response | Promise<Response>,
-): Promise<{ url: string; server: ServerType }> {
-  return new Promise((resolve) => {
-    const server = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) =>
-      resolve({ url: `http://127.0.0.1:${info.port}/telegram/webhook`, server }),
-    );
-  });
-}
-
-const close = (server: ServerType) => new Promise<void>((r) => server.close(() => r()));
 
 /** Webhook intake: the real gateway storing each update in libSQL vs grammY's bare webhookCallback. */
 export async function runTelegramBench(
   o: TelegramBenchOptions = DEFAULT_TELEGRAM_BENCH_OPTIONS,
   log: (line: string) => void = () => {},
 ): Promise<TelegramBenchResult> {
-  const dir = makeTempDir();
-  const handle = await openDatabase({ url: `file:${join(dir, 'bench.db')}` });
-  await applyMigrations(handle.client, readMigrations());
-  const core = coreDepsFor(createLibsqlStores(handle.db));
-  const chat = createLibsqlChatStores(handle.db);
   // The bot's own work is not measured: the intake stores, acknowledges and marks handled.
-  const intake = createUpdateIntake({
-    inbox: chat.inbox,
-    clock: core.clock,
-    log: SILENT_LOGGER,
-    handle: async () => {},
-  });
-  const app = createApp(
-    {
-      core,
+  let intake: ReturnType<typeof createUpdateIntake> | undefined;
+  const { handle, app } = await benchGateway('bench-admin-token-0123456789', (h, core) => {
+    intake = createUpdateIntake({
+      inbox: createLibsqlChatStores(h.db).inbox,
+      clock: core.clock,
       log: SILENT_LOGGER,
-      probeDatabase: async () => true,
-      runners: createRunnerRegistry(handle.db),
-      clients: createClientRegistry(handle.db),
-      waitForWork: async () => {},
-      telegram: { secret: SECRET, accept: (u) => intake.accept(u) },
-    },
-    {
-      version: 'bench',
-      startedAt: new Date(),
-      adminToken: 'bench-admin-token-0123456789',
-      bodyLimitBytes: 262_144,
-    },
-  );
+      handle: async () => {},
+    });
+    const accept = intake.accept;
+    return { secret: SECRET, accept: (u) => accept(u) };
+  });
   const bot = new Bot('1:bench', { botInfo: BOT_INFO });
   const bare = new Hono().post(
     '/telegram/webhook',
     webhookCallback(bot, 'hono', { secretToken: SECRET }),
   );
-  const [sb, base] = await Promise.all([listen(app.fetch), listen(bare.fetch)]);
+  const [sb, base] = await Promise.all([
+    listen(app.fetch, '/telegram/webhook'),
+    listen(bare.fetch, '/telegram/webhook'),
+  ]);
   let nextId = 1;
   const paths = {
     baseline: { url: base.url, rates: [] as number[], non200: 0 },
@@ -200,7 +156,7 @@ export async function runTelegramBench(
         `  ${o.ratePerS}/s ${name}: p50 ${fixed[name].p50.toFixed(2)} ms, p99 ${fixed[name].p99.toFixed(2)} ms`,
       );
     }
-    await intake.idle();
+    await intake?.idle();
     const rows = await handle.client.execute(
       'SELECT count(*) AS n, count(DISTINCT update_id) AS d FROM telegram_updates',
     );
@@ -220,8 +176,8 @@ export async function runTelegramBench(
       sent,
     };
   } finally {
-    await Promise.all([close(sb.server), close(base.server)]);
-    await intake.stop();
+    await Promise.all([closeServer(sb.server), closeServer(base.server)]);
+    await intake?.stop();
     handle.close();
   }
 }
@@ -266,5 +222,11 @@ measured from when each update was due (so falling behind shows).
   SQL instead of drizzle's per-row value mapping on this hot path (about 6% of a CPU profile of
   the run), 0.48–0.53× (run to run); serving the webhook ahead of the gateway-wide request-id
   and security-header middleware (which only browsers use), 0.59×.
+- **Tail latency is noisy here:** across the runs made while building this (same code, same
+  2-core VM) the switchboard p99 at 1,000/s ranged from 12 to 79 ms while the baseline's stayed
+  at 4–17 ms. The stalls are not WAL checkpoints (with \`wal_autocheckpoint = 0\` they remained);
+  each update costs two synchronous libSQL writes on the event loop (the insert before the ack,
+  the handled mark after), so any pause of the disk or the VM lands on acknowledgements queued
+  behind it.
 - **Nothing lost:** ${int(r.stored)} distinct updates stored of ${int(r.sent)} sent to switchboard (${r.stored === r.sent ? 'all, each once' : '**MISMATCH**'}).`;
 }
