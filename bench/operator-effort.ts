@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminClient, startInProcess } from '../test/helpers/in-process.js';
 import { startTelegramEmulator, type SentMessage } from '../test/helpers/telegram-emulator.js';
+import { ECHO_DEPLOY_TEMPLATE } from '../test/helpers/telegram-fixtures.js';
 import { makeTempDir } from '../test/helpers/temp-db.js';
 
 export interface EffortRow {
@@ -14,15 +15,6 @@ export interface EffortRow {
 
 const OWNER = 1001;
 const TOKEN = 'bench-effort-admin-token-0123';
-const DEPLOY = `---
-description: Deploy a service.
-triggers: [deploy]
-params:
-  service: { type: string, required: true, values: [web, api] }
-argv: [echo, 'deploying {{service}} to {{environment}}']
-risk: { dev: low, staging: medium, production: high }
----
-`;
 
 type Button = { text: string; callback_data: string };
 const buttons = (m: SentMessage) => ((m.replyMarkup?.inline_keyboard ?? []) as Button[][]).flat();
@@ -35,7 +27,7 @@ export async function measureOperatorEffort(): Promise<EffortRow[]> {
   const emu = await startTelegramEmulator();
   const dir = makeTempDir();
   mkdirSync(join(dir, 'templates'));
-  writeFileSync(join(dir, 'templates', 'deploy.md'), DEPLOY);
+  writeFileSync(join(dir, 'templates', 'deploy.md'), ECHO_DEPLOY_TEMPLATE);
   const app = await startInProcess({
     dir,
     adminToken: TOKEN,

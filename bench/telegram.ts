@@ -1,9 +1,9 @@
 import { Bot, webhookCallback } from 'grammy';
-import type { UserFromGetMe } from 'grammy/types';
 import { Hono } from 'hono';
 import { createUpdateIntake } from '../src/bot/intake.js';
 import { SILENT_LOGGER } from '../src/core/ports/logger.js';
 import { createLibsqlChatStores } from '../src/db/repositories/chat-stores.js';
+import { TEST_BOT_INFO } from '../test/helpers/telegram-fixtures.js';
 import { benchGateway, closeServer, listen, runWorker } from './bench-gateway.js';
 import { median, percentile } from './stats.js';
 
@@ -42,21 +42,6 @@ export interface TelegramBenchResult {
 }
 
 const SECRET = 'bench-secret-0123456789';
-const BOT_INFO = {
-  id: 1,
-  is_bot: true,
-  first_name: 'bench',
-  username: 'bench_bot',
-  can_join_groups: false,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-} satisfies UserFromGetMe;
 
 interface LoadResult {
   elapsedMs: number;
@@ -94,7 +79,7 @@ export async function runTelegramBench(
     const accept = intake.accept;
     return { secret: SECRET, accept: (u) => accept(u) };
   });
-  const bot = new Bot('1:bench', { botInfo: BOT_INFO });
+  const bot = new Bot('1:bench', { botInfo: TEST_BOT_INFO });
   const bare = new Hono().post(
     '/telegram/webhook',
     webhookCallback(bot, 'hono', { secretToken: SECRET }),

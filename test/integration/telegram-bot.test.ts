@@ -10,23 +10,13 @@ import {
   type SentMessage,
   type TelegramEmulator,
 } from '../helpers/telegram-emulator.js';
+import { ECHO_DEPLOY_TEMPLATE } from '../helpers/telegram-fixtures.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
 const TOKEN = 'telegram-e2e-admin-token-0123';
 const OWNER = 1001;
 const VIEWER = 2002;
 const STRANGER = 3003;
-
-// A deploy template that only says what it would do, with the SPEC's gates per environment.
-const DEPLOY = `---
-description: Deploy a service.
-triggers: [deploy]
-params:
-  service: { type: string, required: true, values: [web, api] }
-argv: [echo, 'deploying {{service}} to {{environment}}']
-risk: { dev: low, staging: medium, production: high }
----
-`;
 
 // Stands in for the claude CLI: claude's real result shape, echoing its arguments and prompt.
 const FAKE_CLAUDE = `#!/bin/sh
@@ -51,7 +41,7 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
     [emu, sshd] = await Promise.all([startTelegramEmulator(), startSshd({ maxSessions: 10 })]);
     const dir = makeTempDir();
     mkdirSync(join(dir, 'templates'));
-    writeFileSync(join(dir, 'templates', 'deploy.md'), DEPLOY);
+    writeFileSync(join(dir, 'templates', 'deploy.md'), ECHO_DEPLOY_TEMPLATE);
     mkdirSync(join(dir, 'bin'));
     writeFileSync(join(dir, 'bin', 'claude'), FAKE_CLAUDE);
     chmodSync(join(dir, 'bin', 'claude'), 0o755);

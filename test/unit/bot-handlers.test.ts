@@ -1,4 +1,4 @@
-import type { Update, UserFromGetMe } from 'grammy/types';
+import type { Update } from 'grammy/types';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/bot/create-bot.js';
 import { parseCallback, taskCallback } from '../../src/bot/callback-data.js';
@@ -7,22 +7,8 @@ import { createMemoryChatStores } from '../../src/core/fakes/memory-chat-stores.
 import { createMemoryStores } from '../../src/core/fakes/memory-stores.js';
 import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
 import { coreDepsFor } from '../helpers/core-deps.js';
+import { TEST_BOT_INFO } from '../helpers/telegram-fixtures.js';
 
-const BOT_INFO: UserFromGetMe = {
-  id: 42,
-  is_bot: true,
-  first_name: 'Switchboard',
-  username: 'switchboard_bot',
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-};
 const OWNER = 1001;
 const VIEWER = 2002;
 const STRANGER = 3003;
@@ -42,7 +28,7 @@ function setUp() {
     {
       token: '1:test',
       apiRoot: null,
-      botInfo: BOT_INFO,
+      botInfo: TEST_BOT_INFO,
       members: [
         { telegramId: OWNER, name: 'ops', role: 'owner' },
         { telegramId: VIEWER, name: 'watcher', role: 'viewer' },
