@@ -153,11 +153,30 @@ export async function runTelegramBench(
     });
     // Only the switchboard path stores; every id it was sent must be there once.
     const sent = countSwitchboardIds(o);
+    const stored = Number(rows.rows[0]?.d);
+    const handled = await handle.client.execute(
+      "SELECT count(*) AS n FROM telegram_updates WHERE status = 'done'",
+    );
+    // A bench that loses or refuses updates has measured the wrong thing: fail it.
+    if (
+      stored !== sent ||
+      Number(rows.rows[0]?.n) !== sent ||
+      Number(handled.rows[0]?.n) !== sent
+    ) {
+      throw new Error(
+        `updates lost: sent ${sent}, stored ${stored}, handled ${String(handled.rows[0]?.n)}`,
+      );
+    }
+    if (paths.switchboard.non200 || paths.baseline.non200) {
+      throw new Error(
+        `non-200 answers: ${paths.switchboard.non200} switchboard, ${paths.baseline.non200} baseline`,
+      );
+    }
     return {
       options: o,
       baseline: path('baseline'),
       switchboard: path('switchboard'),
-      stored: Number(rows.rows[0]?.d),
+      stored,
       sent,
     };
   } finally {
@@ -206,7 +225,11 @@ measured from when each update was due (so falling behind shows).
   one statement and commit per update ran at 0.27× of the baseline; grouping them, 0.47×; plain
   SQL instead of drizzle's per-row value mapping on this hot path (about 6% of a CPU profile of
   the run), 0.48–0.53× (run to run); serving the webhook ahead of the gateway-wide request-id
-  and security-header middleware (which only browsers use), 0.59×.
+  and security-header middleware (which only browsers use), 0.53–0.67×. Most of the rest was
+  the body limit: Hono's \`bodyLimit\` counts every body as a stream, which on Node builds a web
+  \`Request\` and stream per request (the route alone, storing nothing, ran at 1.02× of the
+  baseline; with \`bodyLimit\`, 0.58×). The gateway now checks a declared Content-Length by its
+  number and counts only bodies without one.
 - **Tail latency is noisy here:** across the runs made while building this (same code, same
   2-core VM) the switchboard p99 at 1,000/s ranged from 12 to 79 ms while the baseline's stayed
   at 4–17 ms. The stalls are not WAL checkpoints (with \`wal_autocheckpoint = 0\` they remained);

@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
 import { HTTPException } from 'hono/http-exception';
@@ -16,12 +17,24 @@ import { createTelegramWebhookRoute } from './routes/telegram-webhook.js';
 import { mcpAuth } from './middleware/mcp-auth.js';
 import { createMcpRoute } from './routes/mcp.js';
 
-const limitBody = (maxSize: number) =>
-  bodyLimit({
-    maxSize,
-    onError: (c) =>
-      c.json(errorBody('payload_too_large', `The body is larger than ${maxSize} bytes.`), 413),
+/**
+ * A declared Content-Length is checked by its number (the server will not read past it, so it
+ * bounds the body); only a body without one (chunked) is counted as it streams. Counting every
+ * body made Hono build a web stream per request and cost the webhook ~40% of its throughput.
+ */
+const limitBody = (maxSize: number) => {
+  const tooLarge = (c: Context) =>
+    c.json(errorBody('payload_too_large', `The body is larger than ${maxSize} bytes.`), 413);
+  const streamed = bodyLimit({ maxSize, onError: tooLarge });
+  return createMiddleware(async (c, next) => {
+    const declared = c.req.header('content-length');
+    if (declared === undefined || c.req.header('transfer-encoding')) return streamed(c, next);
+    if (!/^\d{1,15}$/.test(declared))
+      return c.json(errorBody('bad_request', 'Bad Content-Length.'), 400);
+    if (Number(declared) > maxSize) return tooLarge(c);
+    await next();
   });
+};
 
 /** The HTTP face of Switchboard. Runtime-neutral: Node serves it today, Workers later. */
 export function createApp(deps: GatewayDeps, options: GatewayOptions) {
