@@ -13,7 +13,7 @@ import { createParseRoute } from './routes/parse.js';
 import { createTaskRoutes } from './routes/tasks.js';
 import { createRunnerProtocolRoutes, RUNNER_BODY_LIMIT_BYTES } from './routes/runner-protocol.js';
 import { runnerAuth } from './middleware/runner-auth.js';
-import { createTelegramWebhookRoute } from './routes/telegram-webhook.js';
+import { createTelegramWebhookRoute, telegramSecret } from './routes/telegram-webhook.js';
 import { mcpAuth } from './middleware/mcp-auth.js';
 import { createMcpRoute } from './routes/mcp.js';
 
@@ -43,6 +43,8 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   // request ids or browser security headers, and it is the one hot path (every chat update).
   // It still gets the body limit; its own route checks the secret before reading the body.
   if (deps.telegram) {
+    // The secret first: a stranger's chunked body is refused before any of it is read.
+    app.use('/telegram/webhook', telegramSecret(deps.telegram.secret));
     app.use('/telegram/webhook', limitBody(options.bodyLimitBytes));
     app.route('/telegram/webhook', createTelegramWebhookRoute(deps.telegram, deps.log));
   }

@@ -1,4 +1,5 @@
 import Database from 'libsql';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
@@ -83,6 +84,35 @@ describe('Telegram webhook intake (webhook mode, real gateway and libSQL file)',
     }
     expect((await post('not json')).status).toBe(400);
     expect((await post({ no: 'update id' })).status).toBe(400);
+  });
+
+  it('answers 401 to a wrong secret before reading a chunked body that never ends', async () => {
+    const { hostname, port } = new URL(app.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: hostname,
+          port,
+          path: '/telegram/webhook',
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'transfer-encoding': 'chunked',
+            'x-telegram-bot-api-secret-token': 'wrong',
+          },
+        },
+        (res) => {
+          res.resume();
+          req.destroy();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+      // Part of a body, and never the end of it.
+      req.write('{"update_id": 1, "message": {"text": "');
+      setTimeout(() => reject(new Error('no answer while the body was still open')), 3_000);
+    });
+    expect(status).toBe(401);
   });
 
   it('makes one task of an update delivered twice, and of one delivered 10 times at once', async () => {

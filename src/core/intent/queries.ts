@@ -48,6 +48,8 @@ const RULES: readonly [RegExp, (m: RegExpMatchArray) => Query][] = [
 /** A query when the whole (lower-case, normalised) message is one; otherwise null. */
 export function matchQuery(lower: string): Query | null {
   if (lower.length > 80) return null;
+  // Phones type the typographic apostrophe ("what’s running?"): read it as the plain one.
+  lower = lower.replace(/[\u2018\u2019\u02BC]/g, "'");
   for (const [pattern, build] of RULES) {
     const m = lower.match(pattern);
     if (m) return build(m);

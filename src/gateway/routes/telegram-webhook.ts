@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import type { Update } from 'grammy/types';
 import { z } from 'zod';
 import { constantTimeEqual } from '../constant-time.js';
@@ -14,6 +15,19 @@ const updateSchema = z.looseObject({
     .max(2 ** 52),
 });
 
+const secretMatches = (presented: string | undefined, secret: string) =>
+  constantTimeEqual(presented ?? '', secret);
+
+/** Telegram's secret-token header, checked in constant time before anything reads the body. */
+export function telegramSecret(secret: string) {
+  return createMiddleware<GatewayEnv>(async (c, next) => {
+    if (!secretMatches(c.req.header('X-Telegram-Bot-Api-Secret-Token'), secret)) {
+      return c.json(errorBody('unauthorized', 'Unauthorized.'), 401);
+    }
+    await next();
+  });
+}
+
 /**
  * POST /telegram/webhook: the secret header is checked (constant time) before the body is
  * read; the update is stored before the 200; a store failure answers 503 so Telegram retries.
@@ -23,8 +37,8 @@ export function createTelegramWebhookRoute(
   log: { error(m: string, f?: Record<string, unknown>): void },
 ) {
   return new Hono<GatewayEnv>().post('/', async (c) => {
-    const presented = c.req.header('X-Telegram-Bot-Api-Secret-Token') ?? '';
-    if (!constantTimeEqual(presented, telegram.secret)) {
+    // Checked again here (the app mounts telegramSecret first), so the route is safe alone.
+    if (!secretMatches(c.req.header('X-Telegram-Bot-Api-Secret-Token'), telegram.secret)) {
       return c.json(errorBody('unauthorized', 'Unauthorized.'), 401);
     }
     let body: unknown;
