@@ -9,6 +9,7 @@ import {
 } from '../../core/intent/parse-request.js';
 import { approveTask } from '../../core/use-cases/approve-task.js';
 import { continueTask } from '../../core/use-cases/continue-task.js';
+import { findTask } from '../../core/use-cases/find-task.js';
 import { parseText } from '../../core/use-cases/parse-text.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
 import { answerCallback, parseCallback } from '../callback-data.js';
@@ -136,7 +137,10 @@ export function requests(deps: BotDeps, config: BotConfig) {
     const replied = ctx.message.reply_to_message;
     if (replied && ctx.chat) {
       const link = await chats.messageAt(ctx.chat.id, replied.message_id);
-      const task = link ? await core.tasks.get(link.taskId) : null;
+      const found = link
+        ? await findTask({ deps: core, actor: ctx.actor, input: { ref: link.taskId } })
+        : null;
+      const task = found?.ok ? found.value : null;
       if (task?.status === 'awaiting_approval') {
         // High-risk work: the typed phrase, as a reply to its card, is the approval.
         const r = await approveTask({

@@ -2,6 +2,7 @@ import { Composer } from 'grammy';
 import { describeError, type DomainError } from '../../core/errors.js';
 import { approveTask } from '../../core/use-cases/approve-task.js';
 import { cancelTask } from '../../core/use-cases/cancel-task.js';
+import { findTask } from '../../core/use-cases/find-task.js';
 import { getTaskOutput } from '../../core/use-cases/get-task-output.js';
 import { rejectTask } from '../../core/use-cases/reject-task.js';
 import { rerunTask } from '../../core/use-cases/rerun-task.js';
@@ -67,7 +68,8 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
         const r = await getTaskOutput({ deps: core, actor, input });
         if (!r.ok) return void (await ctx.answerCallbackQuery({ text: toast(r.error) }));
         await ctx.answerCallbackQuery();
-        const task = await core.tasks.get(data.taskId);
+        const found = await findTask({ deps: core, actor, input: { ref: data.taskId } });
+        const task = found.ok ? found.value : null;
         if (!task || !ctx.chat) return;
         const { output } = r.value;
         const text = lines(
@@ -102,7 +104,8 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
         return;
       }
       case 'continue': {
-        const task = await core.tasks.get(data.taskId);
+        const found = await findTask({ deps: core, actor, input: { ref: data.taskId } });
+        const task = found.ok ? found.value : null;
         if (!task || !ctx.chat)
           return void (await ctx.answerCallbackQuery({ text: 'No such task.' }));
         await ctx.answerCallbackQuery();

@@ -5,6 +5,8 @@ import type { CoreDeps } from '../../core/deps.js';
 import { MAX_REQUEST_CHARS } from '../../core/intent/parse-request.js';
 import { DRAFT_LIMITS, type TaskDraft } from '../../core/task-draft.js';
 import { ENVIRONMENTS, isTerminal, type Task } from '../../core/task.js';
+import { findTask } from '../../core/use-cases/find-task.js';
+import { getTask } from '../../core/use-cases/get-task.js';
 import { parseText } from '../../core/use-cases/parse-text.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
 import { toolError, toolResult } from './tool-result.js';
@@ -145,7 +147,8 @@ export function registerExecuteTool(
         !extra.signal.aborted
       ) {
         await new Promise((r) => setTimeout(r, pollMs));
-        task = (await core.tasks.get(task.id)) ?? task;
+        const now = await findTask({ deps: core, actor, input: { ref: task.id } });
+        if (now.ok) task = now.value;
         if (progressToken !== undefined) {
           await extra
             .sendNotification({
@@ -160,9 +163,10 @@ export function registerExecuteTool(
             .catch(() => undefined);
         }
       }
-      const stage = isTerminal(task.status)
-        ? (await core.stages.listByTask(task.id)).at(-1)
-        : undefined;
+      const detail = isTerminal(task.status)
+        ? await getTask({ deps: core, actor, input: { taskId: task.id } })
+        : null;
+      const stage = detail?.ok ? detail.value.stages.at(-1) : undefined;
       return toolResult({
         ...summary(task),
         ...(echo ? { understood: echo } : {}),
