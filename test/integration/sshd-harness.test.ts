@@ -93,14 +93,43 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms
   }
 }
 
-/** Starts `ssh … command` in the background and waits until sshd runs it for the user. */
-async function openSession(sshd: Sshd, command: string) {
-  const client = spawn('ssh', sshArgs(sshd, command), { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => client.once('exit', () => resolve()));
-  const before = sshd.pids().length;
-  // listener → sshd [priv] → sshd user@notty → sh -c command (→ its children)
-  await waitFor('the session', () => sshd.pids().length >= before + 3);
+let sessions = 0;
+/**
+ * Starts `ssh … sleep 300` in the background and waits until sshd runs it for the user: a
+ * descendant of the listener whose argv carries this session's mark. (Counting processes
+ * raced with sshd's own forks on a loaded machine.) Fails at once if the client gives up.
+ */
+async function openSession(sshd: Sshd) {
+  const mark = `switchboard-session-${sshd.port}-${++sessions}`;
+  const client = spawn('ssh', sshArgs(sshd, `sh -c 'sleep 300; true' ${mark}`), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  client.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  let gone = false;
+  const exited = new Promise<void>((resolve) =>
+    client.once('exit', () => {
+      gone = true;
+      resolve();
+    }),
+  );
+  await waitFor(
+    'the session',
+    () => {
+      if (gone) throw new Error(`ssh exited before the session ran: ${stderr}\n${sshd.log()}`);
+      return sshd.pids().some((pid) => argvOf(pid).includes(mark));
+    },
+    30_000,
+  );
   return { client, exited };
+}
+
+function argvOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
 }
 
 describe('the real sshd test harness', { timeout: 120_000 }, () => {
@@ -171,7 +200,7 @@ describe('the real sshd test harness', { timeout: 120_000 }, () => {
 
   it('stop() ends the listener, its sessions and detached commands, and removes the dir', async () => {
     const sshd = await start();
-    const { exited } = await openSession(sshd, 'sleep 300');
+    const { exited } = await openSession(sshd);
     const orphanMark = `switchboard-orphan-${sshd.port}`;
     // A command that outlives its session (re-parented to init): only the environment says
     // which sshd started it. The mark is its $0, so ps can find it.
@@ -201,7 +230,7 @@ describe('the real sshd test harness', { timeout: 120_000 }, () => {
   it('restart() drops sessions, refuses while down, and comes back on the same port', async () => {
     const sshd = await start();
     const { port, hostKeySha256 } = sshd;
-    const session = await openSession(sshd, 'sleep 300');
+    const session = await openSession(sshd);
     const sessionPids = sshd.pids().slice(1);
 
     await sshd.stopListener();
@@ -224,7 +253,7 @@ describe('the real sshd test harness', { timeout: 120_000 }, () => {
 
   it('restart({ keepSessions: true }) keeps sessions, and stop() still ends them', async () => {
     const sshd = await start();
-    const session = await openSession(sshd, 'sleep 300');
+    const session = await openSession(sshd);
     const sessionPids = sshd.pids().slice(1);
     await sshd.restart({ keepSessions: true });
     for (const pid of sessionPids) expect(isAlive(pid), `pid ${pid}`).toBe(true);
