@@ -359,3 +359,138 @@ export const apiClients = sqliteTable(
   },
   (t) => [index('api_clients_name').on(t.name)],
 );
+
+/** An MCP client's unit of work (SPEC §3.6): init → spec → execute → write → close. */
+export const workflows = sqliteTable(
+  'workflows',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    goal: text('goal'),
+    /** Acceptance criteria recorded by `spec`. */
+    acceptance: text('acceptance', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'`),
+    status: text('status').notNull(),
+    verdict: text('verdict'),
+    verdictNotes: text('verdict_notes'),
+    requester: text('requester').notNull(),
+    channel: text('channel').notNull(),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at').notNull(),
+    closedAt: text('closed_at'),
+  },
+  (t) => [index('workflows_requester').on(t.requester, t.id)],
+);
+
+/** A workflow's stages: each execution it started (by task) and each stage its client logged. */
+export const workflowStages = sqliteTable(
+  'workflow_stages',
+  {
+    id: text('id').primaryKey(),
+    workflowId: text('workflow_id')
+      .notNull()
+      .references(() => workflows.id),
+    seq: integer('seq').notNull(),
+    /** 'execution' (a task it ran) or 'log' (written by the client with `write`). */
+    kind: text('kind').notNull(),
+    name: text('name').notNull(),
+    taskId: text('task_id'),
+    executor: text('executor'),
+    outcome: text('outcome'),
+    output: text('output'),
+    costUsd: real('cost_usd').notNull().default(0),
+    latencyMs: integer('latency_ms'),
+    tokensIn: integer('tokens_in').notNull().default(0),
+    tokensOut: integer('tokens_out').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('workflow_stages_seq').on(t.workflowId, t.seq),
+    index('workflow_stages_task').on(t.taskId),
+  ],
+);
+
+/** An agent's tool-use permission request (claude --permission-prompt-tool), decided in chat. */
+export const permissionRequests = sqliteTable(
+  'permission_requests',
+  {
+    id: text('id').primaryKey(),
+    taskId: text('task_id'),
+    toolName: text('tool_name').notNull(),
+    input: text('input', { mode: 'json' }).$type<unknown>().notNull(),
+    /** pending | allowed | denied | expired */
+    status: text('status').notNull(),
+    requester: text('requester').notNull(),
+    decidedBy: text('decided_by'),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+    decidedAt: text('decided_at'),
+  },
+  (t) => [index('permission_requests_status').on(t.status, t.expiresAt)],
+);
+
+/** OAuth clients from dynamic registration (RFC 7591); they expire unless used. */
+export const oauthClients = sqliteTable(
+  'oauth_clients',
+  {
+    clientId: text('client_id').primaryKey(),
+    name: text('name').notNull(),
+    redirectUris: text('redirect_uris', { mode: 'json' }).$type<string[]>().notNull(),
+    /** SHA-256 of the client secret; null for public clients (PKCE only). */
+    secretHash: text('secret_hash'),
+    metadata: text('metadata', { mode: 'json' }).$type<unknown>().notNull(),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('oauth_clients_created').on(t.createdAt)],
+);
+
+/** An authorization request waiting for the owner's consent, then the code it was granted. */
+export const oauthGrants = sqliteTable(
+  'oauth_grants',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id').notNull(),
+    redirectUri: text('redirect_uri').notNull(),
+    codeChallenge: text('code_challenge').notNull(),
+    state: text('state'),
+    scope: text('scope').notNull(),
+    resource: text('resource').notNull(),
+    /** SHA-256 of the secret that binds the waiting page to the browser that asked. */
+    browserHash: text('browser_hash').notNull(),
+    /** pending | allowed | denied | expired | used */
+    status: text('status').notNull(),
+    subject: text('subject'),
+    codeHash: text('code_hash').unique(),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+    decidedAt: text('decided_at'),
+    usedAt: text('used_at'),
+  },
+  (t) => [index('oauth_grants_status').on(t.status, t.expiresAt)],
+);
+
+/** Access and refresh tokens, by SHA-256; refresh tokens rotate within a family. */
+export const oauthTokens = sqliteTable(
+  'oauth_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    /** access | refresh */
+    kind: text('kind').notNull(),
+    clientId: text('client_id').notNull(),
+    subject: text('subject').notNull(),
+    scope: text('scope').notNull(),
+    resource: text('resource').notNull(),
+    familyId: text('family_id').notNull(),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+    /** A refresh token is spent once; presenting it again revokes its whole family. */
+    usedAt: text('used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('oauth_tokens_family').on(t.familyId)],
+);
