@@ -7,6 +7,7 @@ import { SILENT_LOGGER } from '../src/core/ports/logger.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { applyMigrations } from '../src/db/migrate.js';
 import { createClientRegistry } from '../src/db/repositories/client-registry.js';
+import { createOAuthStore } from '../src/db/repositories/oauth-store.js';
 import { createRunnerRegistry } from '../src/db/repositories/runner-registry.js';
 import { createLibsqlStores } from '../src/db/stores.js';
 import { readMigrations } from '../src/entry/migrations.js';
@@ -36,6 +37,8 @@ export async function benchGateway(
       probeDatabase: async () => true,
       runners: createRunnerRegistry(handle.db),
       clients: createClientRegistry(handle.db),
+      oauth: createOAuthStore(handle.db),
+      roleOf: () => null,
       waitForWork: async () => {},
       telegram: telegram?.(handle, core) ?? null,
     },

@@ -55,3 +55,18 @@ export function parseCallback(data: string | undefined): ParsedCallback | null {
   }
   return a && COMPACT.test(a) && b === undefined ? { action, taskId: expand(a) } : null;
 }
+
+/** `oa:<32 hex>` / `od:<32 hex>`: Allow or Deny an OAuth client's connect request. */
+const CONSENT = { allow: 'oa', deny: 'od' } as const;
+
+export function consentCallback(allow: boolean, grantId: string): string {
+  if (!UUID.test(grantId)) throw new Error(`not a grant id: ${grantId}`);
+  return `${allow ? CONSENT.allow : CONSENT.deny}:${compact(grantId)}`;
+}
+
+export function parseConsentCallback(
+  data: string | undefined,
+): { readonly grantId: string; readonly allow: boolean } | null {
+  const m = /^(oa|od):([0-9a-f]{32})$/.exec(data ?? '');
+  return m?.[2] ? { grantId: expand(m[2]), allow: m[1] === CONSENT.allow } : null;
+}

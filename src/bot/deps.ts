@@ -3,6 +3,7 @@ import type { CoreDeps } from '../core/deps.js';
 import type { ChatStore } from '../core/ports/chat-store.js';
 import type { LoginLinks } from '../core/ports/login-links.js';
 import type { Logger } from '../core/ports/logger.js';
+import type { OAuthStore } from '../core/ports/oauth-store.js';
 import type { Member } from './context.js';
 import type { TaskBoard } from './task-board.js';
 
@@ -24,6 +25,8 @@ export interface BotDeps {
   readonly chats: ChatStore;
   readonly logins: LoginLinks;
   readonly log: Logger;
+  /** OAuth connect requests the owners allow or deny from a card. */
+  readonly oauth: OAuthStore;
   /** Keeps each task's chat messages up to date (see task-board.ts). */
   readonly board: TaskBoard;
 }

@@ -14,6 +14,8 @@ import { editRich, sendRich, sendTextFile } from './send.js';
 import { getTaskOutput } from '../core/use-cases/get-task-output.js';
 import { completionLine, isLongOutput, outputFile } from './views/completion.js';
 import { breakerAlert } from './views/overview.js';
+import { consentCard } from './views/consent-card.js';
+import type { OAuthClient, OAuthGrant } from '../core/ports/oauth-store.js';
 import { taskCard, requestText, REQUEST_IN_CARD_CHARS, type Card } from './views/task-card.js';
 
 /** The chat side of state changes: each task's messages follow it, edits paced per message. */
@@ -221,6 +223,20 @@ export function createTaskBoard(
     }
   }
 
+  /** A program asks to connect: every owner gets the question (only owners may answer it). */
+  async function askConsent(client: OAuthClient, grant: OAuthGrant) {
+    const card = consentCard(client, grant);
+    for (const m of options.members.filter((x) => x.role === 'owner')) {
+      await sendRich(api, m.telegramId, card.text, { keyboard: card.keyboard }).catch(
+        (e: unknown) =>
+          deps.log.warn('telegram: could not send a connect request', {
+            to: m.name,
+            error: String(e),
+          }),
+      );
+    }
+  }
+
   /** Spend alerts go to every subscribed chat, with sound: they ask for attention. */
   async function alert(breaker: Breaker) {
     const text = breakerAlert(breaker);
@@ -252,6 +268,9 @@ export function createTaskBoard(
           return;
         case 'task.changed':
           schedule(event.task.id);
+          return;
+        case 'oauth.consent_requested':
+          void askConsent(event.client, event.grant);
           return;
         case 'breaker.alert':
           void alert(event.breaker).catch((e: unknown) =>

@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'pipeline.step_failed',
   'pipeline.validation_failed',
   'access.denied',
+  'oauth.allowed',
+  'oauth.denied',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,5 +1,6 @@
 import type { Approval } from './approval.js';
 import type { Breaker } from './breaker.js';
+import type { OAuthClient, OAuthGrant } from './ports/oauth-store.js';
 import type { Task, TaskStatus } from './task.js';
 
 /** What the core tells the outside world after a state change (chat, PWA stream, MCP). */
@@ -25,4 +26,10 @@ export type DomainEvent =
       readonly breaker: Breaker;
       /** The task whose spend crossed it, if one did. */
       readonly task: Task | null;
+    }
+  /** A program asks to connect over OAuth: the owners allow or deny it. */
+  | {
+      readonly type: 'oauth.consent_requested';
+      readonly grant: OAuthGrant;
+      readonly client: OAuthClient;
     };

@@ -10,6 +10,7 @@ import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';
 import { createLibsqlStores } from '../db/stores.js';
+import { createOAuthStore } from '../db/repositories/oauth-store.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
 import { createApp } from '../gateway/app.js';
@@ -146,6 +147,8 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
           ),
         runners: createRunnerRegistry(handle.db),
         clients: createClientRegistry(handle.db),
+        oauth: createOAuthStore(handle.db),
+        roleOf: (name) => config.users.find((u) => u.name === name)?.role ?? null,
         telegram: telegram?.webhook ?? null,
         waitForWork: (ms, signal) =>
           new Promise<void>((resolve) => {

@@ -18,6 +18,10 @@ export function createLogNotifier(log: Logger): Notifier {
         log.warn('breaker.alert', { breaker: event.breaker.key, state: event.breaker.state });
         return;
       }
+      if (event.type === 'oauth.consent_requested') {
+        log.info(event.type, { client: event.client.name, redirect: event.grant.redirectUri });
+        return;
+      }
       const { task } = event;
       log.info(event.type, {
         task: task.id,

@@ -9,6 +9,7 @@ import type { Notifier } from '../core/ports/notifier.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { Database } from '../db/client.js';
 import { createLibsqlChatStores } from '../db/repositories/chat-stores.js';
+import { createOAuthStore } from '../db/repositories/oauth-store.js';
 import type { TelegramWebhook } from '../gateway/deps.js';
 import type { Config } from './config/config.js';
 
@@ -41,7 +42,13 @@ export function createTelegramService(
   if (!token) return null;
   const chatStores = createLibsqlChatStores(db);
   const { bot, board } = createBot(
-    { core, chats: chatStores.chats, logins: chatStores.logins, log },
+    {
+      core,
+      chats: chatStores.chats,
+      logins: chatStores.logins,
+      oauth: createOAuthStore(db),
+      log,
+    },
     {
       token,
       apiRoot: config.telegram.apiRoot,

@@ -16,6 +16,8 @@ import { runnerAuth } from './middleware/runner-auth.js';
 import { createTelegramWebhookRoute, telegramSecret } from './routes/telegram-webhook.js';
 import { mcpAuth } from './middleware/mcp-auth.js';
 import { createMcpRoute } from './routes/mcp.js';
+import { hostCheck, servedNames } from './middleware/host-check.js';
+import { mountOAuth } from './oauth/oauth-routes.js';
 
 /**
  * A declared Content-Length is checked by its number (the server will not read past it, so it
@@ -61,18 +63,18 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.use('/api/*', adminAuth(options.adminToken));
   app.route('/api/tasks', createTaskRoutes(deps.core));
   app.route('/api/parse', createParseRoute(deps.core));
+  const publicUrl = options.publicUrl ?? null;
+  const oauth = { core: deps.core, oauth: deps.oauth, roleOf: deps.roleOf };
+  const ours = hostCheck(servedNames(publicUrl, options.listenHost ?? null));
+  for (const path of ['/mcp', '/.well-known/*', '/register', '/authorize/*', '/token', '/revoke']) {
+    app.use(path, ours);
+  }
+  mountOAuth(app, oauth, publicUrl);
   app.use(
     '/mcp',
-    mcpAuth(options.adminToken, deps.clients, () => deps.core.clock.now()),
+    mcpAuth({ adminToken: options.adminToken, clients: deps.clients, oauth, publicUrl }),
   );
-  app.route(
-    '/mcp',
-    createMcpRoute(deps.core, {
-      version: options.version,
-      publicUrl: options.publicUrl ?? null,
-      listenHost: options.listenHost ?? null,
-    }),
-  );
+  app.route('/mcp', createMcpRoute(deps.core, { version: options.version, publicUrl }));
   app.use(
     '/runner/v1/*',
     runnerAuth(deps.runners, () => deps.core.clock.now()),

@@ -1,8 +1,9 @@
 import type { Update } from 'grammy/types';
-import type { Actor } from '../core/actor.js';
+import type { Actor, Role } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { ClientRegistry } from '../core/ports/client-registry.js';
+import type { OAuthStore } from '../core/ports/oauth-store.js';
 import type { RunnerRegistry } from '../core/ports/runner-registry.js';
 
 export interface GatewayDeps {
@@ -13,6 +14,10 @@ export interface GatewayDeps {
   readonly runners: RunnerRegistry;
   /** Programs with their own static tokens (MCP clients, scripts). */
   readonly clients: ClientRegistry;
+  /** The OAuth server's clients, consent grants and tokens. */
+  readonly oauth: OAuthStore;
+  /** A configured person's current role by name (OAuth tokens act for the owner who allowed). */
+  roleOf(name: string): Role | null;
   /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
   /** Present when the bot runs in webhook mode. */

@@ -1,4 +1,5 @@
 import { createClientRegistry } from '../../src/db/repositories/client-registry.js';
+import { createOAuthStore } from '../../src/db/repositories/oauth-store.js';
 import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.js';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
 import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
@@ -133,6 +134,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
             ),
       runners: createRunnerRegistry(db.db),
       clients: createClientRegistry(db.db),
+      oauth: createOAuthStore(db.db),
+      roleOf: () => null,
       waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     },
     gatewayOptions,

@@ -1,4 +1,5 @@
 import type { Update } from 'grammy/types';
+import { createMemoryOAuthStore } from '../../src/core/fakes/memory-oauth-store.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/bot/create-bot.js';
 import { parseCallback, taskCallback } from '../../src/bot/callback-data.js';
@@ -24,7 +25,13 @@ function setUp() {
   const core: CoreDeps = coreDepsFor(stores);
   const chats = createMemoryChatStores();
   const { bot, board } = createBot(
-    { core, chats: chats.chats, logins: chats.logins, log: SILENT_LOGGER },
+    {
+      core,
+      chats: chats.chats,
+      logins: chats.logins,
+      oauth: createMemoryOAuthStore(),
+      log: SILENT_LOGGER,
+    },
     {
       token: '1:test',
       apiRoot: null,

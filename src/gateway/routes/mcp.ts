@@ -16,34 +16,15 @@ function originAllowed(origin: string | undefined, requestUrl: string, publicUrl
   return own.includes(origin);
 }
 
-const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
-
 /**
- * DNS rebinding: a hostile name that resolves to this machine reaches us with its own name in
- * Host. Only IP literals, localhost and the names we are configured with are served.
+ * /mcp: Streamable HTTP, stateless — a fresh server and transport for every request. Its Host
+ * is checked (DNS rebinding) before auth, in the app.
  */
-function hostAllowed(host: string | undefined, names: readonly string[]) {
-  if (!host) return false;
-  const name = host.replace(/:\d+$/, '').toLowerCase();
-  return IP_LITERAL.test(name) || name === 'localhost' || names.includes(name);
-}
-
-/** /mcp: Streamable HTTP, stateless — a fresh server and transport for every request. */
 export function createMcpRoute(
   core: CoreDeps,
-  options: McpOptions & { readonly publicUrl: string | null; readonly listenHost?: string | null },
+  options: McpOptions & { readonly publicUrl: string | null },
 ) {
-  const names = [
-    ...(options.publicUrl ? [new URL(options.publicUrl).hostname.toLowerCase()] : []),
-    ...(options.listenHost ? [options.listenHost.toLowerCase()] : []),
-  ];
   return new Hono<GatewayEnv>().all('/', async (c) => {
-    if (!hostAllowed(c.req.header('host'), names)) {
-      return c.json(
-        errorBody('forbidden_host', 'This host name may not use the MCP endpoint.'),
-        403,
-      );
-    }
     if (!originAllowed(c.req.header('origin'), c.req.url, options.publicUrl)) {
       return c.json(
         errorBody('forbidden_origin', 'This origin may not use the MCP endpoint.'),

@@ -1,0 +1,67 @@
+import type { CoreDeps } from '../deps.js';
+import type { OAuthClient, OAuthGrant, OAuthStore } from '../ports/oauth-store.js';
+import { err, ok, type Result } from '../result.js';
+import { auditEntry, type UseCaseArgs } from './support.js';
+
+type Deps = Pick<CoreDeps, 'clock' | 'ids' | 'audit' | 'notifier'> & {
+  readonly oauth: OAuthStore;
+};
+
+export type ConsentError =
+  | { readonly code: 'forbidden' }
+  | { readonly code: 'not_found' }
+  | { readonly code: 'already_decided'; readonly status: OAuthGrant['status'] }
+  | { readonly code: 'expired' };
+
+export const oauthSubject = (grantId: string) => `oauth:${grantId}`;
+
+/** A client asks to connect: the grant is stored and the owners are asked (Telegram card). */
+export async function requestConsent({
+  deps,
+  input,
+}: UseCaseArgs<Deps, { grant: OAuthGrant; client: OAuthClient }>): Promise<void> {
+  await deps.oauth.createGrant(input.grant);
+  await deps.notifier.notify({
+    type: 'oauth.consent_requested',
+    grant: input.grant,
+    client: input.client,
+  });
+}
+
+/**
+ * Allow or Deny from an owner. Connecting a client hands it the owner's powers, so nobody
+ * else may decide; a second tap, or one after the request lapsed, changes nothing.
+ */
+export async function decideConsent({
+  deps,
+  actor,
+  input,
+}: UseCaseArgs<Deps, { grantId: string; allow: boolean }>): Promise<
+  Result<{ grant: OAuthGrant; client: OAuthClient | null }, ConsentError>
+> {
+  if (actor.role !== 'owner') return err({ code: 'forbidden' });
+  const now = deps.clock.now().toISOString();
+  const decided = await deps.oauth.decideGrant(
+    input.grantId,
+    input.allow ? 'allowed' : 'denied',
+    actor.id,
+    now,
+  );
+  if (!decided) {
+    const grant = await deps.oauth.getGrant(input.grantId);
+    if (!grant) return err({ code: 'not_found' });
+    if (grant.status !== 'pending') return err({ code: 'already_decided', status: grant.status });
+    return err({ code: 'expired' });
+  }
+  await deps.audit.append(
+    auditEntry(
+      deps,
+      actor,
+      now,
+      input.allow ? 'oauth.allowed' : 'oauth.denied',
+      oauthSubject(decided.id),
+      { clientId: decided.clientId, redirectUri: decided.redirectUri },
+    ),
+  );
+  return ok({ grant: decided, client: await deps.oauth.getClient(decided.clientId, now) });
+}
