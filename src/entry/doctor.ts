@@ -141,7 +141,7 @@ export function mcpConnectHelp(config: Config): string {
   return [
     `MCP endpoint: ${url}`,
     config.publicUrl
-      ? '  Claude.ai: Settings → Connectors → Add custom connector, with this URL.'
+      ? '  Claude.ai: Settings → Connectors → Add custom connector, paste this URL, Connect; an owner taps Allow on the card the bot sends (OAuth, no token to copy).'
       : '  Claude.ai needs a public HTTPS URL: set public_url in the config (behind a TLS proxy or tunnel).',
     `  Claude Code: claude mcp add --transport http switchboard ${url} --header "Authorization: Bearer <token>"`,
     '  (a token from: switchboard token create --name claude-code --role approver)',
