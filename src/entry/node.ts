@@ -134,6 +134,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       intentRouter: createCliIntentRouter(config),
     };
+    const oauth = createOAuthStore(handle.db);
     const telegram = createTelegramService(config, core, handle.db, log);
     if (telegram) listeners.push((event) => void telegram.notifier.notify(event));
     const app = createApp(
@@ -147,7 +148,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
           ),
         runners: createRunnerRegistry(handle.db),
         clients: createClientRegistry(handle.db),
-        oauth: createOAuthStore(handle.db),
+        oauth,
         roleOf: (name) => config.users.find((u) => u.name === name)?.role ?? null,
         telegram: telegram?.webhook ?? null,
         waitForWork: (ms, signal) =>
@@ -204,6 +205,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         expireStaleApprovals({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
+        oauth.prune(systemClock.now().toISOString()),
       ]).catch((e: unknown) => log.error('maintenance failed', { error: String(e) }));
     }, MAINTENANCE_EVERY_MS);
     maintenance.unref();

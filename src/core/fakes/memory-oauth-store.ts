@@ -76,5 +76,10 @@ export function createMemoryOAuthStore(): OAuthStore {
         }
       }
     },
+    async prune(now) {
+      for (const [id, g] of grants) if (g.expiresAt < now) grants.delete(id);
+      for (const [h, t] of tokens) if (t.expiresAt < now) tokens.delete(h);
+      for (const [id, c] of clients) if (c.expiresAt < now) clients.delete(id);
+    },
   };
 }

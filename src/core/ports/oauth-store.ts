@@ -91,4 +91,6 @@ export interface OAuthStore {
   /** Marks a refresh token spent; 'reused' when it already was, 'unknown' when there is none. */
   spendRefreshToken(tokenHash: string, at: string): Promise<'spent' | 'reused' | 'unknown'>;
   revokeFamily(familyId: string, at: string): Promise<void>;
+  /** Deletes lapsed grants, expired tokens and expired registrations. */
+  prune(now: string): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, gte, isNull } from 'drizzle-orm';
+import { and, count, eq, gt, gte, isNull, lt } from 'drizzle-orm';
 import type {
   GrantStatus,
   OAuthClient,
@@ -164,6 +164,14 @@ export function createOAuthStore(db: Database): OAuthStore {
         .update(oauthTokens)
         .set({ revokedAt: at })
         .where(and(eq(oauthTokens.familyId, familyId), isNull(oauthTokens.revokedAt)));
+    },
+    async prune(now) {
+      // A spent refresh token stays until it expires: its reuse must still revoke the family.
+      await db.batch([
+        db.delete(oauthGrants).where(lt(oauthGrants.expiresAt, now)),
+        db.delete(oauthTokens).where(lt(oauthTokens.expiresAt, now)),
+        db.delete(oauthClients).where(lt(oauthClients.expiresAt, now)),
+      ]);
     },
   };
 }
