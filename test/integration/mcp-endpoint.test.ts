@@ -181,14 +181,14 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
 
   it('refuses a Host name it does not answer to (DNS rebinding), and serves IPs and localhost', async () => {
     const { port } = new URL(app.url);
-    const status = (host: string) =>
+    const status = (host: string, path = '/mcp', method = 'POST') =>
       new Promise<number>((resolve, reject) => {
         const req = request(
           {
             host: '127.0.0.1',
             port,
-            path: '/mcp',
-            method: 'POST',
+            path,
+            method,
             headers: {
               host,
               authorization: `Bearer ${TOKEN}`,
@@ -202,12 +202,29 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
           },
         );
         req.on('error', reject);
-        req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+        req.end(
+          method === 'POST'
+            ? JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' })
+            : undefined,
+        );
       });
     expect(await status(`attacker.example:${port}`)).toBe(403);
     expect(await status('rebind.127.0.0.1.nip.io')).toBe(403);
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
       expect(await status(host)).not.toBe(403);
+    }
+    // The OAuth server's endpoints too: a rebound page must not start or finish a connect.
+    for (const [path, method] of [
+      ['/.well-known/oauth-authorization-server', 'GET'],
+      ['/.well-known/oauth-protected-resource/mcp', 'GET'],
+      ['/authorize?client_id=x', 'GET'],
+      ['/authorize/status?grant=x', 'GET'],
+      ['/register', 'POST'],
+      ['/token', 'POST'],
+      ['/revoke', 'POST'],
+    ] as const) {
+      expect(await status(`attacker.example:${port}`, path, method), path).toBe(403);
+      expect(await status(`127.0.0.1:${port}`, path, method), path).not.toBe(403);
     }
   });
 
