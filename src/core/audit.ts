@@ -19,6 +19,10 @@ export const AUDIT_ACTIONS = [
   'pipeline.step_failed',
   'pipeline.validation_failed',
   'access.denied',
+  'workflow.created',
+  'workflow.specced',
+  'workflow.stage_logged',
+  'workflow.closed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -34,3 +38,4 @@ export interface AuditEvent {
 }
 
 export const taskSubject = (taskId: string): string => `task:${taskId}`;
+export const workflowSubject = (workflowId: string): string => `workflow:${workflowId}`;
