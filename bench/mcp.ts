@@ -1,6 +1,12 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Hono } from 'hono';
+import type { CoreDeps } from '../src/core/deps.js';
+import { initWorkflow } from '../src/core/use-cases/init-workflow.js';
+import { specWorkflow } from '../src/core/use-cases/spec-workflow.js';
+import { submitWorkflowTask } from '../src/core/use-cases/submit-workflow-task.js';
+import { writeWorkflowStage } from '../src/core/use-cases/write-workflow-stage.js';
+import { MCP_ADMIN_ACTOR } from '../src/gateway/middleware/mcp-auth.js';
 import { benchGateway, closeServer, listen, runWorker } from './bench-gateway.js';
 import { median, percentile } from './stats.js';
 
@@ -59,19 +65,64 @@ const load = (data: {
   callsPerClient: number;
 }) => runWorker<Load>(new URL('./mcp-load.mjs', import.meta.url), { token: TOKEN, ...data });
 
-/** tools/call of `health` (a database read) on the real /mcp vs a minimal SDK server's `ping`. */
+/**
+ * The workflow the measured calls summarise: criteria, one execution stage (a queued task, read
+ * live through getTask) and two logged stages, as a planner's workflow looks mid-way.
+ */
+async function prepareWorkflow(core: CoreDeps): Promise<string> {
+  const args = { deps: core, actor: MCP_ADMIN_ACTOR };
+  const must = <T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T => {
+    if (!r.ok) throw new Error(`bench setup failed: ${JSON.stringify(r.error)}`);
+    return r.value;
+  };
+  const w = must(await initWorkflow({ ...args, input: { title: 'bench workflow' } }));
+  must(await specWorkflow({ ...args, input: { id: w.id, acceptance: ['tests pass'] } }));
+  must(
+    await submitWorkflowTask({
+      ...args,
+      input: { workflowId: w.id, draft: { kind: 'shell', host: 'local', argv: ['uname', '-s'] } },
+    }),
+  );
+  for (const executor of ['codex', 'claude-sonnet']) {
+    must(
+      await writeWorkflowStage({
+        ...args,
+        input: {
+          id: w.id,
+          name: `review by ${executor}`,
+          outcome: 'succeeded',
+          executor,
+          output: 'all tests pass\n'.repeat(20),
+          costUsd: 0.1,
+          latencyMs: 2_000,
+          tokensIn: 1_000,
+          tokensOut: 200,
+        },
+      }),
+    );
+  }
+  return w.id;
+}
+
+/** tools/call of `workflow_query` summary on the real /mcp vs a minimal SDK server's `ping`. */
 export async function runMcpBench(
   o: McpBenchOptions = DEFAULT_MCP_BENCH_OPTIONS,
   log: (line: string) => void = () => {},
 ): Promise<McpBenchResult> {
-  const { handle, app } = await benchGateway(TOKEN);
+  const { handle, app, core } = await benchGateway(TOKEN);
+  const workflowId = await prepareWorkflow(core);
   const [sb, base] = await Promise.all([
     listen(app.fetch, '/mcp'),
     listen(minimalServer().fetch, '/mcp'),
   ]);
   const paths = {
     baseline: { url: base.url, tool: 'ping', args: {}, loads: [] as Load[] },
-    switchboard: { url: sb.url, tool: 'health', args: {}, loads: [] as Load[] },
+    switchboard: {
+      url: sb.url,
+      tool: 'workflow_query',
+      args: { query: 'summary', id: workflowId },
+      loads: [] as Load[],
+    },
   };
   try {
     for (const p of Object.values(paths))
@@ -121,15 +172,15 @@ export function renderMcpSection(r: McpBenchResult): string {
 \`bench/mcp.ts\` (\`npx tsx bench/run.ts --only mcp\` reruns just this section). ${o.clients} MCP SDK
 clients in a worker thread, each calling one tool ${o.callsPerClient} times back to back, over Streamable HTTP;
 ${o.rounds} rounds, paths in turn, median round. Switchboard: the real gateway's \`/mcp\` (bearer check, a
-fresh stateless server per request, all four tools registered) calling \`health\`, which reads the queue
-and the breakers from a libSQL file. Baseline: a minimal stateless MCP SDK server on the same transport
-with one trivial tool. (\`workflow_query\`, the tool the issue names, arrives with the workflow tools;
-this measures the same path with a tool that reads the database.)
+fresh stateless server per request, all six tools registered) calling \`workflow_query\` \`summary\` of a
+prepared workflow (acceptance criteria, one execution stage whose queued task is read live through
+\`getTask\`, two logged stages) from a libSQL file. Baseline: a minimal stateless MCP SDK server on the
+same transport with one trivial tool.
 
 | Path | Calls/s (median) | Rounds | p50 | p99 | isError |
 | --- | --- | --- | --- | --- | --- |
 ${row('baseline: minimal SDK server, one trivial tool', r.baseline)}
-${row('**switchboard: /mcp, `health`**', r.switchboard)}
+${row('**switchboard: /mcp, `workflow_query` summary**', r.switchboard)}
 
 - **Throughput:** ${ratio.toFixed(2)}× the minimal server (target ≥ ${TARGET}×, ${ratio >= TARGET ? 'met' : '**missed**'}).`;
 }

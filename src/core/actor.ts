@@ -18,7 +18,9 @@ export type Action =
   | 'task.read'
   | 'task.claim'
   | 'task.report'
-  | 'lease.reap';
+  | 'lease.reap'
+  | 'workflow.write'
+  | 'workflow.read';
 
 const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'task.submit': ['owner', 'approver'],
@@ -30,6 +32,9 @@ const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'task.claim': ['runner', 'system'],
   'task.report': ['runner', 'system'],
   'lease.reap': ['runner', 'system', 'owner'],
+  // Workflows belong to their requester as well (see mayTouchWorkflow).
+  'workflow.write': ['owner', 'approver'],
+  'workflow.read': ['owner', 'approver', 'viewer'],
 };
 
 export const isAllowed = (actor: Actor, action: Action): boolean =>

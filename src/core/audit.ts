@@ -21,6 +21,10 @@ export const AUDIT_ACTIONS = [
   'access.denied',
   'oauth.allowed',
   'oauth.denied',
+  'workflow.created',
+  'workflow.specced',
+  'workflow.stage_logged',
+  'workflow.closed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -36,3 +40,4 @@ export interface AuditEvent {
 }
 
 export const taskSubject = (taskId: string): string => `task:${taskId}`;
+export const workflowSubject = (workflowId: string): string => `workflow:${workflowId}`;

@@ -7,10 +7,12 @@ import type { Clock } from './ports/clock.js';
 import type { IdGen } from './ports/id-gen.js';
 import type { IntentRouter } from './ports/intent-router.js';
 import type { JobQueue } from './ports/job-queue.js';
+import type { ModelStatsStore } from './ports/model-stats-store.js';
 import type { Notifier } from './ports/notifier.js';
 import type { PipelineStore } from './ports/pipeline-store.js';
 import type { StageStore } from './ports/stage-store.js';
 import type { TaskStore } from './ports/task-store.js';
+import type { WorkflowStore } from './ports/workflow-store.js';
 import type { Vocabulary } from './intent/vocabulary.js';
 import type { Catalog } from './task-draft.js';
 
@@ -22,6 +24,8 @@ export interface Stores {
   readonly breakers: BreakerStore;
   readonly queue: JobQueue;
   readonly pipelines: PipelineStore;
+  readonly workflows: WorkflowStore;
+  readonly modelStats: ModelStatsStore;
 }
 
 export interface CoreSettings {

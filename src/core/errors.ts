@@ -1,6 +1,7 @@
 import type { Action, Role } from './actor.js';
 import type { ApprovalStatus } from './approval.js';
 import type { TaskStatus } from './task.js';
+import type { WorkflowVerdict } from './workflow.js';
 
 export interface FieldIssue {
   readonly path: string;
@@ -12,7 +13,11 @@ export interface FieldIssue {
  * (HTTP status, chat text, MCP isError); nothing branches on message text.
  */
 export type DomainError =
-  | { readonly code: 'not_found'; readonly entity: 'task' | 'output'; readonly id: string }
+  | {
+      readonly code: 'not_found';
+      readonly entity: 'task' | 'output' | 'workflow';
+      readonly id: string;
+    }
   | { readonly code: 'forbidden'; readonly action: Action; readonly role: Role }
   | { readonly code: 'invalid_input'; readonly issues: readonly FieldIssue[] }
   | { readonly code: 'invalid_transition'; readonly from: TaskStatus; readonly to: TaskStatus }
@@ -27,7 +32,13 @@ export type DomainError =
   /** A program asked to open the gate on its own request; a person must decide. */
   | { readonly code: 'self_approval'; readonly taskId: string }
   | { readonly code: 'lease_lost'; readonly taskId: string }
-  | { readonly code: 'lease_expired'; readonly taskId: string; readonly expiredAt: string };
+  | { readonly code: 'lease_expired'; readonly taskId: string; readonly expiredAt: string }
+  /** A closed workflow keeps its record as it was: no more specs, stages or verdicts. */
+  | {
+      readonly code: 'workflow_closed';
+      readonly workflowId: string;
+      readonly verdict: WorkflowVerdict | null;
+    };
 
 export type DomainErrorCode = DomainError['code'];
 
@@ -60,5 +71,7 @@ export function describeError(error: DomainError): string {
       return `The lease on task ${error.taskId} is no longer held by this runner.`;
     case 'lease_expired':
       return `The lease on task ${error.taskId} expired at ${error.expiredAt}.`;
+    case 'workflow_closed':
+      return `Workflow ${error.workflowId} is already closed${error.verdict ? ` (verdict: ${error.verdict})` : ''}; start a new one with init.`;
   }
 }

@@ -5,7 +5,9 @@ import { createBreakerStore } from './repositories/breaker-store.js';
 import { createJobQueue } from './repositories/job-queue.js';
 import { createPipelineStore } from './repositories/pipeline-store.js';
 import { createApprovalStore, createStageStore } from './repositories/read-stores.js';
+import { createModelStatsStore } from './repositories/model-stats-store.js';
 import { createTaskStore } from './repositories/task-store.js';
+import { createWorkflowStore } from './repositories/workflow-store.js';
 
 /** Every store port, backed by one libSQL database. */
 export function createLibsqlStores(db: Database): Stores {
@@ -17,5 +19,7 @@ export function createLibsqlStores(db: Database): Stores {
     breakers: createBreakerStore(db),
     queue: createJobQueue(db),
     pipelines: createPipelineStore(db),
+    workflows: createWorkflowStore(db),
+    modelStats: createModelStatsStore(db),
   };
 }

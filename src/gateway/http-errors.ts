@@ -19,6 +19,7 @@ function statusOf(error: DomainError): ContentfulStatusCode {
     case 'already_decided':
     case 'lease_lost':
     case 'lease_expired':
+    case 'workflow_closed':
       return 409;
   }
 }

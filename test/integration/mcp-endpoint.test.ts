@@ -46,7 +46,14 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
   it('lists its tools, each with an input schema and a description for a model', async () => {
     const client = await connect();
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['approve', 'execute', 'health', 'tasks']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'approve',
+      'execute',
+      'health',
+      'tasks',
+      'workflow',
+      'workflow_query',
+    ]);
     for (const t of tools) expect(t.description?.length).toBeGreaterThan(40);
     await client.close();
   });

@@ -46,7 +46,14 @@ describe('the MCP Inspector CLI against /mcp', () => {
 
   it('lists the tools', async () => {
     const { tools } = (await inspect('--method', 'tools/list')) as { tools: { name: string }[] };
-    expect(tools.map((t) => t.name).sort()).toEqual(['approve', 'execute', 'health', 'tasks']);
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      'approve',
+      'execute',
+      'health',
+      'tasks',
+      'workflow',
+      'workflow_query',
+    ]);
   });
 
   it('calls health and tasks', async () => {

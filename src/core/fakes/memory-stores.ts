@@ -7,6 +7,10 @@ import type { Claim, ClaimRequest, JobQueue } from '../ports/job-queue.js';
 import type { TaskChange, TaskQuery, TaskStore } from '../ports/task-store.js';
 import { openStage, type Stage, type StoredOutput } from '../stage.js';
 import { isTerminal, type Task } from '../task.js';
+import {
+  createMemoryModelStatsStore,
+  createMemoryWorkflowStore,
+} from './memory-workflow-stores.js';
 
 interface State {
   tasks: Map<string, Task>;
@@ -218,6 +222,8 @@ export function createMemoryStores(): Stores {
       },
     },
     queue: createJobQueue(s),
+    workflows: createMemoryWorkflowStore(),
+    modelStats: createMemoryModelStatsStore(),
     stages: {
       async listByTask(taskId) {
         return s.stages.filter((st) => st.taskId === taskId).sort((a, b) => a.attempt - b.attempt);

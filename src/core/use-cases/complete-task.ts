@@ -5,6 +5,7 @@ import { ok, type Result } from '../result.js';
 import type { StageResult, StoredOutput } from '../stage.js';
 import type { Task } from '../task.js';
 import { explainLeaseMiss } from './lease-check.js';
+import { recordModelRun } from './record-model-run.js';
 import {
   auditEntry,
   denyUnlessAllowed,
@@ -13,7 +14,7 @@ import {
   type UseCaseArgs,
 } from './support.js';
 
-type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier'>;
+type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'modelStats'>;
 
 export type CompletionOutcome = 'succeeded' | 'failed' | 'timed_out';
 
@@ -60,6 +61,17 @@ export async function completeTask({
   });
   if (!task)
     return explainLeaseMiss(deps, input.taskId, input.fencingToken, ownLease(actor).leaseOwner);
+  // Right after the completion is stored, and only when it was (a refused late report adds
+  // nothing); recordModelRun never fails the completion.
+  await recordModelRun(deps, {
+    executor: task.executor ?? 'shell',
+    taskKind: task.kind,
+    success: input.outcome === 'succeeded',
+    costUsd: result.costUsd,
+    latencyMs: result.latencyMs,
+    tokens: result.tokensIn + result.tokensOut,
+    at,
+  });
   await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
   return ok(task);
 }

@@ -4,6 +4,7 @@ import type { CoreDeps } from '../../core/deps.js';
 import { registerExecuteTool } from './execute-tool.js';
 import { registerHealthTool } from './health-tool.js';
 import { registerTaskTools } from './task-tools.js';
+import { registerWorkflowTools } from './workflow-tools.js';
 
 export interface McpOptions {
   readonly version: string;
@@ -22,11 +23,16 @@ export function createMcpServer(core: CoreDeps, actor: Actor, options: McpOption
       instructions:
         'Switchboard runs coding agents (claude, codex, gemini) and commands on the operator’s own ' +
         'machines. Start work with `execute`; risky work waits for the operator’s approval in ' +
-        'Telegram, so a task may stay `awaiting_approval`. Follow up with `tasks`.',
+        'Telegram, so a task may stay `awaiting_approval`. Follow up with `tasks`. For work with a ' +
+        'verdict, use a workflow: `workflow` init → spec (acceptance criteria) → `execute` with ' +
+        'workflow_id (logged as a stage) → `workflow` write (stages you ran yourself) → close (the ' +
+        'verdict). `workflow_query` shows summary, state (what to do next), consensus (the last two ' +
+        'stages compared), stats per executor, and chooser (the cheapest executor likely to succeed).',
     },
   );
   registerExecuteTool(server, core, actor, options);
   registerTaskTools(server, core, actor);
+  registerWorkflowTools(server, core, actor);
   registerHealthTool(server, core);
   return server;
 }

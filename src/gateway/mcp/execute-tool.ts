@@ -9,6 +9,11 @@ import { findTask } from '../../core/use-cases/find-task.js';
 import { getTask } from '../../core/use-cases/get-task.js';
 import { parseText } from '../../core/use-cases/parse-text.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
+import {
+  submitWorkflowTask,
+  type SubmittedInWorkflow,
+} from '../../core/use-cases/submit-workflow-task.js';
+import type { WorkflowStage } from '../../core/workflow.js';
 import { toolError, toolResult } from './tool-result.js';
 import type { McpOptions } from './create-mcp-server.js';
 
@@ -48,6 +53,14 @@ const inputSchema = {
   host: name.optional().describe('Registered host to run on; "local" is the gateway machine.'),
   repo: name.optional().describe('Registered repository; agents get their own worktree in it.'),
   environment: z.enum(ENVIRONMENTS).optional().describe('For templates that run per environment.'),
+  workflow_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      'A workflow (from the workflow tool’s init) to log this task in as an execution stage.',
+    ),
   wait_seconds: z
     .number()
     .int()
@@ -133,8 +146,16 @@ export function registerExecuteTool(
         echo = o.echo;
       } else draft = draftOf(input);
       if (typeof draft === 'string') return toolError(draft);
-      const submitted = await submitTask({ deps: core, actor, input: { draft } });
+      const submitted = input.workflow_id
+        ? await submitWorkflowTask({
+            deps: core,
+            actor,
+            input: { draft, workflowId: input.workflow_id, name: echo ?? undefined },
+          })
+        : await submitTask({ deps: core, actor, input: { draft } });
       if (!submitted.ok) return toolError(submitted.error);
+      const workflowStage: WorkflowStage | null =
+        'stage' in submitted.value ? (submitted.value as SubmittedInWorkflow).stage : null;
       let task = submitted.value.task;
       const approval = submitted.value.approval;
       const wait = (input.wait_seconds ?? 0) * 1_000;
@@ -170,6 +191,9 @@ export function registerExecuteTool(
       return toolResult({
         ...summary(task),
         ...(echo ? { understood: echo } : {}),
+        ...(input.workflow_id
+          ? { workflow: { id: input.workflow_id, stage_seq: workflowStage?.seq ?? null } }
+          : {}),
         approval: approval
           ? {
               expires_at: approval.expiresAt,

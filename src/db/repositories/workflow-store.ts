@@ -1,0 +1,88 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { WorkflowStore } from '../../core/ports/workflow-store.js';
+import { CHANNELS } from '../../core/task.js';
+import {
+  WORKFLOW_STAGE_KINDS,
+  WORKFLOW_STATUSES,
+  WORKFLOW_VERDICTS,
+  type Workflow,
+  type WorkflowStage,
+} from '../../core/workflow.js';
+import type { Database } from '../client.js';
+import { workflowStages, workflows } from '../schema.js';
+
+type Row = typeof workflows.$inferSelect;
+type StageRow = typeof workflowStages.$inferSelect;
+
+function toWorkflow(row: Row): Workflow {
+  return {
+    id: row.id,
+    title: row.title,
+    goal: row.goal,
+    acceptance: z.array(z.string()).parse(row.acceptance),
+    status: z.enum(WORKFLOW_STATUSES).parse(row.status),
+    verdict: row.verdict === null ? null : z.enum(WORKFLOW_VERDICTS).parse(row.verdict),
+    verdictNotes: row.verdictNotes,
+    requester: row.requester,
+    channel: z.enum(CHANNELS).parse(row.channel),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    closedAt: row.closedAt,
+  };
+}
+
+const toStage = (row: StageRow): WorkflowStage => ({
+  ...row,
+  kind: z.enum(WORKFLOW_STAGE_KINDS).parse(row.kind),
+});
+
+const isOpen = (id: string) => and(eq(workflows.id, id), eq(workflows.status, 'open'));
+
+export function createWorkflowStore(db: Database): WorkflowStore {
+  return {
+    async create(w) {
+      await db.insert(workflows).values({ ...w, acceptance: [...w.acceptance] });
+    },
+    async get(id) {
+      const [row] = await db.select().from(workflows).where(eq(workflows.id, id));
+      return row ? toWorkflow(row) : null;
+    },
+    async setSpec(id, acceptance, at) {
+      const [row] = await db
+        .update(workflows)
+        .set({ acceptance: [...acceptance], updatedAt: at })
+        .where(isOpen(id))
+        .returning();
+      return row ? toWorkflow(row) : null;
+    },
+    async appendStage(s) {
+      // One INSERT … SELECT: the next seq is read and written in the same statement, and
+      // only while the workflow is open, so concurrent writers cannot take the same number.
+      const next = sql`(select coalesce(max(${workflowStages.seq}), 0) + 1 from ${workflowStages} where ${workflowStages.workflowId} = ${s.workflowId})`;
+      const [row] = await db
+        .insert(workflowStages)
+        .select(
+          sql`select ${s.id}, ${workflows.id}, ${next}, ${s.kind}, ${s.name}, ${s.taskId}, ${s.executor}, ${s.outcome}, ${s.output}, ${s.costUsd}, ${s.latencyMs}, ${s.tokensIn}, ${s.tokensOut}, ${s.createdAt} from ${workflows} where ${workflows.id} = ${s.workflowId} and ${workflows.status} = 'open'`,
+        )
+        .returning();
+      return row ? toStage(row) : null;
+    },
+    async close(id, verdict, notes, at) {
+      const [row] = await db
+        .update(workflows)
+        .set({ status: 'closed', verdict, verdictNotes: notes, updatedAt: at, closedAt: at })
+        .where(isOpen(id))
+        .returning();
+      return row ? toWorkflow(row) : null;
+    },
+    async listStages(workflowId) {
+      const rows = await db
+        .select()
+        .from(workflowStages)
+        .where(eq(workflowStages.workflowId, workflowId))
+        .orderBy(asc(workflowStages.seq));
+      return rows.map(toStage);
+    },
+  };
+}
