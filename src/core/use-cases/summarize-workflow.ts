@@ -1,17 +1,12 @@
-import type { Actor } from '../actor.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
 import { isTerminal, type TaskStatus } from '../task.js';
 import type { Workflow, WorkflowStage } from '../workflow.js';
-import { getTask } from './get-task.js';
 import type { UseCaseArgs } from './support.js';
 import { loadWorkflow } from './workflow-access.js';
 
-type Deps = Pick<
-  CoreDeps,
-  'workflows' | 'tasks' | 'stages' | 'approvals' | 'audit' | 'clock' | 'ids' | 'pipelines'
->;
+type Deps = Pick<CoreDeps, 'workflows' | 'tasks' | 'stages' | 'audit' | 'clock' | 'ids'>;
 
 /** A stage as it stands now: execution stages carry their task's live status and totals. */
 export interface StageView {
@@ -44,7 +39,7 @@ export interface WorkflowSummary {
   };
 }
 
-async function viewStage(deps: Deps, actor: Actor, stage: WorkflowStage): Promise<StageView> {
+async function viewStage(deps: Deps, stage: WorkflowStage): Promise<StageView> {
   const logged: StageView = {
     stage,
     taskStatus: null,
@@ -60,9 +55,12 @@ async function viewStage(deps: Deps, actor: Actor, stage: WorkflowStage): Promis
     done: stage.kind === 'log',
   };
   if (stage.kind === 'log' || stage.taskId === null) return logged;
-  const detail = await getTask({ deps, actor, input: { taskId: stage.taskId } });
-  if (!detail.ok) return logged;
-  const { task, stages } = detail.value;
+  // Who may read the workflow (its requester, or an owner) may read the tasks it ran. Only
+  // the task and its attempts: a summary has no use for approvals or the audit trail,
+  // and reading them per stage made this the slowest query.
+  const task = await deps.tasks.get(stage.taskId);
+  if (!task) return logged;
+  const stages = await deps.stages.listByTask(task.id);
   const last = stages.at(-1);
   const latencies = stages.map((s) => s.latencyMs).filter((l): l is number => l !== null);
   return {
@@ -90,7 +88,7 @@ export async function summarizeWorkflow({
   const loaded = await loadWorkflow(deps, actor, input.id, 'workflow.read');
   if (!loaded.ok) return loaded;
   const stored = await deps.workflows.listStages(input.id);
-  const stages = await Promise.all(stored.map((s) => viewStage(deps, actor, s)));
+  const stages = await Promise.all(stored.map((s) => viewStage(deps, s)));
   const sum = (f: (s: StageView) => number) => stages.reduce((n, s) => n + f(s), 0);
   return ok({
     workflow: loaded.value,
