@@ -18,7 +18,9 @@ export type Action =
   | 'task.read'
   | 'task.claim'
   | 'task.report'
-  | 'lease.reap';
+  | 'lease.reap'
+  | 'permission.request'
+  | 'permission.decide';
 
 const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'task.submit': ['owner', 'approver'],
@@ -30,6 +32,9 @@ const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'task.claim': ['runner', 'system'],
   'task.report': ['runner', 'system'],
   'lease.reap': ['runner', 'system', 'owner'],
+  // Agents ask with a per-task capability (see permission.ts), checked by identity, not role.
+  'permission.request': ['system'],
+  'permission.decide': ['owner', 'approver'],
 };
 
 export const isAllowed = (actor: Actor, action: Action): boolean =>

@@ -18,6 +18,10 @@ export const AUDIT_ACTIONS = [
   'pipeline.failed',
   'pipeline.step_failed',
   'pipeline.validation_failed',
+  'permission.requested',
+  'permission.allowed',
+  'permission.denied',
+  'permission.expired',
   'access.denied',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -34,3 +38,4 @@ export interface AuditEvent {
 }
 
 export const taskSubject = (taskId: string): string => `task:${taskId}`;
+export const permissionSubject = (requestId: string): string => `permission:${requestId}`;

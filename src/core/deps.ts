@@ -8,6 +8,7 @@ import type { IdGen } from './ports/id-gen.js';
 import type { IntentRouter } from './ports/intent-router.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { Notifier } from './ports/notifier.js';
+import type { PermissionStore } from './ports/permission-store.js';
 import type { PipelineStore } from './ports/pipeline-store.js';
 import type { StageStore } from './ports/stage-store.js';
 import type { TaskStore } from './ports/task-store.js';
@@ -22,6 +23,8 @@ export interface Stores {
   readonly breakers: BreakerStore;
   readonly queue: JobQueue;
   readonly pipelines: PipelineStore;
+  /** Agents' tool-use permission requests (claude --permission-prompt-tool). */
+  readonly permissions: PermissionStore;
 }
 
 export interface CoreSettings {

@@ -1,5 +1,6 @@
 import type { Action, Role } from './actor.js';
 import type { ApprovalStatus } from './approval.js';
+import type { PermissionVerdict } from './permission.js';
 import type { TaskStatus } from './task.js';
 
 export interface FieldIssue {
@@ -12,7 +13,11 @@ export interface FieldIssue {
  * (HTTP status, chat text, MCP isError); nothing branches on message text.
  */
 export type DomainError =
-  | { readonly code: 'not_found'; readonly entity: 'task' | 'output'; readonly id: string }
+  | {
+      readonly code: 'not_found';
+      readonly entity: 'task' | 'output' | 'permission request';
+      readonly id: string;
+    }
   | { readonly code: 'forbidden'; readonly action: Action; readonly role: Role }
   | { readonly code: 'invalid_input'; readonly issues: readonly FieldIssue[] }
   | { readonly code: 'invalid_transition'; readonly from: TaskStatus; readonly to: TaskStatus }
@@ -26,6 +31,13 @@ export type DomainError =
   | { readonly code: 'phrase_required'; readonly taskId: string; readonly phrase: string }
   /** A program asked to open the gate on its own request; a person must decide. */
   | { readonly code: 'self_approval'; readonly taskId: string }
+  /** A tool-use request was already allowed, denied, or expired: a later tap changes nothing. */
+  | {
+      readonly code: 'permission_decided';
+      readonly requestId: string;
+      readonly status: PermissionVerdict;
+      readonly decidedBy: string | null;
+    }
   | { readonly code: 'lease_lost'; readonly taskId: string }
   | { readonly code: 'lease_expired'; readonly taskId: string; readonly expiredAt: string };
 
@@ -56,6 +68,10 @@ export function describeError(error: DomainError): string {
       return `This task needs the typed confirmation "${error.phrase}".`;
     case 'self_approval':
       return `Task ${error.taskId} was requested by this same client; an approver decides it in Telegram or the web app.`;
+    case 'permission_decided':
+      return error.status === 'expired'
+        ? 'That request expired: nobody answered in time, so it was denied.'
+        : `Already ${error.status}${error.decidedBy ? ` by ${error.decidedBy}` : ''}.`;
     case 'lease_lost':
       return `The lease on task ${error.taskId} is no longer held by this runner.`;
     case 'lease_expired':

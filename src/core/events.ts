@@ -1,5 +1,6 @@
 import type { Approval } from './approval.js';
 import type { Breaker } from './breaker.js';
+import type { PermissionRequest } from './permission.js';
 import type { Task, TaskStatus } from './task.js';
 
 /** What the core tells the outside world after a state change (chat, PWA stream, MCP). */
@@ -24,5 +25,17 @@ export type DomainEvent =
       readonly type: 'breaker.alert';
       readonly breaker: Breaker;
       /** The task whose spend crossed it, if one did. */
+      readonly task: Task | null;
+    }
+  /** An agent asks to use a tool: approvers get a card with Approve once / Deny. */
+  | {
+      readonly type: 'permission.requested';
+      readonly request: PermissionRequest;
+      readonly task: Task;
+    }
+  /** Allowed, denied, or expired (nobody answered in time): the cards show the outcome. */
+  | {
+      readonly type: 'permission.decided';
+      readonly request: PermissionRequest;
       readonly task: Task | null;
     };

@@ -3,6 +3,7 @@ import type { Database } from './client.js';
 import { createAuditLog } from './repositories/audit-log.js';
 import { createBreakerStore } from './repositories/breaker-store.js';
 import { createJobQueue } from './repositories/job-queue.js';
+import { createPermissionStore } from './repositories/permission-store.js';
 import { createPipelineStore } from './repositories/pipeline-store.js';
 import { createApprovalStore, createStageStore } from './repositories/read-stores.js';
 import { createTaskStore } from './repositories/task-store.js';
@@ -17,5 +18,6 @@ export function createLibsqlStores(db: Database): Stores {
     breakers: createBreakerStore(db),
     queue: createJobQueue(db),
     pipelines: createPipelineStore(db),
+    permissions: createPermissionStore(db),
   };
 }

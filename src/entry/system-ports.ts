@@ -18,6 +18,15 @@ export function createLogNotifier(log: Logger): Notifier {
         log.warn('breaker.alert', { breaker: event.breaker.key, state: event.breaker.state });
         return;
       }
+      if (event.type === 'permission.requested' || event.type === 'permission.decided') {
+        const { request } = event;
+        log.info(event.type, {
+          task: request.taskId,
+          tool: request.toolName,
+          status: request.status,
+        });
+        return;
+      }
       const { task } = event;
       log.info(event.type, {
         task: task.id,

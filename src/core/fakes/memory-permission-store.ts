@@ -1,0 +1,46 @@
+import type { PermissionRequest } from '../permission.js';
+import type { PermissionStore } from '../ports/permission-store.js';
+
+/** Synchronous bodies: each call is as atomic as the guarded UPDATE it stands for. */
+export function createMemoryPermissionStore(): PermissionStore {
+  const rows = new Map<string, PermissionRequest>();
+  const update = (
+    id: string,
+    ok: (r: PermissionRequest) => boolean,
+    next: Partial<PermissionRequest>,
+  ) => {
+    const row = rows.get(id);
+    if (!row || !ok(row)) return null;
+    const changed = { ...row, ...next };
+    rows.set(id, changed);
+    return changed;
+  };
+  return {
+    async create(request) {
+      if (rows.has(request.id)) throw new Error(`duplicate permission request ${request.id}`);
+      rows.set(request.id, request);
+    },
+    async get(id) {
+      return rows.get(id) ?? null;
+    },
+    async decide(d) {
+      return update(d.id, (r) => r.status === 'pending' && r.expiresAt > d.at, {
+        status: d.status,
+        decidedBy: d.decidedBy,
+        decidedAt: d.at,
+      });
+    },
+    async expire(id, at) {
+      return update(id, (r) => r.status === 'pending' && r.expiresAt <= at, {
+        status: 'expired',
+        decidedAt: at,
+      });
+    },
+    async listOverdue(now, limit) {
+      return [...rows.values()]
+        .filter((r) => r.status === 'pending' && r.expiresAt <= now)
+        .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0))
+        .slice(0, limit);
+    },
+  };
+}
