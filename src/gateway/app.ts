@@ -63,7 +63,10 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.route('/api/parse', createParseRoute(deps.core));
   app.use(
     '/mcp',
-    mcpAuth(options.adminToken, deps.clients, () => deps.core.clock.now()),
+    mcpAuth(options.adminToken, deps.clients, () => deps.core.clock.now(), {
+      secret: options.agentTokenSecret ?? options.adminToken,
+      getTask: (id) => deps.core.tasks.get(id),
+    }),
   );
   app.route(
     '/mcp',
@@ -71,6 +74,8 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
       version: options.version,
       publicUrl: options.publicUrl ?? null,
       listenHost: options.listenHost ?? null,
+      permissionTimeoutS: options.permissionTimeoutS,
+      permissionPollMs: options.permissionPollMs,
     }),
   );
   app.use(
