@@ -5,6 +5,7 @@ import type { BotContext } from './context.js';
 import type { BotConfig, BotDeps } from './deps.js';
 import { accessControl } from './features/access.js';
 import { commands } from './features/commands.js';
+import { permissionButtons } from './features/permission-buttons.js';
 import { requests } from './features/requests.js';
 import { taskButtons } from './features/task-buttons.js';
 import { createTaskBoard, type TaskBoard } from './task-board.js';
@@ -40,6 +41,7 @@ export function createBot(
   const full: BotDeps = { ...deps, board };
   bot.use(accessControl(full, config));
   bot.use(commands(full, config));
+  bot.use(permissionButtons(full));
   bot.use(taskButtons(full, config));
   bot.use(requests(full, config));
   // Every tap gets an answer, even one on a button we no longer recognise.
