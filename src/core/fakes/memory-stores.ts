@@ -219,7 +219,7 @@ export function createMemoryStores(): Stores {
       },
     },
     queue: createJobQueue(s),
-    permissions: createMemoryPermissionStore(),
+    permissions: createMemoryPermissionStore(s.audit),
     stages: {
       async listByTask(taskId) {
         return s.stages.filter((st) => st.taskId === taskId).sort((a, b) => a.attempt - b.attempt);

@@ -22,33 +22,28 @@ export async function decidePermission({
   const subject = permissionSubject(input.requestId);
   const denied = await denyUnlessAllowed(deps, actor, 'permission.decide', subject);
   if (denied) return denied;
+  const asked = await deps.permissions.get(input.requestId);
+  if (!asked) return err({ code: 'not_found', entity: 'permission request', id: input.requestId });
   const at = deps.clock.now().toISOString();
-  const decided = await deps.permissions.decide({
-    id: input.requestId,
-    status: input.allow ? 'allowed' : 'denied',
-    decidedBy: actor.id,
-    at,
-  });
+  const decided = await deps.permissions.decide(
+    { id: asked.id, status: input.allow ? 'allowed' : 'denied', decidedBy: actor.id, at },
+    auditEntry(deps, actor, at, input.allow ? 'permission.allowed' : 'permission.denied', subject, {
+      task_id: asked.taskId,
+      tool_name: asked.toolName,
+    }),
+  );
   if (!decided) {
-    const current = await deps.permissions.get(input.requestId);
-    if (!current)
-      return err({ code: 'not_found', entity: 'permission request', id: input.requestId });
+    const current = (await deps.permissions.get(asked.id)) ?? asked;
     // Pending but overdue: the tap came too late; record the expiry now (the sweep may lag).
     const final =
       current.status === 'pending' ? ((await expirePermission(deps, current)) ?? current) : current;
     return err({
       code: 'permission_decided',
-      requestId: input.requestId,
+      requestId: asked.id,
       status: final.status === 'pending' ? 'expired' : final.status,
       decidedBy: final.decidedBy,
     });
   }
-  await deps.audit.append(
-    auditEntry(deps, actor, at, input.allow ? 'permission.allowed' : 'permission.denied', subject, {
-      task_id: decided.taskId,
-      tool_name: decided.toolName,
-    }),
-  );
   const task = await deps.tasks.get(decided.taskId);
   await notifySafely(deps, { type: 'permission.decided', request: decided, task });
   return ok(decided);

@@ -12,14 +12,15 @@ export async function expirePermission(
   request: PermissionRequest,
 ): Promise<PermissionRequest | null> {
   const at = deps.clock.now().toISOString();
-  const expired = await deps.permissions.expire(request.id, at);
-  if (!expired) return null;
-  await deps.audit.append(
-    auditEntry(deps, SYSTEM_ACTOR, at, 'permission.expired', permissionSubject(expired.id), {
-      task_id: expired.taskId,
-      tool_name: expired.toolName,
+  const expired = await deps.permissions.expire(
+    request.id,
+    at,
+    auditEntry(deps, SYSTEM_ACTOR, at, 'permission.expired', permissionSubject(request.id), {
+      task_id: request.taskId,
+      tool_name: request.toolName,
     }),
   );
+  if (!expired) return null;
   const task = await deps.tasks.get(expired.taskId);
   await notifySafely(deps, { type: 'permission.decided', request: expired, task });
   return expired;

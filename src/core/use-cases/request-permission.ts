@@ -62,8 +62,8 @@ export async function requestPermission({
     expiresAt: addSeconds(now, input.timeoutS ?? DEFAULT_PERMISSION_TIMEOUT_S),
     decidedAt: null,
   };
-  await deps.permissions.create(request);
-  await deps.audit.append(
+  await deps.permissions.create(
+    request,
     auditEntry(deps, actor, at, 'permission.requested', permissionSubject(request.id), {
       task_id: task.id,
       tool_name: request.toolName,

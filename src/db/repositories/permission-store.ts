@@ -1,8 +1,10 @@
-import { and, asc, eq, gt, lte } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, sql, type SQL } from 'drizzle-orm';
+import type { AuditEvent } from '../../core/audit.js';
 import type { PermissionRequest, PermissionStatus } from '../../core/permission.js';
 import type { PermissionStore } from '../../core/ports/permission-store.js';
 import type { Database } from '../client.js';
-import { permissionRequests } from '../schema.js';
+import { auditLog, permissionRequests } from '../schema.js';
+import { auditValues } from './audit-rows.js';
 
 type Row = typeof permissionRequests.$inferSelect;
 
@@ -19,12 +21,38 @@ const toRequest = (row: Row): PermissionRequest => ({
   decidedAt: row.decidedAt,
 });
 
-/** Each decision is one guarded UPDATE … RETURNING: only a pending, unexpired row changes. */
+/**
+ * Each decision is one batch: the audit entry, written only if the row still matches the guard,
+ * then the guarded UPDATE … RETURNING. Both see the same state inside the batch's transaction,
+ * so the entry exists exactly when the change happened.
+ */
 export function createPermissionStore(db: Database): PermissionStore {
   const pending = eq(permissionRequests.status, 'pending');
+
+  async function guarded(
+    guard: SQL,
+    set: Partial<Row>,
+    audit: AuditEvent,
+  ): Promise<PermissionRequest | null> {
+    const a = auditValues(audit);
+    const [, updated] = await db.batch([
+      db
+        .insert(auditLog)
+        .select(
+          sql`select ${a.id}, ${a.at}, ${a.actor}, ${a.channel}, ${a.action}, ${a.subject}, ${a.detail} where exists (select 1 from ${permissionRequests} where ${guard})`,
+        ),
+      db.update(permissionRequests).set(set).where(guard).returning(),
+    ]);
+    const [row] = updated;
+    return row ? toRequest(row) : null;
+  }
+
   return {
-    async create(r) {
-      await db.insert(permissionRequests).values({ ...r, input: { ...r.input } });
+    async create(r, audit) {
+      await db.batch([
+        db.insert(permissionRequests).values({ ...r, input: { ...r.input } }),
+        db.insert(auditLog).values({ ...audit, detail: { ...audit.detail } }),
+      ]);
     },
     async get(id) {
       const [row] = await db
@@ -34,23 +62,21 @@ export function createPermissionStore(db: Database): PermissionStore {
         .limit(1);
       return row ? toRequest(row) : null;
     },
-    async decide(d) {
-      const [row] = await db
-        .update(permissionRequests)
-        .set({ status: d.status, decidedBy: d.decidedBy, decidedAt: d.at })
-        .where(
-          and(eq(permissionRequests.id, d.id), pending, gt(permissionRequests.expiresAt, d.at)),
-        )
-        .returning();
-      return row ? toRequest(row) : null;
+    decide(d, audit) {
+      const guard = and(
+        eq(permissionRequests.id, d.id),
+        pending,
+        gt(permissionRequests.expiresAt, d.at),
+      )!;
+      return guarded(guard, { status: d.status, decidedBy: d.decidedBy, decidedAt: d.at }, audit);
     },
-    async expire(id, at) {
-      const [row] = await db
-        .update(permissionRequests)
-        .set({ status: 'expired', decidedAt: at })
-        .where(and(eq(permissionRequests.id, id), pending, lte(permissionRequests.expiresAt, at)))
-        .returning();
-      return row ? toRequest(row) : null;
+    expire(id, at, audit) {
+      const guard = and(
+        eq(permissionRequests.id, id),
+        pending,
+        lte(permissionRequests.expiresAt, at),
+      )!;
+      return guarded(guard, { status: 'expired', decidedAt: at }, audit);
     },
     async listOverdue(now, limit) {
       const rows = await db
