@@ -37,6 +37,25 @@ export function answerCallback(nonce: string, choice: number): string {
   return `q:${nonce}:${choice}`;
 }
 
+// Agent tool-use requests (claude's permission prompt): `pa:`/`pd:` + the request id in hex.
+export const PERMISSION_ACTIONS = { allow: 'pa', deny: 'pd' } as const;
+export type PermissionAction = keyof typeof PERMISSION_ACTIONS;
+
+/** `pa:<32 hex>`: Approve once (or `pd:` Deny) an agent's tool use; 35 bytes. */
+export function permissionCallback(action: PermissionAction, requestId: string): string {
+  if (!UUID.test(requestId)) throw new Error(`not a request id: ${requestId}`);
+  return `${PERMISSION_ACTIONS[action]}:${compact(requestId)}`;
+}
+
+/** The permission decision a button names, or null for anything else. */
+export function parsePermissionCallback(
+  data: string | undefined,
+): { readonly action: PermissionAction; readonly requestId: string } | null {
+  const m = data ? /^(pa|pd):([0-9a-f]{32})$/.exec(data) : null;
+  if (!m) return null;
+  return { action: m[1] === 'pa' ? 'allow' : 'deny', requestId: expand(m[2]!) };
+}
+
 export type ParsedCallback =
   | { readonly action: Exclude<CallbackAction, 'answer'>; readonly taskId: string }
   | { readonly action: 'answer'; readonly nonce: string; readonly choice: number };

@@ -6,6 +6,7 @@ import type { BotConfig, BotDeps } from './deps.js';
 import { accessControl } from './features/access.js';
 import { commands } from './features/commands.js';
 import { consentButtons } from './features/consent-buttons.js';
+import { permissionButtons } from './features/permission-buttons.js';
 import { requests } from './features/requests.js';
 import { taskButtons } from './features/task-buttons.js';
 import { createTaskBoard, type TaskBoard } from './task-board.js';
@@ -41,6 +42,7 @@ export function createBot(
   const full: BotDeps = { ...deps, board };
   bot.use(accessControl(full, config));
   bot.use(commands(full, config));
+  bot.use(permissionButtons(full));
   bot.use(taskButtons(full, config));
   bot.use(consentButtons(full));
   bot.use(requests(full, config));

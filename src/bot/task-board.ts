@@ -10,6 +10,7 @@ import type { Logger } from '../core/ports/logger.js';
 import { getTask, type TaskDetail } from '../core/use-cases/get-task.js';
 import { isTerminal, type Task } from '../core/task.js';
 import type { Member } from './context.js';
+import { createPermissionCards } from './permission-cards.js';
 import { editRich, sendRich, sendTextFile } from './send.js';
 import { getTaskOutput } from '../core/use-cases/get-task-output.js';
 import { completionLine, isLongOutput, outputFile } from './views/completion.js';
@@ -66,6 +67,7 @@ export function createTaskBoard(
 
   const key = (l: Pick<ChatMessageLink, 'chatId' | 'messageId'>) => `${l.chatId}:${l.messageId}`;
   const approvers = options.members.filter((m) => m.role !== 'viewer');
+  const permissionCards = createPermissionCards(api, deps, options);
 
   function schedule(taskId: string, delayMs = 0) {
     if (stopped || timers.has(taskId)) return;
@@ -271,6 +273,10 @@ export function createTaskBoard(
           return;
         case 'oauth.consent_requested':
           void askConsent(event.client, event.grant);
+          return;
+        case 'permission.requested':
+        case 'permission.decided':
+          permissionCards.notify(event);
           return;
         case 'breaker.alert':
           void alert(event.breaker).catch((e: unknown) =>

@@ -20,7 +20,9 @@ export type Action =
   | 'task.report'
   | 'lease.reap'
   | 'workflow.write'
-  | 'workflow.read';
+  | 'workflow.read'
+  | 'permission.request'
+  | 'permission.decide';
 
 const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'task.submit': ['owner', 'approver'],
@@ -35,6 +37,9 @@ const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   // Workflows belong to their requester as well (see mayTouchWorkflow).
   'workflow.write': ['owner', 'approver'],
   'workflow.read': ['owner', 'approver', 'viewer'],
+  // Agents ask with a per-task capability (see permission.ts), checked by identity, not role.
+  'permission.request': ['system'],
+  'permission.decide': ['owner', 'approver'],
 };
 
 export const isAllowed = (actor: Actor, action: Action): boolean =>

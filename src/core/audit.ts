@@ -18,6 +18,10 @@ export const AUDIT_ACTIONS = [
   'pipeline.failed',
   'pipeline.step_failed',
   'pipeline.validation_failed',
+  'permission.requested',
+  'permission.allowed',
+  'permission.denied',
+  'permission.expired',
   'access.denied',
   'oauth.allowed',
   'oauth.denied',
@@ -41,3 +45,4 @@ export interface AuditEvent {
 
 export const taskSubject = (taskId: string): string => `task:${taskId}`;
 export const workflowSubject = (workflowId: string): string => `workflow:${workflowId}`;
+export const permissionSubject = (requestId: string): string => `permission:${requestId}`;

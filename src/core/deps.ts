@@ -9,6 +9,7 @@ import type { IntentRouter } from './ports/intent-router.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { ModelStatsStore } from './ports/model-stats-store.js';
 import type { Notifier } from './ports/notifier.js';
+import type { PermissionStore } from './ports/permission-store.js';
 import type { PipelineStore } from './ports/pipeline-store.js';
 import type { StageStore } from './ports/stage-store.js';
 import type { TaskStore } from './ports/task-store.js';
@@ -26,6 +27,8 @@ export interface Stores {
   readonly pipelines: PipelineStore;
   readonly workflows: WorkflowStore;
   readonly modelStats: ModelStatsStore;
+  /** Agents' tool-use permission requests (claude --permission-prompt-tool). */
+  readonly permissions: PermissionStore;
 }
 
 export interface CoreSettings {

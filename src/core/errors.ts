@@ -1,5 +1,6 @@
 import type { Action, Role } from './actor.js';
 import type { ApprovalStatus } from './approval.js';
+import type { PermissionVerdict } from './permission.js';
 import type { TaskStatus } from './task.js';
 import type { WorkflowVerdict } from './workflow.js';
 
@@ -15,7 +16,7 @@ export interface FieldIssue {
 export type DomainError =
   | {
       readonly code: 'not_found';
-      readonly entity: 'task' | 'output' | 'workflow';
+      readonly entity: 'task' | 'output' | 'workflow' | 'permission request';
       readonly id: string;
     }
   | { readonly code: 'forbidden'; readonly action: Action; readonly role: Role }
@@ -31,6 +32,13 @@ export type DomainError =
   | { readonly code: 'phrase_required'; readonly taskId: string; readonly phrase: string }
   /** A program asked to open the gate on its own request; a person must decide. */
   | { readonly code: 'self_approval'; readonly taskId: string }
+  /** A tool-use request was already allowed, denied, or expired: a later tap changes nothing. */
+  | {
+      readonly code: 'permission_decided';
+      readonly requestId: string;
+      readonly status: PermissionVerdict;
+      readonly decidedBy: string | null;
+    }
   | { readonly code: 'lease_lost'; readonly taskId: string }
   | { readonly code: 'lease_expired'; readonly taskId: string; readonly expiredAt: string }
   /** A closed workflow keeps its record as it was: no more specs, stages or verdicts. */
@@ -67,6 +75,10 @@ export function describeError(error: DomainError): string {
       return `This task needs the typed confirmation "${error.phrase}".`;
     case 'self_approval':
       return `Task ${error.taskId} was requested by this same client; an approver decides it in Telegram or the web app.`;
+    case 'permission_decided':
+      return error.status === 'expired'
+        ? 'That request expired: nobody answered in time, so it was denied.'
+        : `Already ${error.status}${error.decidedBy ? ` by ${error.decidedBy}` : ''}.`;
     case 'lease_lost':
       return `The lease on task ${error.taskId} is no longer held by this runner.`;
     case 'lease_expired':

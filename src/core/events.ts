@@ -1,6 +1,7 @@
 import type { Approval } from './approval.js';
 import type { Breaker } from './breaker.js';
 import type { OAuthClient, OAuthGrant } from './ports/oauth-store.js';
+import type { PermissionRequest } from './permission.js';
 import type { Task, TaskStatus } from './task.js';
 
 /** What the core tells the outside world after a state change (chat, PWA stream, MCP). */
@@ -32,4 +33,16 @@ export type DomainEvent =
       readonly type: 'oauth.consent_requested';
       readonly grant: OAuthGrant;
       readonly client: OAuthClient;
+    }
+  /** An agent asks to use a tool: approvers get a card with Approve once / Deny. */
+  | {
+      readonly type: 'permission.requested';
+      readonly request: PermissionRequest;
+      readonly task: Task;
+    }
+  /** Allowed, denied, or expired (nobody answered in time): the cards show the outcome. */
+  | {
+      readonly type: 'permission.decided';
+      readonly request: PermissionRequest;
+      readonly task: Task | null;
     };

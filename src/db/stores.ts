@@ -3,6 +3,7 @@ import type { Database } from './client.js';
 import { createAuditLog } from './repositories/audit-log.js';
 import { createBreakerStore } from './repositories/breaker-store.js';
 import { createJobQueue } from './repositories/job-queue.js';
+import { createPermissionStore } from './repositories/permission-store.js';
 import { createPipelineStore } from './repositories/pipeline-store.js';
 import { createApprovalStore, createStageStore } from './repositories/read-stores.js';
 import { createModelStatsStore } from './repositories/model-stats-store.js';
@@ -21,5 +22,6 @@ export function createLibsqlStores(db: Database): Stores {
     pipelines: createPipelineStore(db),
     workflows: createWorkflowStore(db),
     modelStats: createModelStatsStore(db),
+    permissions: createPermissionStore(db),
   };
 }

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { SYSTEM_ACTOR } from '../core/actor.js';
 import { DEFAULT_MAX_ATTEMPTS, type CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
+import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
@@ -13,6 +14,7 @@ import { createLibsqlStores } from '../db/stores.js';
 import { createOAuthStore } from '../db/repositories/oauth-store.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
+import { mintAgentToken } from '../gateway/agent-token.js';
 import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
 import { vocabularyOf } from './config/vocabulary.js';
@@ -90,6 +92,19 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
     server.once('listening', onListening);
     server.listen(port, host);
   });
+}
+
+/**
+ * The MCP URL an agent on `host` calls for permission prompts: this process's own listener for
+ * host `local`, the public URL for the others; null when a host has no way to reach us.
+ */
+function agentMcpUrl(host: string | null, address: AddressInfo, publicUrl: string | null) {
+  if (host === 'local') {
+    const wildcard = address.address === '0.0.0.0' || address.address === '::';
+    const ip = wildcard ? '127.0.0.1' : address.address;
+    return `http://${ip.includes(':') ? `[${ip}]` : ip}:${address.port}/mcp`;
+  }
+  return publicUrl ? `${publicUrl}/mcp` : null;
 }
 
 /** The one-machine deployment: gateway, maintenance loop and an embedded libSQL file. */
@@ -171,6 +186,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         bodyLimitBytes: config.bodyLimitBytes,
         publicUrl: config.publicUrl,
         listenHost: config.host,
+        permissionTimeoutS: config.permissionTimeoutS,
       },
     );
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -184,6 +200,14 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
             work: createInProcessWorkSource(core, { id: `embedded@${hostname()}:${process.pid}` }),
             log,
             ...setup.deps,
+            agentMcp: async (task, fencingToken) => {
+              const url = agentMcpUrl(task.host, address, config.publicUrl);
+              return url
+                ? { url, token: await mintAgentToken(token.token, task.id, fencingToken) }
+                : {
+                    unavailable: `host ${task.host ?? '?'} needs public_url in the config to reach the gateway`,
+                  };
+            },
           },
           setup.options,
         )
@@ -203,6 +227,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       void Promise.all([
         telegram?.maintenance(),
         expireStaleApprovals({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
+        expireOverduePermissions({ deps: core }),
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
         oauth.prune(systemClock.now().toISOString()),

@@ -22,6 +22,15 @@ export function createLogNotifier(log: Logger): Notifier {
         log.info(event.type, { client: event.client.name, redirect: event.grant.redirectUri });
         return;
       }
+      if (event.type === 'permission.requested' || event.type === 'permission.decided') {
+        const { request } = event;
+        log.info(event.type, {
+          task: request.taskId,
+          tool: request.toolName,
+          status: request.status,
+        });
+        return;
+      }
       const { task } = event;
       log.info(event.type, {
         task: task.id,

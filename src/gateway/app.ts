@@ -72,9 +72,26 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   mountOAuth(app, oauth, publicUrl);
   app.use(
     '/mcp',
-    mcpAuth({ adminToken: options.adminToken, clients: deps.clients, oauth, publicUrl }),
+    mcpAuth({
+      adminToken: options.adminToken,
+      clients: deps.clients,
+      oauth,
+      publicUrl,
+      agents: {
+        secret: options.agentTokenSecret ?? options.adminToken,
+        getTask: (id) => deps.core.tasks.get(id),
+      },
+    }),
   );
-  app.route('/mcp', createMcpRoute(deps.core, { version: options.version, publicUrl }));
+  app.route(
+    '/mcp',
+    createMcpRoute(deps.core, {
+      version: options.version,
+      publicUrl,
+      permissionTimeoutS: options.permissionTimeoutS,
+      permissionPollMs: options.permissionPollMs,
+    }),
+  );
   app.use(
     '/runner/v1/*',
     runnerAuth(deps.runners, () => deps.core.clock.now()),

@@ -39,6 +39,11 @@ export interface GatewayOptions {
   readonly publicUrl?: string | null | undefined;
   /** The HOST it listens on: a name there is a legitimate Host header (MCP rebinding checks). */
   readonly listenHost?: string | null | undefined;
+  /** Key of agents' per-task permission tokens; the admin token when not set. */
+  readonly agentTokenSecret?: string | undefined;
+  /** How long an agent's tool-use request waits for a tap (s), and how often it looks (ms). */
+  readonly permissionTimeoutS?: number | undefined;
+  readonly permissionPollMs?: number | undefined;
 }
 
 /** Per-request values set by middleware. */

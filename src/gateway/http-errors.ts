@@ -17,6 +17,7 @@ function statusOf(error: DomainError): ContentfulStatusCode {
       return 410;
     case 'invalid_transition':
     case 'already_decided':
+    case 'permission_decided':
     case 'lease_lost':
     case 'lease_expired':
     case 'workflow_closed':

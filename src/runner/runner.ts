@@ -4,6 +4,7 @@ import { EMPTY_STAGE_RESULT, type StageResult, type StoredOutput } from '../core
 import type { Task } from '../core/task.js';
 import type { CompletionOutcome } from '../core/use-cases/complete-task.js';
 import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profile.js';
+import { removeMcpConfig, writeMcpConfig, type AgentMcpGrant } from './mcp-config-file.js';
 import { createOutputSpool } from './output-spool.js';
 import type { ExecResult, Transport } from './transport.js';
 import type { WorkSource } from './work-source.js';
@@ -19,6 +20,14 @@ export interface RunnerDeps {
   repoPath(repo: string): string | null;
   /** Repos whose task worktrees this runner sweeps (on hosts it reaches). */
   repos?(): readonly { readonly host: string; readonly path: string }[];
+  /**
+   * Where an agent on this task's host asks for permission (the gateway's MCP URL) and its
+   * per-claim token, or why it cannot. Absent: profiles with permission prompts cannot run here.
+   */
+  agentMcp?(
+    task: Task,
+    fencingToken: number,
+  ): Promise<AgentMcpGrant | { readonly unavailable: string }>;
 }
 
 export interface RunnerOptions {
@@ -152,6 +161,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     const { task } = claim;
     let leaseLost = false;
     let stopLive = () => {};
+    let mcpConfig: { transport: Transport; path: string } | null = null;
     const beat = setInterval(
       () => {
         void deps.work
@@ -179,11 +189,30 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         const errorClass = transport ? 'failed' : 'host_unreachable';
         return await report(task, claim, 'failed', { ...EMPTY_STAGE_RESULT, errorClass, summary });
       }
+      if (profile.permissionPrompts) {
+        // Refused here rather than started: an agent that cannot reach the prompt tool hangs.
+        const grant = deps.agentMcp
+          ? await deps.agentMcp(task, claim.lease.fencingToken)
+          : { unavailable: 'permission prompts need the embedded runner of the gateway' };
+        const written =
+          'unavailable' in grant
+            ? { ok: false as const, reason: `permission prompts: ${grant.unavailable}` }
+            : await writeMcpConfig(transport, grant);
+        if (!written.ok) {
+          return await report(task, claim, 'failed', {
+            ...EMPTY_STAGE_RESULT,
+            errorClass: 'failed',
+            summary: written.reason,
+          });
+        }
+        mcpConfig = { transport, path: written.path };
+      }
       const invocation = profile.invocation({
         prompt: task.prompt,
         argv: task.argv,
         model: null,
         sessionId: task.resumeSessionId,
+        mcpConfigPath: mcpConfig?.path ?? null,
       });
       const repoPath = task.repo ? deps.repoPath(task.repo) : null;
       let cwd = repoPath ?? undefined;
@@ -267,6 +296,16 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     } finally {
       stopLive();
       clearInterval(beat);
+      if (mcpConfig) {
+        const { path } = mcpConfig;
+        await removeMcpConfig(mcpConfig.transport, path).catch((e: unknown) =>
+          deps.log.warn('could not remove an MCP config file', {
+            task: task.id,
+            path,
+            error: String(e),
+          }),
+        );
+      }
     }
   }
 

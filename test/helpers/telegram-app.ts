@@ -89,6 +89,10 @@ export interface TelegramAppOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Runs after the emulator is up and before the app starts (failNext on start-up calls). */
   readonly beforeStart?: (emu: TelegramEmulator) => void;
+  /** Replaces the fake claude script (bin/claude). */
+  readonly claude?: string;
+  /** Replaces the `executors:` line. */
+  readonly executors?: string;
 }
 
 const ADMIN_TOKEN = 'telegram-suite-admin-token-0123';
@@ -103,7 +107,7 @@ export async function startTelegramApp(o: TelegramAppOptions = {}): Promise<Tele
   mkdirSync(bin);
   mkdirSync(join(dir, 'scripts'));
   for (const [path, body] of [
-    [join(bin, 'claude'), FAKE_CLAUDE],
+    [join(bin, 'claude'), o.claude ?? FAKE_CLAUDE],
     [join(bin, 'emit'), EMIT],
     [join(dir, 'scripts', 'deploy'), DEPLOY_SCRIPT],
   ] as const) {
@@ -133,7 +137,7 @@ export async function startTelegramApp(o: TelegramAppOptions = {}): Promise<Tele
       ...vm,
       `templates_dir: ${REPO_TEMPLATES}`,
       'telegram: { edit_interval_ms: 100 }',
-      'executors: [{ name: claude-sonnet, cli: claude, model: sonnet }]',
+      o.executors ?? 'executors: [{ name: claude-sonnet, cli: claude, model: sonnet }]',
       ...(o.yaml ?? []),
     ].join('\n'),
   });

@@ -3,6 +3,7 @@ import type { Approval } from '../approval.js';
 import type { AuditEvent } from '../audit.js';
 import type { Breaker } from '../breaker.js';
 import type { Stores } from '../deps.js';
+import { createMemoryPermissionStore } from './memory-permission-store.js';
 import type { Claim, ClaimRequest, JobQueue } from '../ports/job-queue.js';
 import type { TaskChange, TaskQuery, TaskStore } from '../ports/task-store.js';
 import { openStage, type Stage, type StoredOutput } from '../stage.js';
@@ -224,6 +225,7 @@ export function createMemoryStores(): Stores {
     queue: createJobQueue(s),
     workflows: createMemoryWorkflowStore(),
     modelStats: createMemoryModelStatsStore(),
+    permissions: createMemoryPermissionStore(s.audit),
     stages: {
       async listByTask(taskId) {
         return s.stages.filter((st) => st.taskId === taskId).sort((a, b) => a.attempt - b.attempt);

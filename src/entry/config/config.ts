@@ -9,6 +9,8 @@ export interface ExecutorConfig {
   readonly cli: string;
   readonly model: string | null;
   readonly router: boolean;
+  /** Ask for tool-use permission in Telegram (claude --permission-prompt-tool). */
+  readonly permissionPrompts?: boolean | undefined;
 }
 
 /** Everything the process runs with, parsed once and frozen. */
@@ -40,6 +42,8 @@ export interface Config {
   /** Loaded from templatesDir at startup (SPEC §3.8). */
   readonly templates: readonly TaskTemplate[];
   readonly taskTimeoutS: number;
+  /** How long an agent's tool-use permission request waits for a tap (s). */
+  readonly permissionTimeoutS?: number | undefined;
   readonly leaseS: number;
   readonly bodyLimitBytes: number;
   readonly runner: {

@@ -50,6 +50,8 @@ export const executorSchema = z.strictObject({
   cli: z.string().min(1).max(64),
   model: z.string().min(1).max(128).optional(),
   router: z.boolean().default(false),
+  /** claude only: tool uses not already allowed become Approve once / Deny cards in Telegram. */
+  permission_prompts: z.boolean().default(false),
 });
 
 /** The YAML file of SPEC §4. Keys are strict so a typo is an error, not a silent default. */
@@ -76,6 +78,8 @@ export const fileConfigSchema = z.strictObject({
         .min(10)
         .max(7 * 24 * 3600)
         .default(600),
+      /** How long an agent's tool-use permission request waits for a tap before it is denied. */
+      tool_timeout_s: z.number().int().min(1).max(600).optional(),
       /** Commands that run without a gate, as argv prefixes: "git status" allows `git status -s`. */
       shell_allow_list: z.array(z.string().trim().min(1)).optional(),
     })

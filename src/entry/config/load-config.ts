@@ -84,6 +84,7 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
         cli: x.cli,
         model: x.model ?? null,
         router: x.router,
+        permissionPrompts: x.permission_prompts,
       }))
     : DEFAULT_EXECUTORS;
   const problems = crossCheck(file, executors);
@@ -139,6 +140,7 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
     templatesDir,
     templates: templates.value,
     taskTimeoutS: file.task_timeout_s,
+    permissionTimeoutS: file.approvals.tool_timeout_s,
     leaseS: file.lease_s,
     bodyLimitBytes: file.body_limit_kib * 1024,
     runner: {

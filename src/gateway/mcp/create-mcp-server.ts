@@ -3,6 +3,8 @@ import type { Actor } from '../../core/actor.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { registerExecuteTool } from './execute-tool.js';
 import { registerHealthTool } from './health-tool.js';
+import { registerPermissionTool } from './permission-tool.js';
+import { agentTaskId } from '../../core/permission.js';
 import { registerTaskTools } from './task-tools.js';
 import { registerWorkflowTools } from './workflow-tools.js';
 
@@ -10,6 +12,9 @@ export interface McpOptions {
   readonly version: string;
   /** How often `execute` with wait_seconds looks at the task (ms). */
   readonly pollMs?: number | undefined;
+  /** How long an agent's tool-use request waits for a tap (s), and how often it looks (ms). */
+  readonly permissionTimeoutS?: number | undefined;
+  readonly permissionPollMs?: number | undefined;
 }
 
 /**
@@ -30,6 +35,15 @@ export function createMcpServer(core: CoreDeps, actor: Actor, options: McpOption
         'stages compared), stats per executor, and chooser (the cheapest executor likely to succeed).',
     },
   );
+  // An agent's per-task token opens one door: asking for permission for its own task.
+  const agentTask = agentTaskId(actor);
+  if (agentTask) {
+    registerPermissionTool(server, core, actor, agentTask, {
+      timeoutS: options.permissionTimeoutS,
+      pollMs: options.permissionPollMs,
+    });
+    return server;
+  }
   registerExecuteTool(server, core, actor, options);
   registerTaskTools(server, core, actor);
   registerWorkflowTools(server, core, actor);

@@ -37,11 +37,17 @@ type ResultEvent = z.infer<typeof ResultEvent>;
 
 const AnyEvent = z.looseObject({ session_id: optString });
 
+/** The MCP server name in the config file and the tool, as claude addresses it. */
+export const PERMISSION_PROMPT_TOOL = 'mcp__switchboard__approve_tool_use';
+
 /** `claude -p --output-format json`: with no prompt argument, -p reads the prompt from stdin. */
-export function createClaudeProfile(options: AgentProfileOptions): ExecutorProfile {
+export function createClaudeProfile(
+  options: AgentProfileOptions & { readonly permissionPrompts?: boolean | undefined },
+): ExecutorProfile {
   return {
     name: options.name,
     cli: 'claude',
+    permissionPrompts: options.permissionPrompts ?? false,
     invocation: (task) => claudeInvocation(task, options.model),
     parse: parseClaudeOutput,
   };
@@ -57,6 +63,10 @@ export function claudeInvocation(task: ExecutorTask, defaultModel: string | null
       'json',
       ...(model ? ['--model', model] : []),
       ...(task.sessionId ? ['--resume', task.sessionId] : []),
+      // --mcp-config takes several values: it comes last, and the prompt goes on stdin.
+      ...(task.mcpConfigPath
+        ? ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL, '--mcp-config', task.mcpConfigPath]
+        : []),
     ],
     stdin: requirePrompt(task, 'claude'),
   };

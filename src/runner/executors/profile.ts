@@ -21,6 +21,11 @@ export interface ExecutorTask {
   readonly model: string | null;
   /** Resume this CLI session (claude --resume, codex exec resume, …) when set. */
   readonly sessionId: string | null;
+  /**
+   * An MCP config file on the host naming Switchboard's approve_tool_use tool (with the
+   * per-task token inside it, never in argv): set when the profile asks for permission prompts.
+   */
+  readonly mcpConfigPath?: string | null | undefined;
 }
 
 /** The command to run: argv verbatim, the prompt on stdin. */
@@ -44,6 +49,8 @@ export interface ParsedRun {
 export interface ExecutorProfile {
   readonly name: string;
   readonly cli: 'shell' | 'claude' | 'codex' | 'gemini';
+  /** The runner must give this CLI an MCP config for permission prompts (see mcpConfigPath). */
+  readonly permissionPrompts?: boolean | undefined;
   invocation(task: ExecutorTask): Invocation;
   parse(result: ExecResult): ParsedRun;
 }

@@ -11,6 +11,8 @@ export interface ExecutorConfig {
   readonly name: string;
   readonly cli: string;
   readonly model: string | null;
+  /** claude only: permission prompts go to Switchboard's approve_tool_use MCP tool. */
+  readonly permissionPrompts?: boolean | undefined;
 }
 
 /**
@@ -19,9 +21,12 @@ export interface ExecutorConfig {
  */
 export function createExecutorProfile(config: ExecutorConfig): ExecutorProfile {
   const options = { name: config.name, model: config.model || null };
+  if (config.permissionPrompts && config.cli !== 'claude') {
+    throw new Error(`Executor "${config.name}": permission_prompts works with cli claude only`);
+  }
   switch (config.cli) {
     case 'claude':
-      return createClaudeProfile(options);
+      return createClaudeProfile({ ...options, permissionPrompts: config.permissionPrompts });
     case 'codex':
       return createCodexProfile(options);
     case 'gemini':
