@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Hono } from 'hono';
 import type { CoreDeps } from '../src/core/deps.js';
@@ -40,8 +41,11 @@ const TOKEN = 'bench-mcp-admin-token-0123456789';
 
 /** The least an MCP server over the same transport can be: stateless, one trivial tool. */
 function minimalServer() {
+  // Given one shared JSON-schema validator like Switchboard's, so that the SDK's default (a new
+  // Ajv per server) does not make the baseline look slow.
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
   return new Hono().all('/mcp', async (c) => {
-    const server = new McpServer({ name: 'minimal', version: '1.0.0' });
+    const server = new McpServer({ name: 'minimal', version: '1.0.0' }, { jsonSchemaValidator });
     server.registerTool('ping', { description: 'Answers ok.' }, () => ({
       content: [{ type: 'text', text: 'ok' }],
     }));
@@ -67,7 +71,7 @@ const load = (data: {
 
 /**
  * The workflow the measured calls summarise: criteria, one execution stage (a queued task, read
- * live through getTask) and two logged stages, as a planner's workflow looks mid-way.
+ * live) and two logged stages, as a planner's workflow looks mid-way.
  */
 async function prepareWorkflow(core: CoreDeps): Promise<string> {
   const args = { deps: core, actor: MCP_ADMIN_ACTOR };
@@ -173,9 +177,10 @@ export function renderMcpSection(r: McpBenchResult): string {
 clients in a worker thread, each calling one tool ${o.callsPerClient} times back to back, over Streamable HTTP;
 ${o.rounds} rounds, paths in turn, median round. Switchboard: the real gateway's \`/mcp\` (bearer check, a
 fresh stateless server per request, all six tools registered) calling \`workflow_query\` \`summary\` of a
-prepared workflow (acceptance criteria, one execution stage whose queued task is read live through
-\`getTask\`, two logged stages) from a libSQL file. Baseline: a minimal stateless MCP SDK server on the
-same transport with one trivial tool.
+prepared workflow (acceptance criteria, one execution stage whose queued task and attempts are read
+live, two logged stages) from a libSQL file. Baseline: a minimal stateless MCP SDK server on the same
+transport with one trivial tool. Both share one JSON-schema validator across requests (the SDK's
+default builds a new Ajv per server, which was most of a call's cost).
 
 | Path | Calls/s (median) | Rounds | p50 | p99 | isError |
 | --- | --- | --- | --- | --- | --- |

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { Actor } from '../../core/actor.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { registerExecuteTool } from './execute-tool.js';
@@ -17,6 +18,10 @@ export interface McpOptions {
   readonly permissionPollMs?: number | undefined;
 }
 
+// The SDK builds a new Ajv for every server unless given one; per request that was the largest
+// cost of a call. The validator keeps no per-client state (it caches compiled schemas).
+const validator = new AjvJsonSchemaValidator();
+
 /**
  * One MCP server per request (stateless): tools act for the authenticated caller and
  * nothing of one request can reach another.
@@ -25,6 +30,7 @@ export function createMcpServer(core: CoreDeps, actor: Actor, options: McpOption
   const server = new McpServer(
     { name: 'switchboard', version: options.version },
     {
+      jsonSchemaValidator: validator,
       instructions:
         'Switchboard runs coding agents (claude, codex, gemini) and commands on the operator’s own ' +
         'machines. Start work with `execute`; risky work waits for the operator’s approval in ' +

@@ -21,7 +21,7 @@ import type { McpOptions } from './create-mcp-server.js';
 export const MAX_WAIT_S = 50;
 
 const name = z.string().min(1).max(DRAFT_LIMITS.nameChars);
-const inputSchema = {
+const inputSchema = z.object({
   text: z
     .string()
     .max(MAX_REQUEST_CHARS)
@@ -70,9 +70,9 @@ const inputSchema = {
     .describe(
       `Wait up to this many seconds (≤ ${MAX_WAIT_S}) for the result; 0 or omitted returns at once with the task id.`,
     ),
-};
+});
 
-type Input = z.infer<z.ZodObject<typeof inputSchema>>;
+type Input = z.infer<typeof inputSchema>;
 
 function draftOf(input: Input): TaskDraft | string {
   const where = {

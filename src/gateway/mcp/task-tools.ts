@@ -13,6 +13,26 @@ import { toolError, toolResult } from './tool-result.js';
 
 const taskId = z.string().uuid().describe('The task id that execute returned.');
 
+// Built once: a fresh server per request registers them, and building zod schemas is not free.
+const tasksInput = z.object({
+  action: z.enum(['list', 'get']),
+  id: taskId.optional(),
+  status: z.array(z.enum(TASK_STATUSES)).max(TASK_STATUSES.length).optional(),
+  limit: z.number().int().min(1).max(100).optional(),
+  verbosity: z.enum(['summary', 'standard', 'full']).optional(),
+});
+
+const approveInput = z.object({
+  id: taskId,
+  decision: z.enum(['approve', 'reject']),
+  phrase: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('For high-risk work: the exact confirmation phrase.'),
+  reason: z.string().max(500).optional(),
+});
+
 /** `tasks` (list / get at a verbosity) and `approve`. */
 export function registerTaskTools(server: McpServer, core: CoreDeps, actor: Actor) {
   server.registerTool(
@@ -23,13 +43,7 @@ export function registerTaskTools(server: McpServer, core: CoreDeps, actor: Acto
         'Lists recent tasks (action "list", optionally by status) or shows one (action "get") at a ' +
         'verbosity: "summary" (status and outcome), "standard" (plus stages and output tails), or ' +
         '"full" (plus the stored output of the last attempt).',
-      inputSchema: {
-        action: z.enum(['list', 'get']),
-        id: taskId.optional(),
-        status: z.array(z.enum(TASK_STATUSES)).max(TASK_STATUSES.length).optional(),
-        limit: z.number().int().min(1).max(100).optional(),
-        verbosity: z.enum(['summary', 'standard', 'full']).optional(),
-      },
+      inputSchema: tasksInput,
       annotations: { readOnlyHint: true },
     },
     async (input) => {
@@ -69,16 +83,7 @@ export function registerTaskTools(server: McpServer, core: CoreDeps, actor: Acto
       description:
         'Approves or rejects a task that waits for approval. Only for callers with an approver ' +
         'identity, and never for a task this same client requested: its gate is for a person.',
-      inputSchema: {
-        id: taskId,
-        decision: z.enum(['approve', 'reject']),
-        phrase: z
-          .string()
-          .max(200)
-          .optional()
-          .describe('For high-risk work: the exact confirmation phrase.'),
-        reason: z.string().max(500).optional(),
-      },
+      inputSchema: approveInput,
       annotations: { destructiveHint: true },
     },
     async (input) => {

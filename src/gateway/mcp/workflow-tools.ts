@@ -64,6 +64,70 @@ const presentStat = (s: ModelStatView) => ({
 
 const need = (what: string, action: string) => toolError(`Give ${what} for ${action}.`);
 
+// Built once: a fresh server per request registers them, and building zod schemas is not free.
+const workflowInput = z.object({
+  action: z.enum(['init', 'spec', 'write', 'close']),
+  id: workflowId.optional(),
+  title: z.string().max(L.titleChars).optional().describe('init: a short title.'),
+  goal: z.string().max(L.goalChars).optional().describe('init: what done means, in words.'),
+  acceptance: z
+    .array(z.string().max(L.acceptanceChars))
+    .max(L.acceptanceItems)
+    .optional()
+    .describe(
+      `spec: 1–${L.acceptanceItems} acceptance criteria, each ≤ ${L.acceptanceChars} characters.`,
+    ),
+  name: z.string().max(L.stageNameChars).optional().describe('write: what the stage did.'),
+  outcome: z.enum(LOGGED_OUTCOMES).optional().describe('write: how the stage ended.'),
+  executor: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('write: which model or CLI did it; counted in the stats when given.'),
+  task_kind: z
+    .string()
+    .max(L.taskKindChars)
+    .optional()
+    .describe('write: the stats bucket for this kind of work (default "workflow").'),
+  output: z
+    .string()
+    .max(10 * L.outputChars)
+    .optional()
+    .describe(`write: the stage's output; only the first ${L.outputChars} characters are kept.`),
+  cost_usd: z.number().min(0).max(L.maxCostUsd).optional(),
+  latency_ms: z.number().int().min(0).max(L.maxLatencyMs).optional(),
+  tokens_in: z.number().int().min(0).max(L.maxTokens).optional(),
+  tokens_out: z.number().int().min(0).max(L.maxTokens).optional(),
+  verdict: z.enum(WORKFLOW_VERDICTS).optional().describe('close: the verdict.'),
+  notes: z.string().max(L.notesChars).optional().describe('close: why.'),
+});
+
+const workflowQueryInput = z.object({
+  query: z.enum(['summary', 'state', 'consensus', 'stats', 'chooser']),
+  id: workflowId.optional(),
+  executor: z.string().max(64).optional().describe('stats: only this executor.'),
+  task_kind: z
+    .string()
+    .max(L.taskKindChars)
+    .optional()
+    .describe('stats: only this task kind; chooser: the kind of task (agent, shell, workflow…).'),
+  min_success_rate: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe(
+      `chooser: the lowest acceptable success rate (default ${DEFAULT_CHOOSER.minSuccessRate}).`,
+    ),
+  min_runs: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe(`chooser: runs needed before a rate counts (default ${DEFAULT_CHOOSER.minRuns}).`),
+});
+
 /** `workflow`: init → spec → (execute with workflow_id) → write → close (SPEC §3.6). */
 export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: Actor) {
   server.registerTool(
@@ -78,44 +142,7 @@ export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: 
         `tokens_in?, tokens_out?} logs a stage you ran yourself (output over ${L.outputChars} ` +
         'characters is cut); "close" {id, verdict, notes?} records the verdict, after which the ' +
         'workflow takes no more changes.',
-      inputSchema: {
-        action: z.enum(['init', 'spec', 'write', 'close']),
-        id: workflowId.optional(),
-        title: z.string().max(L.titleChars).optional().describe('init: a short title.'),
-        goal: z.string().max(L.goalChars).optional().describe('init: what done means, in words.'),
-        acceptance: z
-          .array(z.string().max(L.acceptanceChars))
-          .max(L.acceptanceItems)
-          .optional()
-          .describe(
-            `spec: 1–${L.acceptanceItems} acceptance criteria, each ≤ ${L.acceptanceChars} characters.`,
-          ),
-        name: z.string().max(L.stageNameChars).optional().describe('write: what the stage did.'),
-        outcome: z.enum(LOGGED_OUTCOMES).optional().describe('write: how the stage ended.'),
-        executor: z
-          .string()
-          .max(64)
-          .optional()
-          .describe('write: which model or CLI did it; counted in the stats when given.'),
-        task_kind: z
-          .string()
-          .max(L.taskKindChars)
-          .optional()
-          .describe('write: the stats bucket for this kind of work (default "workflow").'),
-        output: z
-          .string()
-          .max(10 * L.outputChars)
-          .optional()
-          .describe(
-            `write: the stage's output; only the first ${L.outputChars} characters are kept.`,
-          ),
-        cost_usd: z.number().min(0).max(L.maxCostUsd).optional(),
-        latency_ms: z.number().int().min(0).max(L.maxLatencyMs).optional(),
-        tokens_in: z.number().int().min(0).max(L.maxTokens).optional(),
-        tokens_out: z.number().int().min(0).max(L.maxTokens).optional(),
-        verdict: z.enum(WORKFLOW_VERDICTS).optional().describe('close: the verdict.'),
-        notes: z.string().max(L.notesChars).optional().describe('close: why.'),
-      },
+      inputSchema: workflowInput,
       annotations: { destructiveHint: false, idempotentHint: false },
     },
     async (input) => {
@@ -193,35 +220,7 @@ export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: 
         'unified diff of the last two finished stages; "stats" {executor?, task_kind?}: runs, ' +
         'success rate, average cost/latency/tokens per executor and task kind; "chooser" ' +
         '{task_kind, min_success_rate?, min_runs?}: the cheapest executor likely to succeed.',
-      inputSchema: {
-        query: z.enum(['summary', 'state', 'consensus', 'stats', 'chooser']),
-        id: workflowId.optional(),
-        executor: z.string().max(64).optional().describe('stats: only this executor.'),
-        task_kind: z
-          .string()
-          .max(L.taskKindChars)
-          .optional()
-          .describe(
-            'stats: only this task kind; chooser: the kind of task (agent, shell, workflow…).',
-          ),
-        min_success_rate: z
-          .number()
-          .min(0)
-          .max(1)
-          .optional()
-          .describe(
-            `chooser: the lowest acceptable success rate (default ${DEFAULT_CHOOSER.minSuccessRate}).`,
-          ),
-        min_runs: z
-          .number()
-          .int()
-          .min(1)
-          .max(1_000_000)
-          .optional()
-          .describe(
-            `chooser: runs needed before a rate counts (default ${DEFAULT_CHOOSER.minRuns}).`,
-          ),
-      },
+      inputSchema: workflowQueryInput,
       annotations: { readOnlyHint: true },
     },
     async (input) => {
