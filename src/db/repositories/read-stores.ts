@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lte } from 'drizzle-orm';
+import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
 import type { ApprovalStore } from '../../core/ports/approval-store.js';
 import type { StageStore } from '../../core/ports/stage-store.js';
 import type { Database } from '../client.js';
@@ -6,14 +6,16 @@ import { approvals, stageOutputChunks, stageOutputs, stages } from '../schema.js
 import { toApproval, toStage } from './row-mappers.js';
 
 export function createStageStore(db: Database): StageStore {
+  // Read on every task view: prepared once, bound per call.
+  const stagesOfTask = db
+    .select()
+    .from(stages)
+    .where(and(eq(stages.taskId, sql.placeholder('taskId')), isNull(stages.deletedAt)))
+    .orderBy(asc(stages.attempt))
+    .prepare();
   return {
     async listByTask(taskId) {
-      const rows = await db
-        .select()
-        .from(stages)
-        .where(and(eq(stages.taskId, taskId), isNull(stages.deletedAt)))
-        .orderBy(asc(stages.attempt));
-      return rows.map(toStage);
+      return (await stagesOfTask.all({ taskId })).map(toStage);
     },
     async output(taskId, attempt) {
       const [meta] = await db

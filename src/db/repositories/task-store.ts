@@ -148,6 +148,12 @@ function compileChange(db: Database) {
 
 export function createTaskStore(db: Database): TaskStore {
   const change = compileChange(db);
+  // The most frequent read (every card, every MCP call on a task): prepared once.
+  const taskById = db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.id, sql.placeholder('id')), isNull(tasks.deletedAt)))
+    .prepare();
   return {
     async create(task, approval, audit, pipeline) {
       const writes: BatchItem<'sqlite'>[] = [];
@@ -160,9 +166,7 @@ export function createTaskStore(db: Database): TaskStore {
       await db.batch([db.insert(tasks).values(fromTask(task, task.id)), ...writes]);
     },
     async get(id) {
-      const row = await db.query.tasks.findFirst({
-        where: and(eq(tasks.id, id), isNull(tasks.deletedAt)),
-      });
+      const [row] = await taskById.all({ id });
       return row ? toTask(row) : null;
     },
     async findBySuffix(suffix, limit) {
