@@ -141,6 +141,43 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
     expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32700);
   });
 
+  it('sends progress notifications while execute waits, and returns when the wait is over', async () => {
+    const client = await connect();
+    const progress: { progress: number; total?: number; message?: string }[] = [];
+    const r = (await client.callTool(
+      { name: 'execute', arguments: { command: ['touch', 'mcp-progress'], wait_seconds: 2 } },
+      undefined,
+      { onprogress: (p) => progress.push(p) },
+    )) as CallToolResult;
+    // Gated, so it never finishes: the wait runs out and the task id comes back.
+    expect((r.structuredContent as { status: string }).status).toBe('awaiting_approval');
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.every((p) => p.message === 'awaiting_approval' && p.total === 2_000)).toBe(
+      true,
+    );
+    const values = progress.map((p) => p.progress);
+    expect([...values].sort((a, b) => a - b)).toEqual(values);
+    await client.close();
+  });
+
+  it('refuses an oversized body with 413 before the MCP server reads it', async () => {
+    const res = await fetch(`${app.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'execute', arguments: { prompt: 'x'.repeat(2 * 1024 * 1024) } },
+      }),
+    });
+    expect(res.status).toBe(413);
+  });
+
   it('reports health with the breakers', async () => {
     const client = await connect();
     const h = await call<{ queue_depth: number; breakers: { scope: string }[] }>(
