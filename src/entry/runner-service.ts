@@ -23,11 +23,14 @@ export function startRunnerService(config: Config, log: Logger) {
   ensureDataDir(config.dataDir);
   const hosts = createHostTransports(config, log);
   const setup = runnerSetup(config, hosts);
+  const work = createHttpWorkSource({ gatewayUrl: url, token: runnerToken, hosts: hostNames });
   const runner = createRunner(
     {
-      work: createHttpWorkSource({ gatewayUrl: url, token: runnerToken, hosts: hostNames }),
+      work,
       log,
       ...setup.deps,
+      // Agents on this runner's hosts reach the gateway where this runner does.
+      agentMcp: async (task, fencingToken) => work.agentMcp(task.id, fencingToken),
     },
     setup.options,
   );

@@ -97,7 +97,13 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
     runnerAuth(deps.runners, () => deps.core.clock.now()),
     limitBody(RUNNER_BODY_LIMIT_BYTES),
   );
-  app.route('/runner/v1', createRunnerProtocolRoutes(deps));
+  app.route(
+    '/runner/v1',
+    createRunnerProtocolRoutes({
+      ...deps,
+      agentTokenSecret: options.agentTokenSecret ?? options.adminToken,
+    }),
+  );
 
   app.notFound((c) =>
     c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Claim } from '../core/ports/job-queue.js';
+import type { AgentMcpGrant } from './mcp-config-file.js';
 import type { WorkSource } from './work-source.js';
 
 export interface HttpWorkSourceOptions {
@@ -39,10 +40,16 @@ class GatewayError extends Error {}
  * The runner service's side of /runner/v1. A report that cannot reach the gateway is retried
  * (a finished task's result must not be lost to a blip); a 409 means the lease is gone.
  */
-export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource {
+export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource & {
+  /** The gateway's /mcp (as this runner reaches it) and the token it sent with the claim. */
+  agentMcp(taskId: string, fencingToken: number): AgentMcpGrant | { readonly unavailable: string };
+} {
   const doFetch = options.fetch ?? fetch;
   const base = options.gatewayUrl.replace(/\/+$/, '');
   let leaseS = 30;
+  // Per claim (task id + fencing token), dropped when the claim is reported.
+  const agentTokens = new Map<string, string>();
+  const claimKey = (taskId: string, fencingToken: number) => `${taskId}#${fencingToken}`;
   const post = (path: string, body: unknown, timeoutMs: number, signal?: AbortSignal) =>
     doFetch(`${base}/runner/v1${path}`, {
       method: 'POST',
@@ -69,8 +76,15 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
       );
       if (res.status === 204) return null;
       if (!res.ok) throw await refused(res);
-      const parsed = claimSchema.safeParse(((await res.json()) as { claim?: unknown }).claim);
+      const body = (await res.json()) as { claim?: unknown; agent_token?: unknown };
+      const parsed = claimSchema.safeParse(body.claim);
       if (!parsed.success) throw new GatewayError(`malformed claim: ${parsed.error.message}`);
+      if (typeof body.agent_token === 'string' && body.agent_token.length <= 200) {
+        agentTokens.set(
+          claimKey(parsed.data.task.id, parsed.data.lease.fencingToken),
+          body.agent_token,
+        );
+      }
       leaseS = Math.max(5, (Date.parse(parsed.data.lease.expiresAt) - Date.now()) / 1_000);
       return parsed.data as unknown as Claim;
     },
@@ -94,7 +108,14 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
       if (!res.ok) throw await refused(res);
       return true;
     },
+    agentMcp(taskId, fencingToken) {
+      const token = agentTokens.get(claimKey(taskId, fencingToken));
+      return token
+        ? { url: `${base}/mcp`, token }
+        : { unavailable: 'the gateway sent no agent token with this claim' };
+    },
     async complete(taskId, fencingToken, outcome, result, output) {
+      agentTokens.delete(claimKey(taskId, fencingToken));
       for (let attempt = 1; ; attempt++) {
         try {
           const res = await post(

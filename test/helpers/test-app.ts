@@ -10,6 +10,7 @@ import {
   type RecordingNotifier,
 } from '../../src/core/fakes/recording-notifier.js';
 import { createSequentialIds } from '../../src/core/fakes/sequential-ids.js';
+import type { IdGen } from '../../src/core/ports/id-gen.js';
 import type { Logger } from '../../src/core/ports/logger.js';
 import type { Catalog } from '../../src/core/task-draft.js';
 import { createLibsqlStores } from '../../src/db/stores.js';
@@ -75,6 +76,8 @@ export interface TestAppOptions {
   readonly wrapStores?: (stores: Stores) => Stores;
   /** Replace TEST_CATALOG, e.g. with the shipped templates. */
   readonly catalog?: Catalog;
+  /** Replace the readable sequential ids (e.g. where a format needs real UUIDs). */
+  readonly ids?: IdGen;
 }
 
 export interface TestApp {
@@ -105,7 +108,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const core: CoreDeps = {
     ...(options.wrapStores ? options.wrapStores(stores) : stores),
     clock,
-    ids: createSequentialIds('id'),
+    ids: options.ids ?? createSequentialIds('id'),
     notifier,
     policy: DEFAULT_APPROVAL_POLICY,
     catalog: options.catalog ?? TEST_CATALOG,

@@ -165,3 +165,66 @@ describe('runner protocol: stored output', () => {
     expect(await t.stores.stages.output(id, 1)).toBeNull();
   });
 });
+
+describe('runner protocol: agent tokens for permission prompts', () => {
+  // Agent tokens name the task by its UUID: this app's ids are UUID-shaped.
+  let n = 0;
+  beforeEach(async () => {
+    t.dispose();
+    t = await createTestApp({
+      ids: { next: () => `01900000-0000-7000-8000-${String(++n).padStart(12, '0')}` },
+    });
+    await createRunnerRegistry(t.db.db).register(
+      { id: 'runner-1', name: 'vm-runner', createdAt: T0, lastSeenAt: T0 },
+      await hashToken(RUNNER_TOKEN),
+    );
+  });
+  const mcp = (token: string, method: string, params: unknown = {}) =>
+    t.raw('/mcp', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        host: '127.0.0.1',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+  const toolNames = async (res: Response) => {
+    const text = await res.text();
+    const data = /^data: (.*)$/m.exec(text)?.[1] ?? text;
+    return (JSON.parse(data) as { result: { tools: { name: string }[] } }).result.tools.map(
+      (x) => x.name,
+    );
+  };
+
+  it('sends an agent claim a token that opens only approve_tool_use, for that claim only', async () => {
+    const created = await t.send('POST', '/api/tasks', {
+      kind: 'agent',
+      executor: 'codex',
+      host: 'local',
+      prompt: 'tidy up',
+    });
+    expect(created.status).toBe(201);
+    const res = await runnerPost('/claim', JSON.stringify({ wait_s: 0 }));
+    const body = (await res.json()) as ClaimJson & { agent_token: string | null };
+    expect(body.agent_token).toMatch(/^sba\./);
+    const listed = await mcp(body.agent_token ?? '', 'tools/list');
+    expect(listed.status).toBe(200);
+    expect(await toolNames(listed)).toEqual(['approve_tool_use']);
+
+    // Once the claim is reported, the task no longer runs under it: the token is refused.
+    const done = await runnerPost(
+      `/tasks/${body.claim.task.id}/complete`,
+      completion(body.claim.lease.fencingToken),
+    );
+    expect(done.status).toBe(200);
+    expect((await mcp(body.agent_token ?? '', 'tools/list')).status).toBe(401);
+  });
+
+  it('sends no agent token with a shell claim', async () => {
+    await t.send('POST', '/api/tasks', { kind: 'shell', host: 'local', argv: ['ls'] });
+    const res = await runnerPost('/claim', JSON.stringify({ wait_s: 0 }));
+    expect(((await res.json()) as { agent_token: unknown }).agent_token).toBeNull();
+  });
+});

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
 import { STORED_OUTPUT_BYTES } from '../../core/stage.js';
+import { mintAgentToken } from '../agent-token.js';
 import { claimNextTask } from '../../core/use-cases/claim-next-task.js';
 import { completeTask } from '../../core/use-cases/complete-task.js';
 import { heartbeatTask } from '../../core/use-cases/heartbeat-task.js';
@@ -66,6 +67,8 @@ export const RUNNER_BODY_LIMIT_BYTES = 6 * STORED_OUTPUT_BYTES + 64 * 1024;
 
 export interface RunnerProtocolDeps {
   readonly core: CoreDeps;
+  /** Keys the per-claim agent tokens (permission prompts), as /mcp checks them. */
+  readonly agentTokenSecret: string;
   /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
 }
@@ -88,7 +91,16 @@ export function createRunnerProtocolRoutes(deps: RunnerProtocolDeps) {
           input: { runnerId: actor.id, hosts: body.hosts ?? null },
         });
         if (!claimed.ok) return domainErrorResponse(c, claimed.error);
-        if (claimed.value) return c.json({ claim: claimed.value });
+        if (claimed.value) {
+          const { task, lease } = claimed.value;
+          // An agent on the runner's host asks for tool permissions at /mcp with this token,
+          // valid for this claim only; the runner writes it to a 0600 file, never to argv.
+          const agentToken =
+            task.kind === 'agent'
+              ? await mintAgentToken(deps.agentTokenSecret, task.id, lease.fencingToken)
+              : null;
+          return c.json({ claim: claimed.value, agent_token: agentToken });
+        }
         const left = deadline - Date.now();
         if (left <= 0 || c.req.raw.signal.aborted) return c.body(null, 204);
         await deps.waitForWork(left, c.req.raw.signal);
