@@ -39,6 +39,7 @@ export async function benchGateway(
       clients: createClientRegistry(handle.db),
       oauth: createOAuthStore(handle.db),
       roleOf: () => null,
+      canAskOwner: false,
       waitForWork: async () => {},
       telegram: telegram?.(handle, core) ?? null,
     },

@@ -165,6 +165,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         clients: createClientRegistry(handle.db),
         oauth,
         roleOf: (name) => config.users.find((u) => u.name === name)?.role ?? null,
+        canAskOwner: telegram !== null && config.users.some((u) => u.role === 'owner'),
         telegram: telegram?.webhook ?? null,
         waitForWork: (ms, signal) =>
           new Promise<void>((resolve) => {

@@ -64,7 +64,12 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.route('/api/tasks', createTaskRoutes(deps.core));
   app.route('/api/parse', createParseRoute(deps.core));
   const publicUrl = options.publicUrl ?? null;
-  const oauth = { core: deps.core, oauth: deps.oauth, roleOf: deps.roleOf };
+  const oauth = {
+    core: deps.core,
+    oauth: deps.oauth,
+    roleOf: deps.roleOf,
+    consentAvailable: deps.canAskOwner,
+  };
   const ours = hostCheck(servedNames(publicUrl, options.listenHost ?? null));
   for (const path of ['/mcp', '/.well-known/*', '/register', '/authorize/*', '/token', '/revoke']) {
     app.use(path, ours);

@@ -18,6 +18,8 @@ export interface GatewayDeps {
   readonly oauth: OAuthStore;
   /** A configured person's current role by name (OAuth tokens act for the owner who allowed). */
   roleOf(name: string): Role | null;
+  /** A bot is running and some owner can be asked (OAuth consent). */
+  readonly canAskOwner: boolean;
   /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
   /** Present when the bot runs in webhook mode. */

@@ -139,6 +139,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       clients: createClientRegistry(db.db),
       oauth: createOAuthStore(db.db),
       roleOf: () => null,
+      canAskOwner: false,
       waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     },
     gatewayOptions,

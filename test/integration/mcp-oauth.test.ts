@@ -444,11 +444,12 @@ describe('OAuth registration and redirect URIs: strict, bounded', () => {
       expect(r.headers.get('location'), uri).toBeNull();
       expect(await r.text()).toContain('Wrong redirect address');
     }
-    // The registered ones (both Claude callbacks, the loopback one) reach the consent page.
+    // The registered ones (both Claude callbacks, the loopback one) pass every check; this
+    // Switchboard has no bot to ask the owner with, and says so instead of waiting forever.
     for (const uri of [CLAUDE_AI, CLAUDE_COM, 'http://127.0.0.1:33418/callback']) {
       const r = await authorize(id, uri);
-      expect(r.status, uri).toBe(200);
-      expect(await r.text()).toContain('Approve in Telegram');
+      expect(r.status, uri).toBe(503);
+      expect(await r.text()).toContain('Nobody to ask');
     }
     // An unknown client is a dead end, not a redirect.
     const unknown = await authorize('00000000-0000-0000-0000-000000000000', CLAUDE_AI);
@@ -469,6 +470,12 @@ describe('OAuth registration and redirect URIs: strict, bounded', () => {
     const back = new URL(plain.headers.get('location') ?? '');
     expect(back.searchParams.get('error')).toBe('invalid_request');
     expect(back.searchParams.get('state')).toBe('s2');
+    // A state too long to echo is refused rather than cut (a cut one fails the client's check).
+    url.searchParams.set('code_challenge_method', 'S256');
+    url.searchParams.set('state', 's'.repeat(1_001));
+    const long = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location') ?? '');
+    expect(long.searchParams.get('error')).toBe('invalid_request');
+    expect(long.searchParams.get('state')).toBeNull();
   });
 
   it('stops a flood of registrations with 429', async () => {

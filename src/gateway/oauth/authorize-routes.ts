@@ -90,11 +90,21 @@ export function createAuthorizeRoutes(deps: OAuthDeps, publicUrl: string | null)
     }
     const urls = oauthUrls(c, publicUrl);
     const rawState = q('state');
-    const state = typeof rawState === 'string' ? rawState.slice(0, MAX_STATE_CHARS) : null;
+    const state = typeof rawState === 'string' ? rawState : null;
     const fail = (error: string, description: string) =>
-      errorRedirect(c, redirectUri, error, description, state, urls.issuer);
+      errorRedirect(
+        c,
+        redirectUri,
+        error,
+        description,
+        state !== null && state.length <= MAX_STATE_CHARS ? state : null,
+        urls.issuer,
+      );
 
     if (rawState === null) return fail('invalid_request', 'state is given more than once.');
+    if (state !== null && state.length > MAX_STATE_CHARS) {
+      return fail('invalid_request', `state is longer than ${MAX_STATE_CHARS} characters.`);
+    }
     if (q('response_type') !== 'code') {
       return fail('unsupported_response_type', 'Only response_type=code is supported.');
     }
@@ -115,6 +125,16 @@ export function createAuthorizeRoutes(deps: OAuthDeps, publicUrl: string | null)
     const resource = q('resource');
     if (resource === null || (resource !== undefined && resource !== urls.resource)) {
       return fail('invalid_target', `Tokens here are only for ${urls.resource}.`);
+    }
+    if (!deps.consentAvailable) {
+      return c.html(
+        errorPage(
+          'Nobody to ask',
+          'Connecting an app needs an owner to allow it in Telegram, and this Switchboard has no ' +
+            'Telegram bot (TELEGRAM_BOT_TOKEN) or no owner in its config.',
+        ),
+        503,
+      );
     }
     if ((await deps.oauth.countPendingGrants(now.toISOString())) >= OAUTH.maxPendingConsents) {
       return fail('temporarily_unavailable', 'Too many connect requests are waiting; try later.');

@@ -8,6 +8,8 @@ export interface OAuthDeps {
   readonly oauth: OAuthStore;
   /** The current role of the person who allowed a client: tokens act with it, or not at all. */
   roleOf(subject: string): Role | null;
+  /** Whether anyone can be asked (a bot and at least one owner); if not, /authorize says so. */
+  readonly consentAvailable: boolean;
 }
 
 /** An OAuth error body (RFC 6749 §5.2). */
