@@ -1,3 +1,4 @@
+import { agentAnswer } from '../agent-answer.js';
 import { agreementScore, unifiedDiff } from '../consensus.js';
 import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
@@ -44,7 +45,9 @@ export async function compareWorkflowStages({
     const taskId = v.stage.taskId;
     if (v.stage.kind === 'execution' && taskId !== null) {
       const out = await getTaskOutput({ deps, actor, input: { taskId } });
-      const text = out.ok ? out.value.output.stdout : (v.stdoutTail ?? v.summary ?? '');
+      const text = agentAnswer(
+        out.ok ? out.value.output.stdout : (v.stdoutTail ?? v.summary ?? ''),
+      );
       return capText(text, WORKFLOW_LIMITS.outputChars).text;
     }
     return v.stage.output ?? '';

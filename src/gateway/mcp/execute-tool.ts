@@ -1,4 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Actor } from '../../core/actor.js';
 import type { CoreDeps } from '../../core/deps.js';
@@ -9,6 +11,8 @@ import { findTask } from '../../core/use-cases/find-task.js';
 import { getTask } from '../../core/use-cases/get-task.js';
 import { parseText } from '../../core/use-cases/parse-text.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
+import { submitConsensus } from '../../core/use-cases/submit-consensus.js';
+import { compareWorkflowStages } from '../../core/use-cases/compare-workflow-stages.js';
 import {
   submitWorkflowTask,
   type SubmittedInWorkflow,
@@ -61,6 +65,16 @@ const inputSchema = z.object({
     .describe(
       'A workflow (from the workflow tool’s init) to log this task in as an execution stage.',
     ),
+  consensus: z
+    .boolean()
+    .optional()
+    .describe(
+      'Run the prompt on two executors (executor and second_executor) as separate tasks, logged in ' +
+        'one workflow, and compare their answers (agreement score and diff) once both end.',
+    ),
+  second_executor: name
+    .optional()
+    .describe('consensus: the second opinion; the first other configured executor when omitted.'),
   wait_seconds: z
     .number()
     .int()
@@ -73,6 +87,7 @@ const inputSchema = z.object({
 });
 
 type Input = z.infer<typeof inputSchema>;
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 function draftOf(input: Input): TaskDraft | string {
   const where = {
@@ -113,6 +128,80 @@ export function registerExecuteTool(
   options: McpOptions,
 ) {
   const pollMs = options.pollMs ?? 250;
+
+  /**
+   * Polls until every task has ended, the wait is over, or the caller went away, with a
+   * progress notification per look when the caller asked for them. Returns the tasks as now.
+   */
+  async function waitForEnd(tasks: Task[], waitS: number | undefined, extra: Extra) {
+    const wait = (waitS ?? 0) * 1_000;
+    const progressToken = extra._meta?.progressToken;
+    const started = Date.now();
+    const done = () => tasks.every((t) => isTerminal(t.status));
+    while (wait > 0 && !done() && Date.now() - started < wait && !extra.signal.aborted) {
+      await new Promise((r) => setTimeout(r, pollMs));
+      tasks = await Promise.all(
+        tasks.map(async (t) => {
+          const now = await findTask({ deps: core, actor, input: { ref: t.id } });
+          return now.ok ? now.value : t;
+        }),
+      );
+      if (progressToken !== undefined) {
+        await extra
+          .sendNotification({
+            method: 'notifications/progress',
+            params: {
+              progressToken,
+              progress: Date.now() - started,
+              total: wait,
+              message: tasks.map((t) => t.status).join(', '),
+            },
+          })
+          .catch(() => undefined);
+      }
+    }
+    return tasks;
+  }
+
+  async function consensusResult(draft: TaskDraft, input: Input, extra: Extra) {
+    const r = await submitConsensus({
+      deps: core,
+      actor,
+      input: {
+        draft,
+        secondExecutor: input.second_executor,
+        workflowId: input.workflow_id,
+      },
+    });
+    if (!r.ok) return toolError(r.error);
+    const runs = await waitForEnd(
+      r.value.runs.map((x) => x.task),
+      input.wait_seconds,
+      extra,
+    );
+    const compared = runs.every((t) => isTerminal(t.status))
+      ? await compareWorkflowStages({ deps: core, actor, input: { id: r.value.workflow.id } })
+      : null;
+    return toolResult({
+      consensus: true,
+      workflow_id: r.value.workflow.id,
+      runs: runs.map(summary),
+      ...(compared?.ok
+        ? {
+            agreement: compared.value.agreement,
+            diff: compared.value.diff,
+            diff_truncated: compared.value.diffTruncated,
+            note: compared.value.note,
+          }
+        : {
+            agreement: null,
+            note:
+              'Both answers are not in yet: ask workflow_query consensus with this workflow_id ' +
+              'once both runs have ended.',
+          }),
+    });
+  }
+
   server.registerTool(
     'execute',
     {
@@ -128,6 +217,7 @@ export function registerExecuteTool(
     async (input, extra) => {
       let draft: TaskDraft | string;
       let echo: string | null = null;
+      let consensusAsked = false;
       if (input.text !== undefined) {
         if (input.prompt !== undefined || input.command || input.template) {
           return toolError('Give exactly one of text, prompt, command or template.');
@@ -144,8 +234,12 @@ export function registerExecuteTool(
         if (o.type === 'unusable') return toolError(o.reason);
         draft = o.draft;
         echo = o.echo;
+        consensusAsked = o.consensus;
       } else draft = draftOf(input);
       if (typeof draft === 'string') return toolError(draft);
+      if (input.consensus || consensusAsked) {
+        return consensusResult(draft, input, extra);
+      }
       const submitted = input.workflow_id
         ? await submitWorkflowTask({
             deps: core,
@@ -156,34 +250,9 @@ export function registerExecuteTool(
       if (!submitted.ok) return toolError(submitted.error);
       const workflowStage: WorkflowStage | null =
         'stage' in submitted.value ? (submitted.value as SubmittedInWorkflow).stage : null;
-      let task = submitted.value.task;
       const approval = submitted.value.approval;
-      const wait = (input.wait_seconds ?? 0) * 1_000;
-      const progressToken = extra._meta?.progressToken;
-      const started = Date.now();
-      while (
-        wait > 0 &&
-        !isTerminal(task.status) &&
-        Date.now() - started < wait &&
-        !extra.signal.aborted
-      ) {
-        await new Promise((r) => setTimeout(r, pollMs));
-        const now = await findTask({ deps: core, actor, input: { ref: task.id } });
-        if (now.ok) task = now.value;
-        if (progressToken !== undefined) {
-          await extra
-            .sendNotification({
-              method: 'notifications/progress',
-              params: {
-                progressToken,
-                progress: Date.now() - started,
-                total: wait,
-                message: task.status,
-              },
-            })
-            .catch(() => undefined);
-        }
-      }
+      const [task] = await waitForEnd([submitted.value.task], input.wait_seconds, extra);
+      if (!task) return toolError('The task vanished.');
       const detail = isTerminal(task.status)
         ? await getTask({ deps: core, actor, input: { taskId: task.id } })
         : null;
