@@ -8,6 +8,7 @@ import type { Client, InArgs, InStatement, TransactionMode } from '@libsql/clien
 import type { Actor } from '../src/core/actor.js';
 import { DEFAULT_APPROVAL_POLICY } from '../src/core/approval-policy.js';
 import { DEFAULT_BREAKER_LIMITS } from '../src/core/breaker.js';
+import { DEFAULT_LADDER } from '../src/core/escalation.js';
 import { DEFAULT_LEASE_S, DEFAULT_MAX_ATTEMPTS, type CoreDeps } from '../src/core/deps.js';
 import type { Notifier } from '../src/core/ports/notifier.js';
 import { EMPTY_STAGE_RESULT, type StageResult } from '../src/core/stage.js';
@@ -197,6 +198,7 @@ async function createSwitchboardSubject(scratch: Scratch): Promise<SwitchboardSu
       defaultExecutor: null,
     },
     breakerLimits: DEFAULT_BREAKER_LIMITS,
+    ladder: DEFAULT_LADDER,
     leaseS: DEFAULT_LEASE_S,
     maxAttempts: DEFAULT_MAX_ATTEMPTS,
   };

@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'task.timed_out',
   'task.lost',
   'task.requeued',
+  'task.escalated',
   'pipeline.started',
   'pipeline.succeeded',
   'pipeline.failed',

@@ -37,6 +37,8 @@ export interface CoreSettings {
   /** The names and aliases the intent parser recognises in chat messages. */
   readonly vocabulary: Vocabulary;
   readonly breakerLimits: BreakerLimits;
+  /** The escalation ladder: executor names, `consensus` and `human` (SPEC §3.3). */
+  readonly ladder: readonly string[];
   readonly leaseS: number;
   /** Attempts an idempotent task gets before a lost lease makes it `lost` for good. */
   readonly maxAttempts: number;

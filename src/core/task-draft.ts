@@ -59,6 +59,8 @@ export const taskDraftSchema = z.discriminatedUnion('kind', [
     kind: z.literal('agent'),
     ...common,
     executor: name.optional(),
+    /** On a verified failure, retry on the next rung of the escalation ladder. */
+    escalate: z.boolean().optional(),
     prompt: z.string().trim().min(1).max(DRAFT_LIMITS.promptChars).refine(noNul, NO_NUL),
   }),
   z.strictObject({
@@ -110,6 +112,7 @@ export interface ResolvedDraft {
   readonly requestedRisk: Risk | null;
   readonly declaredRisk: Risk | null;
   readonly idempotent: boolean;
+  readonly escalate: boolean;
   /** A pipeline template's steps, rendered with the request's params (SPEC §3.9). */
   readonly steps: readonly RenderedStep[] | null;
 }
@@ -213,6 +216,7 @@ export function resolveDraft(
       declaredRisk:
         template && environment ? (template.riskByEnvironment[environment] ?? null) : null,
       idempotent: template?.idempotent ?? false,
+      escalate: draft.kind === 'agent' && draft.escalate === true,
       steps,
     },
   };

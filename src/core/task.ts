@@ -53,6 +53,8 @@ export interface Task {
   readonly continuesTaskId: string | null;
   /** The CLI session to resume (claude --resume, codex exec resume), from that task's stage. */
   readonly resumeSessionId: string | null;
+  /** Climbs the escalation ladder on a verified failure (agent tasks only; SPEC §3.3). */
+  readonly escalate: boolean;
   readonly timeoutS: number;
   readonly costUsd: number;
   readonly tokensIn: number;

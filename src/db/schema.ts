@@ -38,6 +38,8 @@ export const tasks = sqliteTable(
     budgetUsd: real('budget_usd'),
     continuesTaskId: text('continues_task_id'),
     resumeSessionId: text('resume_session_id'),
+    /** An agent task that climbs the escalation ladder on a verified failure (SPEC §3.3). */
+    escalate: integer('escalate', { mode: 'boolean' }).notNull().default(false),
     timeoutS: integer('timeout_s').notNull(),
     costUsd: real('cost_usd').notNull().default(0),
     tokensIn: integer('tokens_in').notNull().default(0),

@@ -145,6 +145,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       catalog: catalogOf(config),
       vocabulary: vocabularyOf(config, config.templates),
       breakerLimits: config.breakers,
+      ladder: config.ladder,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       intentRouter: createCliIntentRouter(config),

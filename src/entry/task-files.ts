@@ -37,6 +37,7 @@ async function withCore<T>(config: Config, work: (core: CoreDeps) => Promise<T>)
       catalog,
       vocabulary: vocabularyOf(config, config.templates),
       breakerLimits: config.breakers,
+      ladder: config.ladder,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
     });

@@ -23,6 +23,7 @@ export function aTask(overrides: Partial<Task> & Pick<Task, 'id'>): Task {
     idempotent: false,
     budgetUsd: null,
     continuesTaskId: null,
+    escalate: false,
     resumeSessionId: null,
     timeoutS: 180,
     costUsd: 0,

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
 import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
+import { DEFAULT_LADDER } from '../../src/core/escalation.js';
 import type { CoreDeps, Stores } from '../../src/core/deps.js';
 import { createRecordingNotifier } from '../../src/core/fakes/recording-notifier.js';
 import type { Clock } from '../../src/core/ports/clock.js';
@@ -25,6 +26,7 @@ export function coreDepsFor(stores: Stores, overrides: Partial<CoreDeps> = {}): 
     },
     vocabulary: TEST_VOCABULARY,
     breakerLimits: DEFAULT_BREAKER_LIMITS,
+    ladder: DEFAULT_LADDER,
     leaseS: 30,
     maxAttempts: 3,
     ...overrides,

@@ -3,6 +3,7 @@ import { createOAuthStore } from '../../src/db/repositories/oauth-store.js';
 import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.js';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
 import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
+import { DEFAULT_LADDER } from '../../src/core/escalation.js';
 import type { CoreDeps, Stores } from '../../src/core/deps.js';
 import { createFixedClock, type FixedClock } from '../../src/core/fakes/fixed-clock.js';
 import {
@@ -114,6 +115,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     catalog: options.catalog ?? TEST_CATALOG,
     vocabulary: TEST_VOCABULARY,
     breakerLimits: DEFAULT_BREAKER_LIMITS,
+    ladder: DEFAULT_LADDER,
     leaseS: 30,
     maxAttempts: 3,
   };

@@ -219,8 +219,11 @@ describe('resolveDraft', () => {
       requestedRisk: null,
       declaredRisk: null,
       idempotent: false,
+      escalate: false,
       steps: null,
     });
+    // Climbing the ladder is asked for, never assumed.
+    expect(resolved({ kind: 'agent', prompt: 'p', escalate: true }).escalate).toBe(true);
   });
 
   it('keeps what the draft names explicitly', () => {

@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR, type Actor } from '../../src/core/actor.js';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
 import { taskSubject } from '../../src/core/audit.js';
 import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
+import { DEFAULT_LADDER } from '../../src/core/escalation.js';
 import type { CoreDeps } from '../../src/core/deps.js';
 import type { DomainError } from '../../src/core/errors.js';
 import { createFixedClock, type FixedClock } from '../../src/core/fakes/fixed-clock.js';
@@ -111,6 +112,7 @@ function setup(catalog: Partial<Catalog> = {}): Ctx {
     catalog: { ...CATALOG, ...catalog },
     vocabulary: TEST_VOCABULARY,
     breakerLimits: DEFAULT_BREAKER_LIMITS,
+    ladder: DEFAULT_LADDER,
     leaseS: 30,
     maxAttempts: 3,
   };

@@ -80,6 +80,7 @@ function createTaskStore(s: State): TaskStore {
       let next: Task = {
         ...task,
         status: change.to,
+        ...(change.executor ? { executor: change.executor } : {}),
         updatedAt: change.at,
         finishedAt: isTerminal(change.to) ? change.at : task.finishedAt,
         ...(task.status === 'running' ? { leaseOwner: null, leaseExpiresAt: null } : {}),

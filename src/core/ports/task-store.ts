@@ -37,6 +37,8 @@ export interface TaskChange {
   readonly leaseOwner?: string;
   /** Reaper guard: apply only if the lease expired at or before this instant. */
   readonly leaseExpiredBy?: string;
+  /** The executor the next attempt runs on (an escalation: running → queued). */
+  readonly executor?: string;
   /** Decides the task's pending approval. */
   readonly approval?: ApprovalDecision;
   /** Closes the open stage of the current attempt and adds its cost and tokens to the task. */

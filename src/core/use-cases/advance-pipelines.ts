@@ -205,6 +205,7 @@ async function createStepTask(deps: Deps, parent: Task, p: Pipeline, index: numb
       requestedRisk: null,
       declaredRisk: null,
       idempotent: false,
+      escalate: false,
       steps: null,
     },
     // The pipeline was approved as a whole; only its gates ask again.

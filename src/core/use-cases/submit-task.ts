@@ -106,6 +106,7 @@ export function buildTask(input: {
     budgetUsd: draft.budgetUsd,
     continuesTaskId: continuation?.taskId ?? null,
     resumeSessionId: continuation?.sessionId ?? null,
+    escalate: draft.escalate,
     timeoutS: draft.timeoutS,
     costUsd: 0,
     tokensIn: 0,

@@ -67,7 +67,7 @@ export const DEFAULT_EXECUTORS: readonly ExecutorConfig[] = [
   { name: 'gemini-flash', cli: 'gemini', model: 'gemini-2.5-flash', router: false },
 ];
 
-export const DEFAULT_LADDER = ['gemini-flash', 'codex', 'claude-sonnet', 'consensus', 'human'];
+export { DEFAULT_LADDER } from '../../core/escalation.js';
 
 /** The names a request may refer to, as the core sees them. */
 export function catalogOf(config: Config): Catalog {

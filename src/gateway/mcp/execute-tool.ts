@@ -72,6 +72,13 @@ const inputSchema = z.object({
       'Run the prompt on two executors (executor and second_executor) as separate tasks, logged in ' +
         'one workflow, and compare their answers (agreement score and diff) once both end.',
     ),
+  escalate: z
+    .boolean()
+    .optional()
+    .describe(
+      'For a prompt: if the agent fails (error, timeout), retry on the next executor of the ' +
+        'operator’s escalation ladder, one rung at a time, until one succeeds or the ladder ends.',
+    ),
   second_executor: name
     .optional()
     .describe('consensus: the second opinion; the first other configured executor when omitted.'),
@@ -103,6 +110,7 @@ function draftOf(input: Input): TaskDraft | string {
       ...where,
       prompt: input.prompt,
       ...(input.executor ? { executor: input.executor } : {}),
+      ...(input.escalate ? { escalate: true } : {}),
     };
   }
   if (input.command)

@@ -1,0 +1,1 @@
+ALTER TABLE `tasks` ADD `escalate` integer DEFAULT false NOT NULL;
