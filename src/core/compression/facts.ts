@@ -105,7 +105,7 @@ function fileChanges(lines: readonly string[]): FileChanges | null {
     if (names.length < MAX_NAMES) names.push(name);
   };
   for (const l of lines) {
-    const git = /^diff --git a\/(\S+) b\/(\S+)/.exec(l);
+    const git = /^diff --git a\/(.+) b\/(.+)$/.exec(l);
     if (git) {
       add(git[2]!);
       inDiff = true;
@@ -140,7 +140,7 @@ function fileChanges(lines: readonly string[]): FileChanges | null {
 }
 
 const ERROR_LINE =
-  /(^|\s)(error|fatal|panic|ERR!|FAIL|FAILED)(\b|:)|\berror( TS\d+)?:|^\s*\w*(Error|Exception)\b|Traceback \(most recent|^\s*[✗×✖]\s/;
+  /(^|\s)(error|fatal|panic|ERR!|FAIL|FAILED)(\b|:)|\berror( TS\d+)?:|^\s*[\w.$]*(Error|Exception)\b|^\s*[✗×✖]\s/;
 const NOT_ERROR = /\b0 (errors?|failed)\b|^\s*(Test Files|Tests)\s|no errors?/i;
 
 function errorLines(lines: readonly string[]): {

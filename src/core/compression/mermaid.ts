@@ -10,7 +10,7 @@ const SHORT_LABEL = 28;
 
 /**
  * A label for `id["…"]`: Mermaid reads `#name;` as an entity, so `#` goes first, then the
- * characters that would end the string or be taken as HTML or markdown. Newlines and control
+ * characters that would end the string or be taken as HTML, markdown or a `%%` comment. Newlines and control
  * characters never reach here (labels are clipped to one line); an empty label becomes "-".
  */
 export function escapeLabel(text: string): string {
@@ -18,6 +18,7 @@ export function escapeLabel(text: string): string {
   if (!flat) return '-';
   return flat
     .replace(/#/g, '#35;')
+    .replace(/%/g, '#37;')
     .replace(/"/g, '#quot;')
     .replace(/&/g, '#amp;')
     .replace(/</g, '#lt;')

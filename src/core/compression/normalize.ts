@@ -90,7 +90,7 @@ export function normalizeOutput(task: Task, stages: readonly Stage[]): Normalize
   const last = ordered.at(-1) ?? null;
   const stdout = scanLines(last?.stdoutTail);
   const stderr = scanLines(last?.stderrTail);
-  const report = task.kind === 'agent' ? readAgentOutput(stdout) : null;
+  const report = task.kind === 'agent' ? readAgentOutput(scanLines(last?.stdoutTail, true)) : null;
   const textLines = report
     ? [...scanLines(report.commandOutput), ...(report.result ? [report.result] : []), ...stderr]
     : [...stdout, ...stderr];

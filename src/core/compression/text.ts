@@ -17,8 +17,11 @@ export function cleanText(raw: string): string {
     .replace(/\uFFFD+/g, '?');
 }
 
-/** Head and tail of a long text (the middle never holds a tool's summary), cleaned, as lines. */
-export function scanLines(raw: string | null | undefined): string[] {
+/**
+ * Head and tail of a long text (the middle never holds a tool's summary), cleaned, as lines.
+ * Lines are cut at SCAN_LIMITS.lineChars unless `wholeLines` (JSON events must stay whole).
+ */
+export function scanLines(raw: string | null | undefined, wholeLines = false): string[] {
   if (!raw) return [];
   const { headChars, tailChars, lineChars } = SCAN_LIMITS;
   const text =
@@ -27,7 +30,7 @@ export function scanLines(raw: string | null | undefined): string[] {
       : raw;
   return cleanText(text)
     .split('\n')
-    .map((l) => (l.length > lineChars ? l.slice(0, lineChars) : l).trimEnd());
+    .map((l) => (!wholeLines && l.length > lineChars ? l.slice(0, lineChars) : l).trimEnd());
 }
 
 /** One line, whitespace collapsed, at most `max` code points (never a split surrogate pair). */
