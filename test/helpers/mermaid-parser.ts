@@ -1,6 +1,6 @@
 import { JSDOM } from 'jsdom';
+import type { Mermaid } from 'mermaid';
 
-type Mermaid = (typeof import('mermaid'))['default'];
 let loaded: Promise<Mermaid> | null = null;
 
 /**
