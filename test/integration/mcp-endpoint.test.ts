@@ -156,7 +156,11 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
 
   it('sends progress notifications while execute waits, and returns when the wait is over', async () => {
     const client = await connect();
-    const progress: { progress: number; total?: number; message?: string }[] = [];
+    const progress: {
+      progress: number;
+      total?: number | undefined;
+      message?: string | undefined;
+    }[] = [];
     const r = (await client.callTool(
       { name: 'execute', arguments: { command: ['touch', 'mcp-progress'], wait_seconds: 2 } },
       undefined,
