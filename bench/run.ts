@@ -4,6 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CAPTURE_BYTES } from '../src/runner/output-capture.js';
 import { DEFAULT_INTENT_BENCH_OPTIONS, runIntentBench, type IntentBenchResult } from './intent.js';
+import {
+  COMPRESSION_HEADING,
+  renderCompressionSection,
+  runCompressionBench,
+} from './compression.js';
 import { DEFAULT_MCP_BENCH_OPTIONS, renderMcpSection, runMcpBench } from './mcp.js';
 import { measureOperatorEffort, renderEffortSection } from './operator-effort.js';
 import {
@@ -667,6 +672,13 @@ async function onlyTelegram(): Promise<void> {
   console.log(`${telegram}\n\n${effort}\n\nwrote ${OUT}`);
 }
 
+/** `--only compression`: rerun that section and splice it into the existing BENCHMARKS.md. */
+function onlyCompression(): void {
+  const section = renderCompressionSection(runCompressionBench());
+  spliceSection(COMPRESSION_HEADING, section);
+  console.log(`${section}\n\nwrote ${OUT}`);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
@@ -690,6 +702,7 @@ async function main(): Promise<void> {
     renderTelegramSection(telegram),
     renderEffortSection(effort),
     renderMcpSection(mcp),
+    renderCompressionSection(runCompressionBench()),
   ].join('\n\n');
   writeFileSync(OUT, markdown);
   console.log(`\n${renderTable(result)}\n\n${verdict(result, machine)}\n`);
@@ -704,4 +717,6 @@ await (only && process.argv.includes('telegram')
   ? onlyTelegram()
   : only && process.argv.includes('mcp')
     ? onlyMcp()
-    : main());
+    : only && process.argv.includes('compression')
+      ? Promise.resolve(onlyCompression())
+      : main());

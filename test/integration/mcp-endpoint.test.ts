@@ -70,12 +70,25 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
       gate: 'none',
       result: { exit_code: 0, stdout_tail: 'Linux\n' },
     });
-    const got = await call<{ status: string; stages: unknown[] }>(client, 'tasks', {
-      action: 'get',
-      id: r.value.id,
-    });
+    expect((r.value as { mermaid?: string }).mermaid).toMatch(/^flowchart LR\n {2}T\["uname -s/);
+    // The default verbosity is `mermaid` (SPEC §3.5): the diagram and outcomes, no output tails.
+    const got = await call<{ status: string; stages: unknown[]; mermaid: string; summary: string }>(
+      client,
+      'tasks',
+      { action: 'get', id: r.value.id },
+    );
     expect(got.value.status).toBe('succeeded');
     expect(got.value.stages).toHaveLength(1);
+    expect(got.value.mermaid).toContain('A1["✓ succeeded');
+    expect(got.value.summary).toMatch(/^✓ uname -s .* succeeded · Linux$/);
+    expect(JSON.stringify(got.value.stages)).not.toContain('stdout_tail');
+    const standard = await call<{ stages: { stdout_tail: string }[]; excerpt: string }>(
+      client,
+      'tasks',
+      { action: 'get', id: r.value.id, verbosity: 'standard' },
+    );
+    expect(standard.value.stages[0]?.stdout_tail).toBe('Linux\n');
+    expect(standard.value.excerpt).toBe('Linux');
     await client.close();
   });
 

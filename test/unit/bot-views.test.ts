@@ -152,7 +152,7 @@ describe('task card', () => {
     );
     expect(buttons(done)).toEqual(['Full output', 'Re-run', 'Continue']);
     expect(done.text.text).toMatch(
-      /✅[^\n]*\n#3b49479c · succeeded · 1\.5 s\n\$0\.03 · exit 0\nall good/,
+      /✅[^\n]*\n#3b49479c · succeeded · 1\.5 s\n\$0\.03 · exit 0\ncodex @ local → ✓ 1\.5 s\nall good/,
     );
   });
 

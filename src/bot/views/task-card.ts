@@ -1,5 +1,7 @@
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { Approval } from '../../core/approval.js';
+import { normalizeOutput } from '../../core/compression/normalize.js';
+import { toMermaidText } from '../../core/compression/render.js';
 import type { Stage } from '../../core/stage.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { taskCallback } from '../callback-data.js';
@@ -164,9 +166,12 @@ function resultBody(i: TaskCardInput): RichText {
   ].filter(Boolean);
   const output = stage?.stdoutTail?.trim() ? stage.stdoutTail : (stage?.stderrTail ?? '');
   const excerpt = output.trim() ? lastLines(output, RESULT_LINES, RESULT_CHARS) : '';
+  // Telegram does not render Mermaid: the diagram's text form, first line only (the summary follows).
+  const flow = stage ? toMermaidText(normalizeOutput(task, [stage])).split('\n')[0]! : null;
   return lines(
     decision(i),
     figures.length ? figures.join(' · ') : null,
+    flow,
     // A shell command's summary is often its last line, already in the excerpt.
     stage?.summary && !excerpt.includes(stage.summary.trim())
       ? join([bold('Summary: '), stage.summary])

@@ -1,3 +1,5 @@
+import { normalizeOutput } from '../../core/compression/normalize.js';
+import { presentCompressed } from '../compression-view.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -265,6 +267,9 @@ export function registerExecuteTool(
         ? await getTask({ deps: core, actor, input: { taskId: task.id } })
         : null;
       const stage = detail?.ok ? detail.value.stages.at(-1) : undefined;
+      const compressed = detail?.ok
+        ? presentCompressed(normalizeOutput(detail.value.task, detail.value.stages))
+        : null;
       return toolResult({
         ...summary(task),
         ...(echo ? { understood: echo } : {}),
@@ -287,6 +292,7 @@ export function registerExecuteTool(
               session_id: stage.sessionId,
             }
           : null,
+        ...(compressed ? { mermaid: compressed.mermaid } : {}),
       });
     },
   );

@@ -2,12 +2,15 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Actor } from '../../core/actor.js';
 import type { CoreDeps } from '../../core/deps.js';
+import { DEFAULT_VERBOSITY, VERBOSITY_LEVELS } from '../../core/compression/render.js';
+import { normalizeOutput } from '../../core/compression/normalize.js';
 import { TASK_STATUSES } from '../../core/task.js';
 import { approveTask } from '../../core/use-cases/approve-task.js';
 import { getTask } from '../../core/use-cases/get-task.js';
 import { getTaskOutput } from '../../core/use-cases/get-task-output.js';
 import { listTasks } from '../../core/use-cases/list-tasks.js';
 import { rejectTask } from '../../core/use-cases/reject-task.js';
+import { presentCompressed, presentMermaidLevel } from '../compression-view.js';
 import { presentTask, presentTaskDetail } from '../presenters.js';
 import { toolError, toolResult } from './tool-result.js';
 
@@ -19,7 +22,7 @@ const tasksInput = z.object({
   id: taskId.optional(),
   status: z.array(z.enum(TASK_STATUSES)).max(TASK_STATUSES.length).optional(),
   limit: z.number().int().min(1).max(100).optional(),
-  verbosity: z.enum(['summary', 'standard', 'full']).optional(),
+  verbosity: z.enum(VERBOSITY_LEVELS).optional(),
 });
 
 const approveInput = z.object({
@@ -41,8 +44,9 @@ export function registerTaskTools(server: McpServer, core: CoreDeps, actor: Acto
       title: 'Look at tasks',
       description:
         'Lists recent tasks (action "list", optionally by status) or shows one (action "get") at a ' +
-        'verbosity: "summary" (status and outcome), "standard" (plus stages and output tails), or ' +
-        '"full" (plus the stored output of the last attempt).',
+        'verbosity: "summary" (status and a one-line outcome), "mermaid" (the default: plus a small ' +
+        'Mermaid flowchart of what happened and its text form), "standard" (plus stages, output ' +
+        'tails and key excerpts), or "full" (plus the stored output of the last attempt).',
       inputSchema: tasksInput,
       annotations: { readOnlyHint: true },
     },
@@ -58,9 +62,18 @@ export function registerTaskTools(server: McpServer, core: CoreDeps, actor: Acto
       if (!input.id) return toolError('Give the id of the task to get.');
       const r = await getTask({ deps: core, actor, input: { taskId: input.id } });
       if (!r.ok) return toolError(r.error);
-      const verbosity = input.verbosity ?? 'standard';
-      if (verbosity === 'summary') return toolResult(presentTask(r.value.task));
-      const detail = presentTaskDetail(r.value) as Record<string, unknown>;
+      const { task, stages } = r.value;
+      const verbosity = input.verbosity ?? DEFAULT_VERBOSITY;
+      const n = normalizeOutput(task, stages);
+      if (verbosity === 'summary')
+        return toolResult({ ...presentTask(task), summary: presentCompressed(n).summary });
+      if (verbosity === 'mermaid')
+        return toolResult(presentMermaidLevel(task, stages, presentTask(task)));
+      const detail = {
+        ...presentTaskDetail(r.value),
+        ...presentCompressed(n),
+        excerpt: n.excerpt.join('\n'),
+      } as Record<string, unknown>;
       if (verbosity === 'standard') return toolResult(detail);
       const output = await getTaskOutput({ deps: core, actor, input: { taskId: input.id } });
       return toolResult({
