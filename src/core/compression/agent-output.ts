@@ -2,8 +2,10 @@ import { clip } from './text.js';
 
 /** What an agent CLI's machine-readable output says, read defensively (any shape may be cut). */
 export interface AgentReport {
-  /** claude's `result`, gemini's `response`, codex's last agent message. */
+  /** claude's `result`, gemini's `response`, codex's last agent message (clipped). */
   readonly result: string | null;
+  /** The whole answer: the same, uncut, with all of codex's agent messages (consensus). */
+  readonly answer: string | null;
   readonly error: string | null;
   /** Commands the agent ran (codex command_execution items). */
   readonly commands: number;
@@ -53,6 +55,8 @@ export function readAgentOutput(lines: readonly string[]): AgentReport | null {
   const events = values(lines);
   if (events.length === 0) return null;
   let result: string | null = null;
+  let answer: string | null = null;
+  const messages: string[] = [];
   let error: string | null = null;
   let commands = 0;
   const files: string[] = [];
@@ -62,14 +66,18 @@ export function readAgentOutput(lines: readonly string[]): AgentReport | null {
       const text = str(e.result);
       if (e.is_error === true) error = text ?? str(e.subtype) ?? 'error';
       else result = text ?? result;
+      if (typeof e.result === 'string') answer = e.result;
     }
-    if (str(e.response)) result = str(e.response);
+    if (str(e.response)) result = answer = str(e.response);
     if (isObject(e.error)) error = str(e.error.message) ?? error;
     if (e.type === 'error') error = str(e.message) ?? error;
     if (e.type === 'turn.failed' && isObject(e.error)) error = str(e.error.message) ?? error;
     const item = isObject(e.item) ? e.item : null;
     if (e.type === 'item.completed' && item) {
-      if (item.type === 'agent_message') result = str(item.text) ?? result;
+      if (item.type === 'agent_message') {
+        result = str(item.text) ?? result;
+        if (typeof item.text === 'string') messages.push(item.text);
+      }
       if (item.type === 'command_execution') {
         commands++;
         const printed = str(item.aggregated_output);
@@ -84,6 +92,7 @@ export function readAgentOutput(lines: readonly string[]): AgentReport | null {
   }
   return {
     result: result === null ? null : clip(result, 200),
+    answer: answer ?? (messages.length ? messages.join('\n') : null),
     error: error === null ? null : clip(error, 200),
     commands,
     files,
