@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
 import { startInProcess } from '../helpers/in-process.js';
+import { mermaidError } from '../helpers/mermaid-parser.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
 const TOKEN = 'mcp-consensus-admin-token-0123';
@@ -29,6 +30,7 @@ interface ConsensusResult {
   runs: { id: string; status: string }[];
   agreement: number | null;
   diff?: string | null;
+  mermaid?: string | null;
   note: string;
 }
 
@@ -85,6 +87,11 @@ describe('MCP execute with consensus: two executors, one workflow, a comparison'
     expect(v.diff).toContain('Fix by sonnet');
     expect(v.diff).toContain('Fix by opus');
     expect(v.workflow_id).toBeTruthy();
+    // The comparison as a diagram: both executors, the agreement, and it parses.
+    expect(v.mermaid).toContain('claude-sonnet ✓');
+    expect(v.mermaid).toContain('claude-opus ✓');
+    expect(v.mermaid).toContain('agree 33#37; · −1 +1 lines'); // % is escaped for Mermaid
+    expect(await mermaidError(v.mermaid ?? '')).toBeNull();
   });
 
   it('scores agreeing answers 1 and picks the second executor itself when none is named', async () => {

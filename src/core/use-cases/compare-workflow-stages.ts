@@ -1,4 +1,5 @@
 import { agentAnswer } from '../agent-answer.js';
+import { consensusMermaid, diffCounts } from '../compression/consensus-mermaid.js';
 import { agreementScore, unifiedDiff } from '../consensus.js';
 import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
@@ -16,6 +17,8 @@ export interface StageComparison {
   readonly agreement: number | null;
   readonly diff: string | null;
   readonly diffTruncated: boolean;
+  /** The two answers and their agreement as a small flowchart; null with fewer than two. */
+  readonly mermaid: string | null;
   readonly note: string;
 }
 
@@ -23,6 +26,12 @@ export interface StageComparison {
  * `consensus` (SPEC §3.4): the outputs of the last two finished stages, compared with the
  * line-set Jaccard score and a unified diff. Executions compare their task's stored output.
  */
+const sideOf = (v: StageView) => ({
+  executor: v.executor ?? v.stage.name,
+  status: v.outcome ?? 'unknown',
+  costUsd: v.costUsd,
+});
+
 export async function compareWorkflowStages({
   deps,
   actor,
@@ -38,6 +47,7 @@ export async function compareWorkflowStages({
       agreement: null,
       diff: null,
       diffTruncated: false,
+      mermaid: null,
       note: `Consensus needs two finished stages; this workflow has ${done.length}.`,
     });
   }
@@ -63,6 +73,12 @@ export async function compareWorkflowStages({
     agreement,
     diff: diff.text,
     diffTruncated: diff.truncated,
+    mermaid: consensusMermaid({
+      a: sideOf(a),
+      b: sideOf(b),
+      agreement,
+      ...diffCounts(diff.text),
+    }),
     note:
       agreement === 1
         ? `Stages ${a.stage.seq} and ${b.stage.seq} produced the same lines.`

@@ -201,6 +201,7 @@ export function registerExecuteTool(
             agreement: compared.value.agreement,
             diff: compared.value.diff,
             diff_truncated: compared.value.diffTruncated,
+            mermaid: compared.value.mermaid,
             note: compared.value.note,
           }
         : {

@@ -289,6 +289,7 @@ export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: 
             agreement: r.value.agreement,
             diff: r.value.diff,
             diff_truncated: r.value.diffTruncated,
+            mermaid: r.value.mermaid,
             note: r.value.note,
           });
         }
