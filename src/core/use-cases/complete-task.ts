@@ -6,6 +6,7 @@ import type { StageResult, StoredOutput } from '../stage.js';
 import type { Task } from '../task.js';
 import { explainLeaseMiss } from './lease-check.js';
 import { recordModelRun } from './record-model-run.js';
+import { settleStageSpend } from './spend-ledger.js';
 import {
   auditEntry,
   denyUnlessAllowed,
@@ -14,7 +15,18 @@ import {
   type UseCaseArgs,
 } from './support.js';
 
-type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'modelStats'>;
+type Deps = Pick<
+  CoreDeps,
+  | 'tasks'
+  | 'stages'
+  | 'audit'
+  | 'clock'
+  | 'ids'
+  | 'notifier'
+  | 'modelStats'
+  | 'breakers'
+  | 'breakerLimits'
+>;
 
 export type CompletionOutcome = 'succeeded' | 'failed' | 'timed_out';
 
@@ -73,5 +85,16 @@ export async function completeTask({
     at,
   });
   await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
+  // The reservation made at claim time is released and the real cost booked on the day and
+  // month it was reserved on (the attempt's start), so a run across midnight settles correctly.
+  const attempt = (await deps.stages.listByTask(task.id)).find(
+    (s) => s.fencingToken === input.fencingToken,
+  );
+  await settleStageSpend(deps, {
+    task,
+    startedAt: attempt?.startedAt ?? at,
+    costUsd: result.costUsd,
+    at,
+  });
   return ok(task);
 }
