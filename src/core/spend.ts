@@ -13,6 +13,6 @@ export function blockedSummary(day: { readonly period: string; readonly threshol
 }
 
 /** Why a running task was killed: its own spend crossed the per-task halt limit. */
-export function haltedSummary(spentUsd: number, haltUsd: number): string {
-  return `Halted by the per-task spend breaker: ${usd(spentUsd)} reached the ${usd(haltUsd)} limit; its processes were killed.`;
+export function haltedSummary(spentUsd: number): string {
+  return `Halted by the per-task spend breaker after ${usd(spentUsd)}: its processes were killed.`;
 }
