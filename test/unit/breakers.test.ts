@@ -15,7 +15,9 @@ import { EMPTY_STAGE_RESULT } from '../../src/core/stage.js';
 import type { Task } from '../../src/core/task.js';
 import { claimNextTask } from '../../src/core/use-cases/claim-next-task.js';
 import { completeTask } from '../../src/core/use-cases/complete-task.js';
+import { cancelTask } from '../../src/core/use-cases/cancel-task.js';
 import { overrideBreaker } from '../../src/core/use-cases/override-breaker.js';
+import { reapExpiredLeases } from '../../src/core/use-cases/reap-expired-leases.js';
 import { reportProgress } from '../../src/core/use-cases/report-progress.js';
 import { aTask } from '../helpers/builders.js';
 import { coreDepsFor } from '../helpers/core-deps.js';
@@ -265,6 +267,31 @@ describe('day breaker', () => {
     const next = await t.queue();
     expect(await t.claim()).toBeNull();
     expect((await t.stores.tasks.get(next.id))?.status).toBe('failed');
+  });
+});
+
+describe('reservations of attempts that never report', () => {
+  it('are released when a running task is cancelled or its lease is reaped', async () => {
+    const t = setup();
+    await t.queue();
+    await t.queue();
+    const a = await t.claim();
+    await t.claim();
+    expect(await t.stores.breakers.get('day:2026-03-15')).toMatchObject({ reservedUsd: 1 });
+    const cancelled = await cancelTask({
+      deps: t.deps,
+      actor: OWNER,
+      input: { taskId: a!.task.id },
+    });
+    expect(cancelled.ok).toBe(true);
+    expect(await t.stores.breakers.get('day:2026-03-15')).toMatchObject({ reservedUsd: 0.5 });
+    t.clock.advance(60_000);
+    const reaped = await reapExpiredLeases({ deps: t.deps, actor: OWNER, input: {} });
+    expect(reaped.ok && reaped.value.lost).toHaveLength(1);
+    expect(await t.stores.breakers.get('day:2026-03-15')).toMatchObject({
+      reservedUsd: 0,
+      spentUsd: 0,
+    });
   });
 });
 

@@ -6,7 +6,7 @@ import type { StageResult, StoredOutput } from '../stage.js';
 import type { Task } from '../task.js';
 import { explainLeaseMiss } from './lease-check.js';
 import { recordModelRun } from './record-model-run.js';
-import { settleStageSpend } from './spend-ledger.js';
+import { settleAttempt } from './spend-ledger.js';
 import {
   auditEntry,
   denyUnlessAllowed,
@@ -87,12 +87,9 @@ export async function completeTask({
   await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
   // The reservation made at claim time is released and the real cost booked on the day and
   // month it was reserved on (the attempt's start), so a run across midnight settles correctly.
-  const attempt = (await deps.stages.listByTask(task.id)).find(
-    (s) => s.fencingToken === input.fencingToken,
-  );
-  await settleStageSpend(deps, {
+  await settleAttempt(deps, {
     task,
-    startedAt: attempt?.startedAt ?? at,
+    fencingToken: input.fencingToken,
     costUsd: result.costUsd,
     at,
   });

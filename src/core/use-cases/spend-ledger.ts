@@ -11,6 +11,7 @@ import type { Task } from '../task.js';
 import { notifySafely } from './support.js';
 
 type Deps = Pick<CoreDeps, 'breakers' | 'breakerLimits' | 'notifier'>;
+type AttemptDeps = Deps & Pick<CoreDeps, 'stages'>;
 
 /**
  * Moves a breaker to the state its spend puts it in. The move is one conditional write, so of
@@ -71,4 +72,28 @@ export async function settleStageSpend(
   await raiseOnCrossing(deps, dayAfter, task, at);
   await raiseOnCrossing(deps, monthAfter, task, at);
   if (cost > 0) await recordTaskSpend(deps, task, cost, at);
+}
+
+/**
+ * Settles the attempt a fencing token names, however it ended: completed (its cost), or
+ * cancelled / reaped while running (cost 0: its reservation must not hold the day's room).
+ */
+export async function settleAttempt(
+  deps: AttemptDeps,
+  input: {
+    readonly task: Task;
+    readonly fencingToken: number;
+    readonly costUsd: number;
+    readonly at: string;
+  },
+): Promise<void> {
+  const attempt = (await deps.stages.listByTask(input.task.id)).find(
+    (s) => s.fencingToken === input.fencingToken,
+  );
+  await settleStageSpend(deps, {
+    task: input.task,
+    startedAt: attempt?.startedAt ?? input.at,
+    costUsd: input.costUsd,
+    at: input.at,
+  });
 }
