@@ -2,6 +2,7 @@
 // agent tasks until the queue is empty, each claim reserving `estimate` on the day's breaker.
 // Prints one JSON line; any escaped error exits 1.
 import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
+import { createRecordingNotifier } from '../../src/core/fakes/recording-notifier.js';
 import { claimNextTask } from '../../src/core/use-cases/claim-next-task.js';
 import { openDatabase } from '../../src/db/client.js';
 import { createLibsqlStores } from '../../src/db/stores.js';
@@ -12,7 +13,9 @@ if (!dbPath || !runnerId || !startAt || !estimate)
   throw new Error('usage: budget-claimer-child <db> <runner-id> <start-at-ms> <estimate-usd>');
 
 const handle = await openDatabase({ url: `file:${dbPath}` });
+const notifier = createRecordingNotifier();
 const deps = coreDepsFor(createLibsqlStores(handle.db), {
+  notifier,
   breakerLimits: { ...DEFAULT_BREAKER_LIMITS, defaultEstimateUsd: Number(estimate) },
 });
 const actor = { id: runnerId, role: 'runner' as const, channel: 'runner' as const };
@@ -28,4 +31,8 @@ for (;;) {
   claimed.push(claim.value.task.id);
 }
 handle.close();
-process.stdout.write(`${JSON.stringify({ runnerId, claimed })}\n`);
+// Tasks this process failed as blocked_by_breaker (the claim tells its notifier).
+const blocked = notifier.events.flatMap((e) =>
+  e.type === 'task.changed' && e.task.status === 'failed' ? [e.task.id] : [],
+);
+process.stdout.write(`${JSON.stringify({ runnerId, claimed, blocked })}\n`);
