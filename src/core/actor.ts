@@ -22,7 +22,8 @@ export type Action =
   | 'workflow.write'
   | 'workflow.read'
   | 'permission.request'
-  | 'permission.decide';
+  | 'permission.decide'
+  | 'breaker.override';
 
 const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'task.submit': ['owner', 'approver'],
@@ -40,6 +41,8 @@ const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   // Agents ask with a per-task capability (see permission.ts), checked by identity, not role.
   'permission.request': ['system'],
   'permission.decide': ['owner', 'approver'],
+  // Spending past the day's limit is the owner's call alone (SPEC §3.2).
+  'breaker.override': ['owner'],
 };
 
 export const isAllowed = (actor: Actor, action: Action): boolean =>

@@ -22,13 +22,21 @@ export interface BreakerLimits {
   readonly taskHaltUsd: number;
   readonly dayBlockUsd: number;
   readonly monthFlagUsd: number;
+  /** What an agent task is expected to cost, per executor name; reserved before it starts. */
+  readonly estimateUsd?: Readonly<Record<string, number>> | undefined;
+  /** The estimate of an agent task whose executor has none configured. */
+  readonly defaultEstimateUsd?: number | undefined;
 }
+
+export const DEFAULT_ESTIMATE_USD = 0.5;
 
 export const DEFAULT_BREAKER_LIMITS: BreakerLimits = {
   taskWarnUsd: 2,
   taskHaltUsd: 5,
   dayBlockUsd: 20,
   monthFlagUsd: 80,
+  estimateUsd: {},
+  defaultEstimateUsd: DEFAULT_ESTIMATE_USD,
 };
 
 export const breakerKey = (scope: BreakerScope, period: string): string => `${scope}:${period}`;
@@ -36,3 +44,96 @@ export const breakerKey = (scope: BreakerScope, period: string): string => `${sc
 /** UTC periods: breakers roll over at midnight UTC and on the first of the month. */
 export const dayPeriod = (at: string): string => at.slice(0, 10);
 export const monthPeriod = (at: string): string => at.slice(0, 7);
+
+/**
+ * Dollar sums are floats (0.1 + 0.2 ≠ 0.3): a threshold counts as reached within a
+ * nano-dollar, so $19.99 + $0.01 reaches $20.00 and $1.99 stays below $2.00.
+ */
+export const USD_EPSILON = 1e-9;
+export const reaches = (usd: number, thresholdUsd: number): boolean =>
+  usd >= thresholdUsd - USD_EPSILON;
+
+/** Kinds that run a paid CLI; shell and template work costs nothing and reserves nothing. */
+const PAID_KINDS: ReadonlySet<string> = new Set(['agent', 'consensus']);
+
+/** What a task reserves against the day before it starts (SPEC §3.2). */
+export function estimateTaskUsd(
+  task: { readonly kind: string; readonly executor: string | null },
+  limits: Pick<BreakerLimits, 'estimateUsd' | 'defaultEstimateUsd'>,
+): number {
+  if (!PAID_KINDS.has(task.kind)) return 0;
+  const configured = task.executor === null ? undefined : limits.estimateUsd?.[task.executor];
+  return configured ?? limits.defaultEstimateUsd ?? DEFAULT_ESTIMATE_USD;
+}
+
+/** A dispatch fits when the day's spend, what is reserved and its estimate stay within the limit. */
+export function fitsDay(day: Breaker, estimateUsd: number): boolean {
+  if (day.overriddenBy !== null || estimateUsd <= 0) return true;
+  return day.spentUsd + day.reservedUsd + estimateUsd <= day.thresholdUsd + USD_EPSILON;
+}
+
+/** A breaker for a period nobody has spent in yet. */
+export function freshBreaker(
+  scope: BreakerScope,
+  period: string,
+  thresholdUsd: number,
+  at: string,
+): Breaker {
+  return {
+    key: breakerKey(scope, period),
+    scope,
+    period,
+    thresholdUsd,
+    spentUsd: 0,
+    reservedUsd: 0,
+    state: 'ok',
+    overriddenBy: null,
+    updatedAt: at,
+  };
+}
+
+/** The per-task breaker: its period is the task id, its threshold the halt limit. */
+export const taskBreaker = (taskId: string, limits: BreakerLimits, at: string): Breaker =>
+  freshBreaker('task', taskId, limits.taskHaltUsd, at);
+
+/** Where the spend of a task that started at `startedAt` is booked: that UTC day and month. */
+export function budgetFor(startedAt: string, limits: BreakerLimits) {
+  return {
+    day: freshBreaker('day', dayPeriod(startedAt), limits.dayBlockUsd, startedAt),
+    month: freshBreaker('month', monthPeriod(startedAt), limits.monthFlagUsd, startedAt),
+  };
+}
+
+/** The state a spend total puts a breaker in; states only move forward within a period. */
+export function stateFor(
+  scope: BreakerScope,
+  spentUsd: number,
+  limits: BreakerLimits,
+): BreakerState {
+  switch (scope) {
+    case 'task':
+      return reaches(spentUsd, limits.taskHaltUsd)
+        ? 'open'
+        : reaches(spentUsd, limits.taskWarnUsd)
+          ? 'warn'
+          : 'ok';
+    case 'day':
+      return reaches(spentUsd, limits.dayBlockUsd) ? 'open' : 'ok';
+    case 'month':
+      return reaches(spentUsd, limits.monthFlagUsd) ? 'flagged' : 'ok';
+  }
+}
+
+/** States a breaker may move to `to` from (ok → warn → open; ok → flagged). */
+export function statesBefore(to: BreakerState): readonly BreakerState[] {
+  switch (to) {
+    case 'ok':
+      return [];
+    case 'warn':
+      return ['ok'];
+    case 'open':
+      return ['ok', 'warn'];
+    case 'flagged':
+      return ['ok'];
+  }
+}

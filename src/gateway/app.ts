@@ -11,6 +11,7 @@ import { adminAuth } from './middleware/admin-auth.js';
 import { createHealthRoute } from './routes/health.js';
 import { createParseRoute } from './routes/parse.js';
 import { createTaskRoutes } from './routes/tasks.js';
+import { createBreakerRoutes } from './routes/breakers.js';
 import { createRunnerProtocolRoutes, RUNNER_BODY_LIMIT_BYTES } from './routes/runner-protocol.js';
 import { runnerAuth } from './middleware/runner-auth.js';
 import { createTelegramWebhookRoute, telegramSecret } from './routes/telegram-webhook.js';
@@ -63,6 +64,7 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.use('/api/*', adminAuth(options.adminToken));
   app.route('/api/tasks', createTaskRoutes(deps.core));
   app.route('/api/parse', createParseRoute(deps.core));
+  app.route('/api/breakers', createBreakerRoutes(deps.core));
   const publicUrl = options.publicUrl ?? null;
   const oauth = {
     core: deps.core,

@@ -133,6 +133,7 @@ export const presentBreaker = (b: Breaker) => ({
   spent_usd: b.spentUsd,
   reserved_usd: b.reservedUsd,
   threshold_usd: b.thresholdUsd,
+  overridden_by: b.overriddenBy,
 });
 
 /** What a message would become, for POST /api/parse and `switchboard parse --json`. */

@@ -98,14 +98,24 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
       if (!res.ok) throw await refused(res);
       return true;
     },
-    async progress(taskId, fencingToken, outputTail, elapsedMs) {
+    async progress(taskId, fencingToken, outputTail, elapsedMs, costUsd) {
       const res = await post(
         `/tasks/${encodeURIComponent(taskId)}/events`,
-        { fencing_token: fencingToken, output_tail: outputTail, elapsed_ms: Math.round(elapsedMs) },
+        {
+          fencing_token: fencingToken,
+          output_tail: outputTail,
+          elapsed_ms: Math.round(elapsedMs),
+          ...(costUsd ? { cost_usd: costUsd } : {}),
+        },
         10_000,
       );
       if (res.status === 409 || res.status === 404) return false;
       if (!res.ok) throw await refused(res);
+      // 200 with a body: the gateway's answer to the streamed spend.
+      if (res.status === 200) {
+        const body = (await res.json().catch(() => null)) as { halt?: unknown } | null;
+        if (body?.halt === true) return 'halt';
+      }
       return true;
     },
     agentMcp(taskId, fencingToken) {

@@ -1,9 +1,11 @@
 import type { Claim } from '../core/ports/job-queue.js';
+import { HALTED_BY_BREAKER, haltedSummary } from '../core/spend.js';
 import type { Logger } from '../core/ports/logger.js';
 import { EMPTY_STAGE_RESULT, type StageResult, type StoredOutput } from '../core/stage.js';
 import type { Task } from '../core/task.js';
 import type { CompletionOutcome } from '../core/use-cases/complete-task.js';
 import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profile.js';
+import { priceTokens, type Price } from './executors/usage-meter.js';
 import { removeMcpConfig, writeMcpConfig, type AgentMcpGrant } from './mcp-config-file.js';
 import { createOutputSpool } from './output-spool.js';
 import type { ExecResult, Transport } from './transport.js';
@@ -35,6 +37,8 @@ export interface RunnerOptions {
   readonly concurrency?: number;
   readonly pollMs?: number;
   readonly spoolDir: string;
+  /** How often live output and streamed spend go to the core (default 2 s). */
+  readonly progressEveryMs?: number;
   /** Removes clean task worktrees older than ttlMs (and, with maxBytes, over the quota). */
   readonly worktreeSweep?: {
     readonly everyMs: number;
@@ -60,6 +64,7 @@ function stageResult(
   result: ExecResult,
   parsed: ParsedRun,
   outputPath: string | null,
+  price: Price | null,
 ): StageResult {
   return {
     exitCode: result.exit.kind === 'exited' ? result.exit.code : null,
@@ -68,7 +73,8 @@ function stageResult(
     latencyMs: result.durationMs,
     tokensIn: parsed.tokensIn,
     tokensOut: parsed.tokensOut,
-    costUsd: parsed.costUsd ?? 0,
+    // A token-only CLI's cost comes from the executor's price table (0 without one).
+    costUsd: parsed.costUsd ?? (price ? priceTokens(price, parsed.tokensIn, parsed.tokensOut) : 0),
     stdoutTail: tail(result.stdout.text),
     stderrTail: tail(result.stderr.text),
     summary: parsed.summary,
@@ -93,8 +99,14 @@ function storedOutput(result: ExecResult): StoredOutput | null {
 const PROGRESS_EVERY_MS = 2_000;
 const PROGRESS_CHARS = 4_000;
 
-/** Sends the latest output at most every 2 s, and only when it changed. */
-function createProgressReporter(deps: RunnerDeps, claim: Claim, onLeaseLost: () => void) {
+/** Sends the latest output (and spend so far) at most every 2 s, and only when it changed. */
+function createProgressReporter(
+  deps: RunnerDeps,
+  claim: Claim,
+  everyMs: number,
+  spent: () => number | null,
+  on: { leaseLost: () => void; halt: () => void },
+) {
   const started = Date.now();
   let tailText = '';
   let dirty = false;
@@ -102,12 +114,15 @@ function createProgressReporter(deps: RunnerDeps, claim: Claim, onLeaseLost: () 
     if (!dirty) return;
     dirty = false;
     void deps.work
-      .progress(claim.task.id, claim.lease.fencingToken, tailText, Date.now() - started)
-      .then((alive) => alive || onLeaseLost())
+      .progress(claim.task.id, claim.lease.fencingToken, tailText, Date.now() - started, spent())
+      .then((reply) => {
+        if (reply === 'halt') on.halt();
+        else if (!reply) on.leaseLost();
+      })
       .catch(() => {
         // Live output is best effort; the result and the spool file still get everything.
       });
-  }, PROGRESS_EVERY_MS);
+  }, everyMs);
   return {
     push(text: string) {
       tailText = printable((tailText + text).slice(-PROGRESS_CHARS));
@@ -234,10 +249,25 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         cwd = worktree.path;
       }
       const spool = createOutputSpool(options.spoolDir, task.id, claim.stage.attempt);
-      const live = createProgressReporter(deps, claim, () => {
-        leaseLost = true;
-        abort.abort();
-      });
+      const meter = profile.meter?.() ?? null;
+      let halted = false;
+      const live = createProgressReporter(
+        deps,
+        claim,
+        options.progressEveryMs ?? PROGRESS_EVERY_MS,
+        () => meter?.costUsd() ?? null,
+        {
+          leaseLost: () => {
+            leaseLost = true;
+            abort.abort();
+          },
+          // The per-task breaker: the transport kills the whole process tree on abort.
+          halt: () => {
+            halted = true;
+            abort.abort();
+          },
+        },
+      );
       stopLive = live.stop;
       const result = await transport.exec({
         argv: invocation.argv,
@@ -247,12 +277,23 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         signal: abort.signal,
         onOutput: (stream, text) => {
           spool.write(stream, text);
+          if (stream === 'stdout') meter?.push(text);
           live.push(text);
         },
       });
       live.stop();
       spool.close();
       if (leaseLost) return;
+      if (halted) {
+        const parsed = profile.parse(result);
+        const costUsd = Math.max(meter?.costUsd() ?? 0, parsed.costUsd ?? 0);
+        return await report(task, claim, 'failed', {
+          ...stageResult(result, parsed, spool.path, profile.price ?? null),
+          errorClass: HALTED_BY_BREAKER,
+          summary: haltedSummary(costUsd),
+          costUsd,
+        });
+      }
       if (result.failure === 'cancelled' && stopping) {
         return await report(task, claim, 'failed', {
           ...EMPTY_STAGE_RESULT,
@@ -265,7 +306,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       if (result.failure === 'cancelled') return;
       const parsed = profile.parse(result);
       const outcome = COMPLETION[parsed.outcome] ?? 'failed';
-      const stage = stageResult(result, parsed, spool.path);
+      const stage = stageResult(result, parsed, spool.path, profile.price ?? null);
       await report(task, claim, outcome, stage, storedOutput(result));
       if (isolated) {
         // Kept on failure or with uncommitted work; removed only when clean (worktrees.ts).

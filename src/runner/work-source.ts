@@ -17,13 +17,17 @@ export interface WorkSource {
   claim(signal?: AbortSignal): Promise<Claim | null>;
   /** false: the lease is gone (cancelled, reaped, re-claimed) and the work must stop. */
   heartbeat(taskId: string, fencingToken: number): Promise<boolean>;
-  /** Latest output of a running task, for live views; false: the lease is gone. */
+  /**
+   * Latest output of a running task, for live views, with its streamed spend so far. false: the
+   * lease is gone; 'halt': the spend crossed the per-task halt limit and the work must be killed.
+   */
   progress(
     taskId: string,
     fencingToken: number,
     outputTail: string,
     elapsedMs: number,
-  ): Promise<boolean>;
+    costUsd?: number | null,
+  ): Promise<boolean | 'halt'>;
   /** false: the report was refused (stale fencing token). */
   complete(
     taskId: string,
@@ -54,9 +58,10 @@ export function createInProcessWorkSource(
     async heartbeat(taskId, fencingToken) {
       return (await heartbeatTask({ deps: core, actor, input: { taskId, fencingToken } })).ok;
     },
-    async progress(taskId, fencingToken, outputTail, elapsedMs) {
-      const input = { taskId, fencingToken, outputTail, elapsedMs };
-      return (await reportProgress({ deps: core, actor, input })).ok;
+    async progress(taskId, fencingToken, outputTail, elapsedMs, costUsd) {
+      const input = { taskId, fencingToken, outputTail, elapsedMs, costUsd };
+      const r = await reportProgress({ deps: core, actor, input });
+      return r.ok && r.value.halt ? 'halt' : r.ok;
     },
     async complete(taskId, fencingToken, outcome, result, output) {
       const input = { taskId, fencingToken, outcome, result, output: output ?? undefined };

@@ -263,6 +263,7 @@ describe('/health', () => {
           spent_usd: 3.5,
           reserved_usd: 0.25,
           threshold_usd: 20,
+          overridden_by: null,
         },
         {
           scope: 'month',
@@ -271,6 +272,7 @@ describe('/health', () => {
           spent_usd: 0,
           reserved_usd: 0,
           threshold_usd: 80,
+          overridden_by: null,
         },
       ],
     });

@@ -228,3 +228,25 @@ describe('runner protocol: agent tokens for permission prompts', () => {
     expect(((await res.json()) as { agent_token: unknown }).agent_token).toBeNull();
   });
 });
+
+describe('runner protocol: streamed spend', () => {
+  it('answers a progress report past the per-task halt limit with halt, and one below it with 202', async () => {
+    const { id, token } = await claimOne();
+    const events = (cost: number) =>
+      runnerPost(
+        `/tasks/${id}/events`,
+        JSON.stringify({ fencing_token: token, output_tail: 'x', elapsed_ms: 10, cost_usd: cost }),
+      );
+    const below = await events(4.99);
+    expect(below.status).toBe(202);
+    const over = await events(5);
+    expect(over.status).toBe(200);
+    expect(await over.json()).toEqual({ halt: true });
+    expect(await t.stores.breakers.get(`task:${id}`)).toMatchObject({
+      spentUsd: 5,
+      state: 'open',
+    });
+    const negative = await events(-1);
+    expect(negative.status).toBe(400);
+  });
+});

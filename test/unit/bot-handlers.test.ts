@@ -192,6 +192,27 @@ describe('bot handlers (bot.handleUpdate, Bot API answered in-process)', () => {
   });
 });
 
+describe('/override', () => {
+  it('lets an owner override today’s breaker (audited), and nobody else', async () => {
+    const t = setUp();
+    const day = `day:${new Date().toISOString().slice(0, 10)}`;
+    await t.bot.handleUpdate(t.message(VIEWER, '/override day'));
+    expect(String(t.sent().at(-1)?.payload.text)).toMatch(/viewer may not do breaker\.override/);
+    expect(await t.stores.breakers.get(day)).toBeNull();
+    await t.bot.handleUpdate(t.message(OWNER, '/override week'));
+    expect(String(t.sent().at(-1)?.payload.text)).toMatch(/Usage: \/override day/);
+    await t.bot.handleUpdate(t.message(OWNER, '/override day'));
+    expect(String(t.sent().at(-1)?.payload.text)).toMatch(/Overridden until midnight UTC/);
+    expect(await t.stores.breakers.get(day)).toMatchObject({ overriddenBy: 'ops' });
+    expect(
+      (await t.stores.audit.listBySubject(`breaker:${day}`, 10)).map((e) => [e.action, e.actor]),
+    ).toEqual([
+      ['access.denied', 'watcher'],
+      ['breaker.overridden', 'ops'],
+    ]);
+  });
+});
+
 describe('breaker alerts', () => {
   it('go, with sound, to every chat that subscribed with /start, and nowhere else', async () => {
     const t = setUp();

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { answerCallback, parseCallback, taskCallback } from '../../src/bot/callback-data.js';
 import { echoLine, formatDuration, lastLines } from '../../src/bot/views/describe-task.js';
 import { REQUEST_IN_CARD_CHARS, taskCard } from '../../src/bot/views/task-card.js';
+import { breakerLine } from '../../src/bot/views/overview.js';
 import { PRODUCTION_PHRASE } from '../../src/core/approval.js';
+import { freshBreaker } from '../../src/core/breaker.js';
 import { openStage } from '../../src/core/stage.js';
 import { anApproval, aTask } from '../helpers/builders.js';
 
@@ -165,5 +167,17 @@ describe('task card', () => {
     ]);
     expect(lastLines('a\nb\nc\n\n', 2, 100)).toBe('b\nc');
     expect(lastLines('abcdefghij', 5, 4)).toBe('…hij');
+  });
+});
+
+describe('breaker lines', () => {
+  const day = freshBreaker('day', '2026-03-15', 20, '2026-03-15T00:00:00.000Z');
+  it('say blocked when the day is open, and not when an owner overrode it', () => {
+    expect(breakerLine({ ...day, spentUsd: 20, state: 'open' })).toMatch(
+      /Today \(2026-03-15 UTC\): \$20\.00 of \$20\.00 · OPEN — new executions blocked$/,
+    );
+    const overridden = breakerLine({ ...day, spentUsd: 21, state: 'open', overriddenBy: 'ops' });
+    expect(overridden).not.toMatch(/blocked/);
+    expect(overridden).toMatch(/over the limit, overridden by ops/);
   });
 });

@@ -214,14 +214,15 @@ const jsonl = (events: readonly object[]): string =>
 describe('claude profile', () => {
   it('puts the prompt on stdin and flags in argv', () => {
     expect(claude.invocation(task())).toEqual({
-      argv: ['claude', '-p', '--output-format', 'json'],
+      argv: ['claude', '-p', '--output-format', 'stream-json', '--verbose'],
       stdin: 'fix the flaky login test',
     });
     expect(claude.invocation(task({ model: 'opus', sessionId: SESSION })).argv).toEqual([
       'claude',
       '-p',
       '--output-format',
-      'json',
+      'stream-json',
+      '--verbose',
       '--model',
       'opus',
       '--resume',
@@ -235,7 +236,8 @@ describe('claude profile', () => {
       'claude',
       '-p',
       '--output-format',
-      'json',
+      'stream-json',
+      '--verbose',
       '--model',
       'sonnet',
     ]);

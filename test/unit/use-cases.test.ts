@@ -1178,7 +1178,7 @@ describe('listTasks and getTask', () => {
 });
 
 describe('getSystemStatus', () => {
-  it('shows the queue depth and untouched breakers for the current UTC day and month', async () => {
+  it('shows the queue depth and the breakers of the current UTC day and month', async () => {
     const ctx = setup();
     await submit(ctx, LOW);
     await submit(ctx, LOW);
@@ -1190,8 +1190,9 @@ describe('getSystemStatus', () => {
       expect.objectContaining({ key: 'day:2026-01-01', scope: 'day', thresholdUsd: 20 }),
       expect.objectContaining({ key: 'month:2026-01', scope: 'month', thresholdUsd: 80 }),
     ]);
+    // The claimed agent task reserved its estimate ($0.50) on the day; the month is untouched.
     expect(status.breakers.map((b) => [b.spentUsd, b.reservedUsd, b.state])).toEqual([
-      [0, 0, 'ok'],
+      [0, 0.5, 'ok'],
       [0, 0, 'ok'],
     ]);
   });
@@ -1227,7 +1228,7 @@ describe('reportProgress', () => {
     };
     expect(await reportProgress({ deps: ctx.deps, actor: RUNNER, input })).toEqual({
       ok: true,
-      value: true,
+      value: { halt: false },
     });
     const event = ctx.notifier.events.at(-1);
     expect(event?.type).toBe('task.progress');

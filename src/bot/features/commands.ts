@@ -3,6 +3,7 @@ import { emptyChat } from '../../core/chat/chat-state.js';
 import { describeError } from '../../core/errors.js';
 import { commandToArgv } from '../../core/intent/shell-words.js';
 import { listTasks } from '../../core/use-cases/list-tasks.js';
+import { overrideBreaker } from '../../core/use-cases/override-breaker.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
 import type { TaskDraft } from '../../core/task-draft.js';
 import type { BotContext } from '../context.js';
@@ -10,7 +11,7 @@ import type { BotConfig, BotDeps } from '../deps.js';
 import { postTask, showTask } from '../post-task.js';
 import { sendRich } from '../send.js';
 import { bold, lines } from '../views/rich-text.js';
-import { taskList } from '../views/overview.js';
+import { breakerLine, taskList } from '../views/overview.js';
 import { createLoginLink, LOGIN_LINK_TTL_MIN } from '../login-link.js';
 import { cancelByRef, overview, spend } from './queries.js';
 
@@ -24,6 +25,7 @@ export const COMMANDS = [
   { command: 'ask', description: 'A prompt to an agent: /ask <executor> <prompt>' },
   { command: 'hosts', description: 'The machines I can run on' },
   { command: 'breakers', description: 'Spend limits and their state' },
+  { command: 'override', description: 'Owners: let work through today’s spend limit' },
   { command: 'spend', description: 'Spend today and this month' },
   { command: 'login', description: 'A one-time link to the web app' },
   { command: 'help', description: 'What I understand' },
@@ -72,6 +74,22 @@ export function commands(deps: BotDeps, config: BotConfig) {
   composer.command('status', (ctx) => overview(ctx, deps));
   composer.command(['spend'], (ctx) => spend(ctx, deps, 'both'));
   composer.command(['breakers'], (ctx) => spend(ctx, deps, 'both'));
+  composer.command('override', async (ctx) => {
+    const scope = arg(ctx) || 'day';
+    if (scope !== 'day' && scope !== 'month') {
+      return void (await ctx.reply('Usage: /override day (until midnight UTC) or /override month'));
+    }
+    const r = await overrideBreaker({ deps: core, actor: ctx.actor, input: { scope } });
+    if (!r.ok) return void (await ctx.reply(describeError(r.error)));
+    await sendRich(
+      ctx.api,
+      ctx.chat.id,
+      lines(
+        bold(scope === 'day' ? 'Overridden until midnight UTC' : 'Month flag overridden'),
+        breakerLine(r.value),
+      ),
+    );
+  });
   composer.command('tasks', async (ctx) => {
     const r = await listTasks({ deps: core, actor: ctx.actor, input: { limit: 15 } });
     if (!r.ok) return void (await ctx.reply(describeError(r.error)));

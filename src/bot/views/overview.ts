@@ -17,8 +17,12 @@ export function breakerLine(b: Breaker): string {
       : b.scope === 'month'
         ? `This month (${b.period})`
         : `Task ${b.period}`;
-  const override = b.overriddenBy ? `, overridden by ${b.overriddenBy}` : '';
-  return `${scope}: ${formatUsd(b.spentUsd)} of ${formatUsd(b.thresholdUsd)} · ${BREAKER_WORDS[b.state]}${override}`;
+  // An overridden day is over its limit but lets work through: "blocked" would be wrong.
+  const words =
+    b.overriddenBy && b.state === 'open'
+      ? `over the limit, overridden by ${b.overriddenBy} until the period ends`
+      : `${BREAKER_WORDS[b.state]}${b.overriddenBy ? `, overridden by ${b.overriddenBy}` : ''}`;
+  return `${scope}: ${formatUsd(b.spentUsd)} of ${formatUsd(b.thresholdUsd)} · ${words}`;
 }
 
 /** One line per task: icon, reference, what it is. */

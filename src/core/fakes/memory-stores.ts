@@ -1,10 +1,11 @@
 import { isPipelineDone, type Pipeline } from '../pipeline.js';
 import type { Approval } from '../approval.js';
 import type { AuditEvent } from '../audit.js';
-import type { Breaker } from '../breaker.js';
+import { estimateTaskUsd, fitsDay, type Breaker } from '../breaker.js';
+import { BLOCKED_BY_BREAKER } from '../spend.js';
 import type { Stores } from '../deps.js';
 import { createMemoryPermissionStore } from './memory-permission-store.js';
-import type { Claim, ClaimRequest, JobQueue } from '../ports/job-queue.js';
+import type { Claim, ClaimRequest, DispatchBudget, JobQueue } from '../ports/job-queue.js';
 import type { TaskChange, TaskQuery, TaskStore } from '../ports/task-store.js';
 import { openStage, type Stage, type StoredOutput } from '../stage.js';
 import { isTerminal, type Task } from '../task.js';
@@ -120,51 +121,107 @@ function createTaskStore(s: State): TaskStore {
   };
 }
 
+const claimable = (s: State, r: ClaimRequest): Task[] =>
+  [...s.tasks.values()]
+    .filter(
+      (t) =>
+        t.status === 'queued' &&
+        t.kind !== 'pipeline' &&
+        (!r.hosts || (t.host !== null && r.hosts.includes(t.host))),
+    )
+    .sort(byId);
+
+function block(s: State, task: Task, r: ClaimRequest, b: DispatchBudget): Task {
+  const blocked: Task = {
+    ...task,
+    status: 'failed',
+    attempts: task.attempts + 1,
+    fencingToken: task.fencingToken + 1,
+    updatedAt: r.now,
+    finishedAt: r.now,
+  };
+  s.tasks.set(task.id, blocked);
+  s.stages.push({
+    ...openStage({ id: b.blockStageId, task: blocked, runnerId: r.runnerId, startedAt: r.now }),
+    outcome: 'failed',
+    errorClass: BLOCKED_BY_BREAKER,
+    summary: b.blockSummary,
+    finishedAt: r.now,
+  });
+  s.audit.push({
+    id: b.blockAuditId,
+    at: r.now,
+    actor: r.runnerId,
+    channel: 'runner',
+    action: 'task.blocked',
+    subject: `task:${task.id}`,
+    detail: { breaker: b.day.key },
+  });
+  return blocked;
+}
+
+function take(s: State, task: Task, r: ClaimRequest): Claim {
+  const claimed: Task = {
+    ...task,
+    status: 'running',
+    attempts: task.attempts + 1,
+    fencingToken: task.fencingToken + 1,
+    leaseOwner: r.runnerId,
+    leaseExpiresAt: r.leaseExpiresAt,
+    updatedAt: r.now,
+  };
+  const stage = openStage({
+    id: r.stageId,
+    task: claimed,
+    runnerId: r.runnerId,
+    startedAt: r.now,
+  });
+  s.tasks.set(task.id, claimed);
+  s.stages.push(stage);
+  s.audit.push({
+    id: r.auditId,
+    at: r.now,
+    actor: r.runnerId,
+    channel: 'runner',
+    action: 'task.claimed',
+    subject: `task:${task.id}`,
+    detail: { attempt: claimed.attempts, fencing_token: claimed.fencingToken },
+  });
+  const lease = {
+    taskId: task.id,
+    runnerId: r.runnerId,
+    fencingToken: claimed.fencingToken,
+    expiresAt: r.leaseExpiresAt,
+  };
+  return { task: claimed, stage, lease };
+}
+
 function createJobQueue(s: State): JobQueue {
   return {
+    async claimWithinBudget(r, b) {
+      const existing = s.breakers.get(b.day.key);
+      const day: Breaker = existing
+        ? { ...existing, thresholdUsd: b.day.thresholdUsd }
+        : { ...b.day, updatedAt: r.now };
+      s.breakers.set(day.key, day);
+      const estimate = (t: Task) => estimateTaskUsd(t, b);
+      const candidates = claimable(s, r);
+      const misfit = candidates.find((t) => !fitsDay(day, estimate(t)));
+      const fit = candidates.find((t) => fitsDay(day, estimate(t)));
+      const blocked = misfit ? block(s, misfit, r, b) : null;
+      const claim = fit ? take(s, fit, r) : null;
+      if (claim) {
+        s.breakers.set(day.key, {
+          ...day,
+          reservedUsd: day.reservedUsd + estimate(claim.task),
+          updatedAt: r.now,
+        });
+      }
+      return { claim, blocked };
+    },
     async claim(r: ClaimRequest): Promise<Claim | null> {
-      const task = [...s.tasks.values()]
-        .filter(
-          (t) =>
-            t.status === 'queued' &&
-            t.kind !== 'pipeline' &&
-            (!r.hosts || (t.host !== null && r.hosts.includes(t.host))),
-        )
-        .sort(byId)[0];
-      if (!task) return null;
-      const claimed: Task = {
-        ...task,
-        status: 'running',
-        attempts: task.attempts + 1,
-        fencingToken: task.fencingToken + 1,
-        leaseOwner: r.runnerId,
-        leaseExpiresAt: r.leaseExpiresAt,
-        updatedAt: r.now,
-      };
-      const stage = openStage({
-        id: r.stageId,
-        task: claimed,
-        runnerId: r.runnerId,
-        startedAt: r.now,
-      });
-      s.tasks.set(task.id, claimed);
-      s.stages.push(stage);
-      s.audit.push({
-        id: r.auditId,
-        at: r.now,
-        actor: r.runnerId,
-        channel: 'runner',
-        action: 'task.claimed',
-        subject: `task:${task.id}`,
-        detail: { attempt: claimed.attempts, fencing_token: claimed.fencingToken },
-      });
-      const lease = {
-        taskId: task.id,
-        runnerId: r.runnerId,
-        fencingToken: claimed.fencingToken,
-        expiresAt: r.leaseExpiresAt,
-      };
-      return { task: claimed, stage, lease };
+      const task = claimable(s, r)[0];
+      return task ? take(s, task, r) : null;
     },
     async heartbeat(r) {
       const task = s.tasks.get(r.taskId);
@@ -272,6 +329,33 @@ export function createMemoryStores(): Stores {
       },
       async save(breaker) {
         s.breakers.set(breaker.key, breaker);
+      },
+      async book(b) {
+        const row = s.breakers.get(b.fresh.key) ?? { ...b.fresh, updatedAt: b.at };
+        const next: Breaker = {
+          ...row,
+          spentUsd: Math.max(row.spentUsd + (b.addSpentUsd ?? 0), b.minSpentUsd ?? 0),
+          reservedUsd: Math.max(row.reservedUsd - (b.releaseUsd ?? 0), 0),
+          updatedAt: b.at,
+        };
+        s.breakers.set(next.key, next);
+        return next;
+      },
+      async advance(key, from, to, at) {
+        const row = s.breakers.get(key);
+        if (!row || !from.includes(row.state)) return null;
+        const next: Breaker = { ...row, state: to, updatedAt: at };
+        s.breakers.set(key, next);
+        return next;
+      },
+      async override(fresh, by, at) {
+        const next: Breaker = {
+          ...(s.breakers.get(fresh.key) ?? fresh),
+          overriddenBy: by,
+          updatedAt: at,
+        };
+        s.breakers.set(next.key, next);
+        return next;
       },
     },
   };

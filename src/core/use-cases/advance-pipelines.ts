@@ -10,7 +10,17 @@ import { auditEntry, notifySafely } from './support.js';
 
 type Deps = Pick<
   CoreDeps,
-  'tasks' | 'pipelines' | 'audit' | 'clock' | 'ids' | 'notifier' | 'policy' | 'approvals'
+  | 'tasks'
+  | 'stages'
+  | 'pipelines'
+  | 'audit'
+  | 'clock'
+  | 'ids'
+  | 'notifier'
+  | 'policy'
+  | 'approvals'
+  | 'breakers'
+  | 'breakerLimits'
 >;
 
 /** Pipelines looked at per call; the maintenance loop calls again. */

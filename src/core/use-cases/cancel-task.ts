@@ -5,6 +5,7 @@ import { EMPTY_STAGE_RESULT } from '../stage.js';
 import { ok, type Result } from '../result.js';
 import { sourcesOf } from '../task-state-machine.js';
 import type { Task } from '../task.js';
+import { settleAttempt } from './spend-ledger.js';
 import {
   auditEntry,
   denyUnlessAllowed,
@@ -13,7 +14,18 @@ import {
   type UseCaseArgs,
 } from './support.js';
 
-type Deps = Pick<CoreDeps, 'tasks' | 'approvals' | 'audit' | 'clock' | 'ids' | 'notifier'>;
+type Deps = Pick<
+  CoreDeps,
+  | 'tasks'
+  | 'stages'
+  | 'approvals'
+  | 'audit'
+  | 'clock'
+  | 'ids'
+  | 'notifier'
+  | 'breakers'
+  | 'breakerLimits'
+>;
 
 export interface CancelTaskInput {
   readonly taskId: string;
@@ -58,5 +70,9 @@ export async function cancelTask({
   });
   if (!task) return explainMiss(deps, input.taskId, 'cancelled');
   await notifySafely(deps, { type: 'task.changed', task, from: before.status });
+  // Its runner's report will be refused: the claim's reservation is released here.
+  if (before.status === 'running') {
+    await settleAttempt(deps, { task, fencingToken: before.fencingToken, costUsd: 0, at });
+  }
   return ok(task);
 }

@@ -1,17 +1,32 @@
+import { freshBreaker, dayPeriod, DEFAULT_ESTIMATE_USD } from '../breaker.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import type { Claim } from '../ports/job-queue.js';
 import { err, ok, type Result } from '../result.js';
+import { blockedSummary } from '../spend.js';
+import { openBreaker } from './spend-ledger.js';
 import { addSeconds, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
 
-type Deps = Pick<CoreDeps, 'queue' | 'audit' | 'clock' | 'ids' | 'notifier' | 'leaseS'>;
+type Deps = Pick<
+  CoreDeps,
+  'queue' | 'audit' | 'clock' | 'ids' | 'notifier' | 'leaseS' | 'breakers' | 'breakerLimits'
+>;
 
 export interface ClaimNextTaskInput {
   readonly runnerId: string;
   readonly hosts?: readonly string[] | null | undefined;
 }
 
-/** Hands the oldest queued task to a runner under a fresh lease, or null when there is none. */
+/** Tasks a single claim may fail as blocked before it gives up looking for one that fits. */
+const MAX_BLOCKED_PER_CLAIM = 10;
+
+/**
+ * Hands the oldest queued task that fits the day's spend breaker to a runner under a fresh
+ * lease, with its estimated cost reserved in the same write; or null when there is none. A
+ * queued task the day has no room for fails as `blocked_by_breaker` (a clear outcome in chat,
+ * rather than a task left waiting for midnight). If the ledger cannot be read or written the
+ * claim throws: nothing starts (fail closed).
+ */
 export async function claimNextTask({
   deps,
   actor,
@@ -22,16 +37,37 @@ export async function claimNextTask({
   if (actor.role === 'runner' && input.runnerId !== actor.id) {
     return err({ code: 'forbidden', action: 'task.claim', role: actor.role });
   }
-  const now = deps.clock.now();
-  const claim = await deps.queue.claim({
-    runnerId: input.runnerId,
-    hosts: input.hosts ?? null,
-    now: now.toISOString(),
-    leaseExpiresAt: addSeconds(now, deps.leaseS),
-    changeId: deps.ids.next(),
-    stageId: deps.ids.next(),
-    auditId: deps.ids.next(),
-  });
-  if (claim) await notifySafely(deps, { type: 'task.changed', task: claim.task, from: 'queued' });
-  return ok(claim);
+  const limits = deps.breakerLimits;
+  for (let i = 0; i < MAX_BLOCKED_PER_CLAIM; i += 1) {
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    const day = freshBreaker('day', dayPeriod(at), limits.dayBlockUsd, at);
+    const { claim, blocked } = await deps.queue.claimWithinBudget(
+      {
+        runnerId: input.runnerId,
+        hosts: input.hosts ?? null,
+        now: at,
+        leaseExpiresAt: addSeconds(now, deps.leaseS),
+        changeId: deps.ids.next(),
+        stageId: deps.ids.next(),
+        auditId: deps.ids.next(),
+      },
+      {
+        day,
+        estimateUsd: limits.estimateUsd ?? {},
+        defaultEstimateUsd: limits.defaultEstimateUsd ?? DEFAULT_ESTIMATE_USD,
+        blockSummary: blockedSummary(day),
+        blockChangeId: deps.ids.next(),
+        blockStageId: deps.ids.next(),
+        blockAuditId: deps.ids.next(),
+      },
+    );
+    if (blocked) {
+      await notifySafely(deps, { type: 'task.changed', task: blocked, from: 'queued' });
+      await openBreaker(deps, day, blocked, at);
+    }
+    if (claim) await notifySafely(deps, { type: 'task.changed', task: claim.task, from: 'queued' });
+    if (claim || !blocked) return ok(claim);
+  }
+  return ok(null);
 }

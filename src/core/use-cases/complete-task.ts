@@ -4,9 +4,11 @@ import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
 import type { StageResult, StoredOutput } from '../stage.js';
 import type { Task } from '../task.js';
+import { breakerKey, dayPeriod, estimateTaskUsd, fitsDay, reaches } from '../breaker.js';
 import { CLIMBABLE_FAILURES, nextRung } from '../escalation.js';
 import { explainLeaseMiss } from './lease-check.js';
 import { recordModelRun } from './record-model-run.js';
+import { settleAttempt } from './spend-ledger.js';
 import {
   auditEntry,
   denyUnlessAllowed,
@@ -17,7 +19,17 @@ import {
 
 type Deps = Pick<
   CoreDeps,
-  'tasks' | 'stages' | 'audit' | 'clock' | 'ids' | 'notifier' | 'modelStats' | 'ladder' | 'catalog'
+  | 'tasks'
+  | 'stages'
+  | 'audit'
+  | 'clock'
+  | 'ids'
+  | 'notifier'
+  | 'modelStats'
+  | 'breakers'
+  | 'breakerLimits'
+  | 'ladder'
+  | 'catalog'
 >;
 
 export type CompletionOutcome = 'succeeded' | 'failed' | 'timed_out';
@@ -89,6 +101,15 @@ export async function completeTask({
     at,
   });
   await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
+  // The reservation made at claim time is released and the real cost booked on the day and
+  // month it was reserved on (the attempt's start), so a run across midnight settles correctly.
+  await settleAttempt(deps, {
+    // As it was claimed: a climb has already named the next rung's executor.
+    task: climb ? { ...task, executor: climb.from } : task,
+    fencingToken: input.fencingToken,
+    costUsd: result.costUsd,
+    at,
+  });
   return ok(task);
 }
 
@@ -109,13 +130,52 @@ async function escalation(
   const tried = (await deps.stages.listByTask(task.id))
     .map((s) => s.executor)
     .filter((e): e is string => e !== null);
+  const affordable = await affordability(deps, task, input.result.costUsd);
   const next = nextRung({
     ladder: deps.ladder,
     current: task.executor,
     tried: [...tried, task.executor],
     executors: deps.catalog.executors,
+    affordable,
   });
   return next.kind === 'executor'
     ? { from: task.executor, executor: next.executor, skipped: next.skipped }
     : null;
+}
+
+/**
+ * Whether a rung's estimate fits what is left: the day's budget (with this attempt's
+ * reservation replaced by what it really cost) and the task's own halt limit across all its
+ * rungs. A ledger that cannot be read affords nothing (fail closed: the operator decides).
+ */
+async function affordability(
+  deps: Deps,
+  task: Task,
+  costUsd: number,
+): Promise<(executor: string) => boolean> {
+  const at = deps.clock.now().toISOString();
+  const limits = deps.breakerLimits;
+  try {
+    const [day, own] = await Promise.all([
+      deps.breakers.get(breakerKey('day', dayPeriod(at))),
+      deps.breakers.get(breakerKey('task', task.id)),
+    ]);
+    const dayNow = day && {
+      ...day,
+      reservedUsd: Math.max(0, day.reservedUsd - estimateTaskUsd(task, limits)),
+      spentUsd: day.spentUsd + costUsd,
+    };
+    // What the task has cost over all its rungs once this attempt is booked (its streamed
+    // spend may already be in its breaker, so the larger of the two, never both).
+    const taskSpent = Math.max(own?.spentUsd ?? 0, task.costUsd + costUsd);
+    return (executor) => {
+      const estimate = estimateTaskUsd({ kind: task.kind, executor }, limits);
+      return (
+        (dayNow === null || fitsDay(dayNow, estimate)) &&
+        !reaches(taskSpent + estimate, limits.taskHaltUsd)
+      );
+    };
+  } catch {
+    return () => false;
+  }
 }

@@ -3,11 +3,21 @@ import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
 import { EMPTY_STAGE_RESULT } from '../stage.js';
+import { settleAttempt } from './spend-ledger.js';
 import { auditEntry, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
 
 type Deps = Pick<
   CoreDeps,
-  'queue' | 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'maxAttempts'
+  | 'queue'
+  | 'tasks'
+  | 'stages'
+  | 'audit'
+  | 'clock'
+  | 'ids'
+  | 'notifier'
+  | 'maxAttempts'
+  | 'breakers'
+  | 'breakerLimits'
 >;
 
 export interface ReapReport {
@@ -60,6 +70,8 @@ export async function reapExpiredLeases({
     if (!task) continue;
     (retry ? requeued : lost).push(task.id);
     await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
+    // A lost attempt reports nothing: its reservation is released (a retry reserves again).
+    await settleAttempt(deps, { task, fencingToken: expired.fencingToken, costUsd: 0, at });
   }
   return ok({ lost, requeued });
 }

@@ -1,8 +1,9 @@
-import { and, asc, count, eq, gt, isNull, lte, ne, sql } from 'drizzle-orm';
-import type { JobQueue } from '../../core/ports/job-queue.js';
+import { and, asc, count, eq, gt, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
+import type { Claim, ClaimRequest, DispatchBudget, JobQueue } from '../../core/ports/job-queue.js';
+import { BLOCKED_BY_BREAKER } from '../../core/spend.js';
 import { openStage } from '../../core/stage.js';
 import type { Database } from '../client.js';
-import { auditLog, stages, tasks } from '../schema.js';
+import { auditLog, circuitBreakers, stages, tasks } from '../schema.js';
 import { bind, compile, rowMapper } from './prepared.js';
 import { toTask } from './row-mappers.js';
 
@@ -11,9 +12,18 @@ const p = sql.placeholder;
 const v = (name: string) => sql`${p(name)}`;
 const mapTask = rowMapper(tasks);
 
-/** The claim: built once, then only bound (see prepared.ts). */
-function compileClaim(db: Database) {
-  const next = db
+// A task's estimate (core/breaker.ts estimateTaskUsd, in SQL): agents reserve, shell does not.
+const estimate = sql`(case when ${tasks.kind} in ('agent', 'consensus') then coalesce(
+  (select e.value from json_each(${p('estimates')}) e where e.key = ${tasks.executor}),
+  ${p('defaultEstimate')}) else 0 end)`;
+// core/breaker.ts fitsDay: the day's row has room for the estimate, or an owner overrode it.
+// No row (it could not be written) means no room: the ledger fails closed.
+const fits = sql`(${estimate} <= 0 or exists (select 1 from ${circuitBreakers} b
+  where b.key = ${p('dayKey')} and (b.overridden_by is not null
+  or b.spent_usd + b.reserved_usd + ${estimate} <= b.threshold_usd + 1e-9)))`;
+
+function oldestQueued(db: Database, extra: SQL | undefined) {
+  return db
     .select({ id: tasks.id })
     .from(tasks)
     .where(
@@ -23,10 +33,15 @@ function compileClaim(db: Database) {
         ne(tasks.kind, 'pipeline'),
         isNull(tasks.deletedAt),
         sql`(${p('hosts')} is null or ${tasks.host} in (select value from json_each(${p('hosts')})))`,
+        extra,
       ),
     )
     .orderBy(asc(tasks.id))
     .limit(1);
+}
+
+/** The claim: built once, then only bound (see prepared.ts). */
+function compileClaim(db: Database, next: ReturnType<typeof oldestQueued>) {
   // The row this claim just took: running, and marked with this claim's change id.
   const mine = sql`${tasks.status} = 'running' and ${tasks.changeId} = ${p('changeId')}`;
   return {
@@ -79,19 +94,118 @@ function compileClaim(db: Database) {
   };
 }
 
+/** The budgeted claim's extra statements: the day's row, the block of a misfit, the reservation. */
+function compileBudget(db: Database) {
+  const blockedMine = sql`${tasks.status} = 'failed' and ${tasks.changeId} = ${p('blockChangeId')}`;
+  const mine = sql`${tasks.status} = 'running' and ${tasks.changeId} = ${p('changeId')}`;
+  const cb = circuitBreakers;
+  return {
+    ensureDay: compile(
+      db
+        .insert(cb)
+        .values({
+          key: v('dayKey'),
+          scope: 'day',
+          period: v('dayPeriod'),
+          thresholdUsd: v('dayThreshold'),
+          spentUsd: 0,
+          reservedUsd: 0,
+          state: 'ok',
+          overriddenBy: null,
+          updatedAt: v('now'),
+        })
+        .onConflictDoUpdate({ target: cb.key, set: { thresholdUsd: v('dayThreshold') } }),
+    ),
+    block: compile(
+      db
+        .update(tasks)
+        .set({
+          status: 'failed',
+          attempts: sql`${tasks.attempts} + 1`,
+          fencingToken: sql`${tasks.fencingToken} + 1`,
+          updatedAt: v('now'),
+          finishedAt: v('now'),
+          changeId: v('blockChangeId'),
+        })
+        .where(
+          and(
+            eq(tasks.id, sql`(${oldestQueued(db, sql`not ${fits}`)})`),
+            eq(tasks.status, 'queued'),
+          ),
+        )
+        .returning(),
+    ),
+    blockStage: compile(
+      db.insert(stages).select(
+        sql`select ${p('blockStageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
+          ${tasks.executor}, null, ${tasks.host}, 'failed', null, null, ${BLOCKED_BY_BREAKER}, null, 0, 0, 0,
+          null, null, ${p('blockSummary')}, null, ${p('now')}, ${p('now')}, null, null from ${tasks} where ${blockedMine}`,
+      ),
+    ),
+    blockAudit: compile(
+      db.insert(auditLog).select(
+        sql`select ${p('blockAuditId')}, ${p('now')}, ${p('runnerId')}, 'runner', 'task.blocked', 'task:' || ${tasks.id},
+          json_object('breaker', ${p('dayKey')}) from ${tasks} where ${blockedMine}`,
+      ),
+    ),
+    // In the same write as the claim: the room `fits` saw cannot be taken by another claim.
+    reserve: compile(
+      db
+        .update(cb)
+        .set({
+          reservedUsd: sql`${cb.reservedUsd} + coalesce((select ${estimate} from ${tasks} where ${mine}), 0)`,
+          updatedAt: v('now'),
+        })
+        .where(and(eq(cb.key, p('dayKey')), sql`exists (select 1 from ${tasks} where ${mine})`)),
+    ),
+  };
+}
+
+const claimValues = (r: ClaimRequest) => ({
+  runnerId: r.runnerId,
+  leaseExpiresAt: r.leaseExpiresAt,
+  now: r.now,
+  changeId: r.changeId,
+  hosts: r.hosts ? JSON.stringify(r.hosts) : null,
+  stageId: r.stageId,
+  auditId: r.auditId,
+});
+
+const budgetValues = (b: DispatchBudget) => ({
+  dayKey: b.day.key,
+  dayPeriod: b.day.period,
+  dayThreshold: b.day.thresholdUsd,
+  estimates: JSON.stringify(b.estimateUsd),
+  defaultEstimate: b.defaultEstimateUsd,
+  blockChangeId: b.blockChangeId,
+  blockStageId: b.blockStageId,
+  blockAuditId: b.blockAuditId,
+  blockSummary: b.blockSummary,
+});
+
+function toClaim(row: unknown, r: ClaimRequest): Claim | null {
+  if (!row) return null;
+  const task = toTask(mapTask(row as Record<string, unknown>));
+  const stage = openStage({ id: r.stageId, task, runnerId: r.runnerId, startedAt: r.now });
+  return {
+    task,
+    stage,
+    lease: {
+      taskId: task.id,
+      runnerId: r.runnerId,
+      fencingToken: task.fencingToken,
+      expiresAt: r.leaseExpiresAt,
+    },
+  };
+}
+
 export function createJobQueue(db: Database): JobQueue {
-  const q = compileClaim(db);
+  const q = compileClaim(db, oldestQueued(db, undefined));
+  const qb = compileClaim(db, oldestQueued(db, fits));
+  const b = compileBudget(db);
   return {
     async claim(r) {
-      const values = {
-        runnerId: r.runnerId,
-        leaseExpiresAt: r.leaseExpiresAt,
-        now: r.now,
-        changeId: r.changeId,
-        hosts: r.hosts ? JSON.stringify(r.hosts) : null,
-        stageId: r.stageId,
-        auditId: r.auditId,
-      };
+      const values = claimValues(r);
       // Racy on purpose: another claimer may take it between the two, and `take` is guarded.
       const waiting = await db.$client.execute(bind(q.peek, values));
       if (waiting.rows.length === 0) return null;
@@ -99,19 +213,32 @@ export function createJobQueue(db: Database): JobQueue {
         [bind(q.take, values), bind(q.openStage, values), bind(q.audit, values)],
         'write',
       );
-      const row = taken?.rows[0];
-      if (!row) return null;
-      const task = toTask(mapTask(row as unknown as Record<string, unknown>));
-      const stage = openStage({ id: r.stageId, task, runnerId: r.runnerId, startedAt: r.now });
+      return toClaim(taken?.rows[0], r);
+    },
+    async claimWithinBudget(r, budget) {
+      const values = { ...claimValues(r), ...budgetValues(budget) };
+      const waiting = await db.$client.execute(bind(q.peek, values));
+      if (waiting.rows.length === 0) return { claim: null, blocked: null };
+      // One write transaction: the day's row, a misfit's block, the claim and its reservation.
+      const results = await db.$client.batch(
+        [
+          bind(b.ensureDay, values),
+          bind(b.block, values),
+          bind(b.blockStage, values),
+          bind(b.blockAudit, values),
+          bind(qb.take, values),
+          bind(b.reserve, values),
+          bind(qb.openStage, values),
+          bind(qb.audit, values),
+        ],
+        'write',
+      );
+      const blockedRow = results[1]?.rows[0];
       return {
-        task,
-        stage,
-        lease: {
-          taskId: task.id,
-          runnerId: r.runnerId,
-          fencingToken: task.fencingToken,
-          expiresAt: r.leaseExpiresAt,
-        },
+        claim: toClaim(results[4]?.rows[0], r),
+        blocked: blockedRow
+          ? toTask(mapTask(blockedRow as unknown as Record<string, unknown>))
+          : null,
       };
     },
     async heartbeat(r) {

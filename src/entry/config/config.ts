@@ -11,6 +11,10 @@ export interface ExecutorConfig {
   readonly router: boolean;
   /** Ask for tool-use permission in Telegram (claude --permission-prompt-tool). */
   readonly permissionPrompts?: boolean | undefined;
+  /** USD per million tokens, for CLIs that print no cost of their own. */
+  readonly price?: { readonly inputPerMtok: number; readonly outputPerMtok: number } | null;
+  /** Reserved on the day's breaker before a task of this executor starts. */
+  readonly estimateUsd?: number | undefined;
 }
 
 /** Everything the process runs with, parsed once and frozen. */

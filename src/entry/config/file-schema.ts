@@ -52,6 +52,10 @@ export const executorSchema = z.strictObject({
   router: z.boolean().default(false),
   /** claude only: tool uses not already allowed become Approve once / Deny cards in Telegram. */
   permission_prompts: z.boolean().default(false),
+  /** USD per million tokens: the cost of CLIs that print tokens only (codex, gemini). */
+  price: z.strictObject({ input_per_mtok: usd, output_per_mtok: usd }).optional(),
+  /** Reserved on the day's breaker before a task starts (default breakers.estimate_usd). */
+  estimate_usd: usd.optional(),
 });
 
 /** The YAML file of SPEC §4. Keys are strict so a typo is an error, not a silent default. */
@@ -68,8 +72,16 @@ export const fileConfigSchema = z.strictObject({
       task_halt_usd: usd.default(5),
       day_block_usd: usd.default(20),
       month_flag_usd: usd.default(80),
+      /** What an agent task reserves when its executor names no estimate_usd. */
+      estimate_usd: usd.default(0.5),
     })
-    .default({ task_warn_usd: 2, task_halt_usd: 5, day_block_usd: 20, month_flag_usd: 80 }),
+    .default({
+      task_warn_usd: 2,
+      task_halt_usd: 5,
+      day_block_usd: 20,
+      month_flag_usd: 80,
+      estimate_usd: 0.5,
+    }),
   approvals: z
     .strictObject({
       timeout_s: z

@@ -85,6 +85,10 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
         model: x.model ?? null,
         router: x.router,
         permissionPrompts: x.permission_prompts,
+        price: x.price
+          ? { inputPerMtok: x.price.input_per_mtok, outputPerMtok: x.price.output_per_mtok }
+          : null,
+        estimateUsd: x.estimate_usd,
       }))
     : DEFAULT_EXECUTORS;
   const problems = crossCheck(file, executors);
@@ -130,6 +134,12 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
       taskHaltUsd: file.breakers.task_halt_usd,
       dayBlockUsd: file.breakers.day_block_usd,
       monthFlagUsd: file.breakers.month_flag_usd,
+      defaultEstimateUsd: file.breakers.estimate_usd,
+      estimateUsd: Object.fromEntries(
+        executors.flatMap((x) =>
+          'estimateUsd' in x && x.estimateUsd !== undefined ? [[x.name, x.estimateUsd]] : [],
+        ),
+      ),
     },
     approvalPolicy: {
       approvalTimeoutS: file.approvals.timeout_s,

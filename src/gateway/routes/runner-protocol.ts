@@ -29,6 +29,7 @@ const eventsBody = z.strictObject({
   fencing_token: z.number().int().min(1),
   output_tail: z.string().max(PROGRESS_TAIL_CHARS * 2),
   elapsed_ms: z.number().int().min(0),
+  cost_usd: z.number().min(0).max(1_000_000).optional(),
 });
 const completeBody = z.strictObject({
   fencing_token: z.number().int().min(1),
@@ -132,9 +133,11 @@ export function createRunnerProtocolRoutes(deps: RunnerProtocolDeps) {
           fencingToken: body.fencing_token,
           outputTail: body.output_tail,
           elapsedMs: body.elapsed_ms,
+          costUsd: body.cost_usd,
         };
         const r = await reportProgress({ deps: deps.core, actor: c.get('actor'), input });
-        return r.ok ? c.body(null, 202) : domainErrorResponse(c, r.error);
+        if (!r.ok) return domainErrorResponse(c, r.error);
+        return r.value.halt ? c.json({ halt: true }, 200) : c.body(null, 202);
       },
     )
     .post(

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import type { ExecResult, ExitStatus, TransportFailure } from '../transport.js';
 import type { ExecutorTask, OutcomeClass, ParsedRun } from './profile.js';
+import type { Price } from './usage-meter.js';
 
 /** What an agent profile is built from: the executor's name and its default model. */
 export interface AgentProfileOptions {
   readonly name: string;
   readonly model: string | null;
+  /** For CLIs that print tokens but no cost (and for the live meter of those that do). */
+  readonly price?: Price | null | undefined;
 }
 
 const TRANSPORT_OUTCOMES: Record<TransportFailure, OutcomeClass> = {

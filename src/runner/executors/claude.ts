@@ -14,6 +14,7 @@ import {
   type RunUsage,
 } from './classify.js';
 import type { ExecutorProfile, ExecutorTask, Invocation, ParsedRun } from './profile.js';
+import { createUsageMeter, type UsageReading } from './usage-meter.js';
 
 const Usage = z.looseObject({
   input_tokens: optNumber,
@@ -40,7 +41,7 @@ const AnyEvent = z.looseObject({ session_id: optString });
 /** The MCP server name in the config file and the tool, as claude addresses it. */
 export const PERMISSION_PROMPT_TOOL = 'mcp__switchboard__approve_tool_use';
 
-/** `claude -p --output-format json`: with no prompt argument, -p reads the prompt from stdin. */
+/** `claude -p --output-format stream-json`: with no prompt argument, -p reads the prompt from stdin. */
 export function createClaudeProfile(
   options: AgentProfileOptions & { readonly permissionPrompts?: boolean | undefined },
 ): ExecutorProfile {
@@ -50,6 +51,32 @@ export function createClaudeProfile(
     permissionPrompts: options.permissionPrompts ?? false,
     invocation: (task) => claudeInvocation(task, options.model),
     parse: parseClaudeOutput,
+    price: options.price ?? null,
+    meter: () => createUsageMeter(readClaudeUsage, options.price ?? null),
+  };
+}
+
+const AssistantEvent = z.looseObject({
+  type: z.literal('assistant'),
+  message: z.looseObject({ id: optString, usage: Usage.nullish().catch(null) }),
+});
+
+/** stream-json: each assistant message carries its usage; the final result its total cost. */
+export function readClaudeUsage(value: unknown, index: number): UsageReading | null {
+  const result = ResultEvent.safeParse(value);
+  if (result.success) {
+    return { key: 'result', tokensIn: 0, tokensOut: 0, totalCostUsd: result.data.total_cost_usd };
+  }
+  const assistant = AssistantEvent.safeParse(value);
+  const usage = assistant.data?.message.usage;
+  if (!assistant.success || !usage) return null;
+  return {
+    key: assistant.data.message.id ?? `event-${index}`,
+    tokensIn:
+      (usage.input_tokens ?? 0) +
+      (usage.cache_creation_input_tokens ?? 0) +
+      (usage.cache_read_input_tokens ?? 0),
+    tokensOut: usage.output_tokens ?? 0,
   };
 }
 
@@ -59,8 +86,11 @@ export function claudeInvocation(task: ExecutorTask, defaultModel: string | null
     argv: [
       'claude',
       '-p',
+      // stream-json (which needs --verbose with -p) prints usage while it runs: the per-task
+      // breaker halts on it; the last event is the same result object `json` prints.
       '--output-format',
-      'json',
+      'stream-json',
+      '--verbose',
       ...(model ? ['--model', model] : []),
       ...(task.sessionId ? ['--resume', task.sessionId] : []),
       // --mcp-config takes several values: it comes last, and the prompt goes on stdin.

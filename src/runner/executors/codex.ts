@@ -16,6 +16,7 @@ import {
   type RunUsage,
 } from './classify.js';
 import type { ExecutorProfile, ExecutorTask, Invocation, ParsedRun } from './profile.js';
+import { createUsageMeter, type UsageReading } from './usage-meter.js';
 
 // Event shapes of `codex exec --json` (codex-rs exec_events): one JSON object per line.
 const Event = z.looseObject({ type: z.string() });
@@ -57,6 +58,20 @@ export function createCodexProfile(options: AgentProfileOptions): ExecutorProfil
     cli: 'codex',
     invocation: (task) => codexInvocation(task, options.model),
     parse: parseCodexOutput,
+    price: options.price ?? null,
+    meter: () => createUsageMeter(readCodexUsage, options.price ?? null),
+  };
+}
+
+/** `turn.completed` carries a turn's usage; codex prints no cost, so the price table prices it. */
+export function readCodexUsage(value: unknown, index: number): UsageReading | null {
+  if (Event.safeParse(value).data?.type !== 'turn.completed') return null;
+  const usage = TurnCompleted.safeParse(value).data?.usage;
+  if (!usage) return null;
+  return {
+    key: `turn-${index}`,
+    tokensIn: usage.input_tokens ?? 0,
+    tokensOut: usage.output_tokens ?? 0,
   };
 }
 

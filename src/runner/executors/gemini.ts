@@ -65,6 +65,8 @@ export function createGeminiProfile(options: AgentProfileOptions): ExecutorProfi
     cli: 'gemini',
     invocation: (task) => geminiInvocation(task, options.model),
     parse: parseGeminiOutput,
+    // gemini prints usage only at the end: priced then, no live meter.
+    price: options.price ?? null,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ExecResult } from '../transport.js';
+import type { Price, UsageMeter } from './usage-meter.js';
 
 /** How a stage ended, as chat, PWA and MCP report it (SPEC §3.7). */
 export const OUTCOME_CLASSES = [
@@ -11,6 +12,9 @@ export const OUTCOME_CLASSES = [
   'host_unreachable',
   'host_key_mismatch',
   'output_parse_error',
+  // SPEC §3.2: the day had no room for the task's estimate / its own spend crossed the halt limit.
+  'blocked_by_breaker',
+  'halted_by_breaker',
 ] as const;
 export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
 
@@ -53,4 +57,8 @@ export interface ExecutorProfile {
   readonly permissionPrompts?: boolean | undefined;
   invocation(task: ExecutorTask): Invocation;
   parse(result: ExecResult): ParsedRun;
+  /** Prices the tokens of a CLI that reports no cost of its own. */
+  readonly price?: Price | null | undefined;
+  /** Reads the spend from streamed output while the CLI runs (for the per-task halt). */
+  meter?(): UsageMeter;
 }

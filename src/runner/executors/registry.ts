@@ -2,6 +2,7 @@ import { createClaudeProfile } from './claude.js';
 import { createCodexProfile } from './codex.js';
 import { createGeminiProfile } from './gemini.js';
 import type { ExecutorProfile } from './profile.js';
+import type { Price } from './usage-meter.js';
 import { SHELL_PROFILE } from './shell.js';
 
 export { SHELL_PROFILE };
@@ -13,6 +14,8 @@ export interface ExecutorConfig {
   readonly model: string | null;
   /** claude only: permission prompts go to Switchboard's approve_tool_use MCP tool. */
   readonly permissionPrompts?: boolean | undefined;
+  /** Prices tokens for CLIs that print no cost (codex, gemini) and for live metering. */
+  readonly price?: Price | null | undefined;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface ExecutorConfig {
  * (`--dangerously-*`, yolo, auto-approve): what an agent may do is the host's config, not ours.
  */
 export function createExecutorProfile(config: ExecutorConfig): ExecutorProfile {
-  const options = { name: config.name, model: config.model || null };
+  const options = { name: config.name, model: config.model || null, price: config.price ?? null };
   if (config.permissionPrompts && config.cli !== 'claude') {
     throw new Error(`Executor "${config.name}": permission_prompts works with cli claude only`);
   }

@@ -1,0 +1,99 @@
+import {
+  budgetFor,
+  estimateTaskUsd,
+  stateFor,
+  statesBefore,
+  taskBreaker,
+  type Breaker,
+} from '../breaker.js';
+import type { CoreDeps } from '../deps.js';
+import type { Task } from '../task.js';
+import { notifySafely } from './support.js';
+
+type Deps = Pick<CoreDeps, 'breakers' | 'breakerLimits' | 'notifier'>;
+type AttemptDeps = Deps & Pick<CoreDeps, 'stages'>;
+
+/**
+ * Moves a breaker to the state its spend puts it in. The move is one conditional write, so of
+ * all processes seeing the same crossing exactly one sends the alert (SPEC §3.2: once per crossing).
+ */
+export async function raiseOnCrossing(
+  deps: Deps,
+  breaker: Breaker,
+  task: Task | null,
+  at: string,
+): Promise<Breaker> {
+  const target = stateFor(breaker.scope, breaker.spentUsd, deps.breakerLimits);
+  const from = statesBefore(target);
+  if (!from.includes(breaker.state)) return breaker;
+  const moved = await deps.breakers.advance(breaker.key, from, target, at);
+  if (!moved) return breaker;
+  await notifySafely(deps, { type: 'breaker.alert', breaker: moved, task });
+  return moved;
+}
+
+/** Opens a breaker whatever its spend (a refused dispatch), alerting once. */
+export async function openBreaker(deps: Deps, breaker: Breaker, task: Task | null, at: string) {
+  const moved = await deps.breakers.advance(breaker.key, statesBefore('open'), 'open', at);
+  if (moved) await notifySafely(deps, { type: 'breaker.alert', breaker: moved, task });
+}
+
+/** A running task's streamed spend so far; returns its task breaker after the crossing check. */
+export async function recordTaskSpend(
+  deps: Deps,
+  task: Task,
+  spentUsd: number,
+  at: string,
+): Promise<Breaker> {
+  const fresh = taskBreaker(task.id, deps.breakerLimits, at);
+  const booked = await deps.breakers.book({ fresh, at, minSpentUsd: spentUsd });
+  return raiseOnCrossing(deps, booked, task, at);
+}
+
+/**
+ * Books a finished stage: its reservation is released and its cost added to the UTC day and
+ * month it started in (where it was reserved), then each breaker is checked for a crossing.
+ */
+export async function settleStageSpend(
+  deps: Deps,
+  input: {
+    readonly task: Task;
+    readonly startedAt: string;
+    readonly costUsd: number;
+    readonly at: string;
+  },
+): Promise<void> {
+  const { task, at } = input;
+  const cost = Math.max(0, input.costUsd);
+  const { day, month } = budgetFor(input.startedAt, deps.breakerLimits);
+  const releaseUsd = estimateTaskUsd(task, deps.breakerLimits);
+  const dayAfter = await deps.breakers.book({ fresh: day, at, addSpentUsd: cost, releaseUsd });
+  const monthAfter = await deps.breakers.book({ fresh: month, at, addSpentUsd: cost });
+  await raiseOnCrossing(deps, dayAfter, task, at);
+  await raiseOnCrossing(deps, monthAfter, task, at);
+  if (cost > 0) await recordTaskSpend(deps, task, cost, at);
+}
+
+/**
+ * Settles the attempt a fencing token names, however it ended: completed (its cost), or
+ * cancelled / reaped while running (cost 0: its reservation must not hold the day's room).
+ */
+export async function settleAttempt(
+  deps: AttemptDeps,
+  input: {
+    readonly task: Task;
+    readonly fencingToken: number;
+    readonly costUsd: number;
+    readonly at: string;
+  },
+): Promise<void> {
+  const attempt = (await deps.stages.listByTask(input.task.id)).find(
+    (s) => s.fencingToken === input.fencingToken,
+  );
+  await settleStageSpend(deps, {
+    task: input.task,
+    startedAt: attempt?.startedAt ?? input.at,
+    costUsd: input.costUsd,
+    at: input.at,
+  });
+}
