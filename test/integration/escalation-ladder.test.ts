@@ -106,3 +106,49 @@ describe('escalation ladder: a failed agent task climbs one rung per verified fa
     expect(done.audit.at(-1)?.action).toBe('task.failed');
   });
 });
+
+describe('escalation ladder under the spend breakers', () => {
+  let app: RunningSwitchboard;
+  const api = adminClient(() => app.url, TOKEN);
+  beforeAll(async () => {
+    const dir = makeTempDir();
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), FAKE_CLAUDE);
+    chmodSync(join(bin, 'claude'), 0o755);
+    app = await startInProcess({
+      dir,
+      adminToken: TOKEN,
+      path: `${bin}:/usr/bin:/bin`,
+      yaml: [
+        'users: []',
+        'executors:',
+        '  - { name: claude-haiku, cli: claude, model: haiku }',
+        // Its estimate alone is more than the day's budget: it can never be afforded.
+        '  - { name: claude-pricey, cli: claude, model: sonnet, estimate_usd: 25 }',
+        '  - { name: claude-opus, cli: claude, model: opus }',
+        'ladder: [claude-haiku, claude-pricey, claude-opus, human]',
+      ].join('\n'),
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('skips a rung whose estimate would breach the day’s budget, and says so', async () => {
+    const r = await api.post('/api/tasks', {
+      kind: 'agent',
+      executor: 'claude-haiku',
+      prompt: 'fix it',
+      host: 'local',
+      escalate: true,
+    });
+    const done = await api.settled<Detail>(r.body.id, 30_000);
+    expect(done.stages.map((s) => `${s.executor}:${s.outcome}`)).toEqual([
+      'claude-haiku:failed',
+      'claude-opus:succeeded',
+    ]);
+    const climb = done.audit.find((a) => a.action === 'task.escalated');
+    expect(climb?.detail).toMatchObject({ to: 'claude-opus', skipped: ['claude-pricey'] });
+  });
+});
