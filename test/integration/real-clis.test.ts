@@ -200,7 +200,9 @@ describe('the real claude, codex and gemini CLIs on an SSH host, logged out and 
       session_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       cost_usd: 0,
     });
-    expect(JSON.parse(claude.stages[0]?.stdout_tail ?? '')).toMatchObject({
+    // stream-json (for live spend): one event per line, the `result` event last.
+    const events = (claude.stages[0]?.stdout_tail ?? '').trim().split('\n');
+    expect(JSON.parse(events.at(-1) ?? '')).toMatchObject({
       type: 'result',
       is_error: true,
     });

@@ -90,11 +90,11 @@ describe.concurrent('Telegram access, commands and queries (polling)', () => {
     );
     expect((await ask(me, '/task')).text).toBe('Which task? /task <id>');
     expect((await ask(me, '/cancel')).text).toBe('Which task? /cancel <id>');
-    const spend = (await ask(me, '/spend')).text;
-    expect(spend).toMatch(
-      /^Spend\nToday \(\d{4}-\d\d-\d\d UTC\): \$0 of \$20\.00 · ok\nThis month \(\d{4}-\d\d\): \$0 of \$80\.00 · ok$/,
-    );
-    expect((await ask(me, '/breakers')).text).toBe(spend);
+    // Other tests in this file run paid agents concurrently: the amounts move, the shape not.
+    const spendShape =
+      /^Spend\nToday \(\d{4}-\d\d-\d\d UTC\): \$[\d.]+ of \$20\.00 · ok\nThis month \(\d{4}-\d\d\): \$[\d.]+ of \$80\.00 · ok$/;
+    expect((await ask(me, '/spend')).text).toMatch(spendShape);
+    expect((await ask(me, '/breakers')).text).toMatch(spendShape);
   });
 
   it('answers status, what’s running and spend today from the store', async () => {

@@ -171,6 +171,7 @@ describe.concurrent(
         'ask',
         'hosts',
         'breakers',
+        'override',
         'spend',
         'login',
         'help',
