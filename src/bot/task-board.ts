@@ -16,6 +16,8 @@ import { getTaskOutput } from '../core/use-cases/get-task-output.js';
 import { completionLine, isLongOutput, outputFile } from './views/completion.js';
 import { breakerAlert } from './views/overview.js';
 import { consentCard } from './views/consent-card.js';
+import { consensusMessage } from './views/consensus-message.js';
+import { consensusReport } from '../core/use-cases/consensus-report.js';
 import type { OAuthClient, OAuthGrant } from '../core/ports/oauth-store.js';
 import { taskCard, requestText, REQUEST_IN_CARD_CHARS, type Card } from './views/task-card.js';
 
@@ -40,7 +42,7 @@ export interface TaskBoardOptions {
 
 type Deps = Pick<
   CoreDeps,
-  'tasks' | 'stages' | 'approvals' | 'audit' | 'clock' | 'ids' | 'pipelines'
+  'tasks' | 'stages' | 'approvals' | 'audit' | 'clock' | 'ids' | 'pipelines' | 'workflows'
 >;
 
 const MAX_TAIL_CHARS = 4_000;
@@ -64,6 +66,8 @@ export function createTaskBoard(
   const again = new Set<string>();
   const announced = new Set<string>();
   let stopped = false;
+  /** Consensus pairs already reported (workflow ids). */
+  const reported = new Set<string>();
 
   const key = (l: Pick<ChatMessageLink, 'chatId' | 'messageId'>) => `${l.chatId}:${l.messageId}`;
   const approvers = options.members.filter((m) => m.role !== 'viewer');
@@ -239,6 +243,37 @@ export function createTaskBoard(
     }
   }
 
+  /**
+   * A task of a consensus pair ended (or its card was just linked): once both have ended,
+   * the comparison goes to the chats that asked (their progress messages), once per pair.
+   */
+  async function reportConsensus(task: Pick<Task, 'id'>) {
+    const r = await consensusReport({
+      deps: deps.core,
+      actor: SYSTEM_ACTOR,
+      input: { taskId: task.id },
+    });
+    if (!r.ok || !r.value || reported.has(r.value.workflowId)) return;
+    const { workflowId } = r.value;
+    const links = (await Promise.all(r.value.runs.map((t) => deps.chats.messagesOf(t.id))))
+      .flat()
+      .filter((l) => l.kind === 'progress');
+    // Quick answers can end before their cards are even sent (Telegram paces a chat): then
+    // the report waits for `track`, which runs once a card is linked.
+    if (!links.length || reported.has(workflowId)) return;
+    reported.add(workflowId);
+    const message = consensusMessage(r.value);
+    const chats = new Map(links.map((l) => [l.chatId, l.messageId]));
+    for (const [chatId, replyTo] of chats) {
+      await sendRich(api, chatId, message.text, { replyTo });
+      if (message.longDiff) {
+        await sendTextFile(api, chatId, 'consensus.diff.txt', message.longDiff, 'The whole diff', {
+          silent: true,
+        });
+      }
+    }
+  }
+
   /** Spend alerts go to every subscribed chat, with sound: they ask for attention. */
   async function alert(breaker: Breaker) {
     const text = breakerAlert(breaker);
@@ -270,6 +305,11 @@ export function createTaskBoard(
           return;
         case 'task.changed':
           schedule(event.task.id);
+          if (isTerminal(event.task.status) && event.task.kind === 'agent') {
+            void reportConsensus(event.task).catch((e: unknown) =>
+              deps.log.warn('telegram: consensus report failed', { error: String(e) }),
+            );
+          }
           return;
         case 'oauth.consent_requested':
           void askConsent(event.client, event.grant);
@@ -286,6 +326,9 @@ export function createTaskBoard(
       }
     },
     track(taskId, shown) {
+      void reportConsensus({ id: taskId }).catch((e: unknown) =>
+        deps.log.warn('telegram: consensus report failed', { error: String(e) }),
+      );
       if (shown) {
         messages.set(key(shown), {
           rendered: JSON.stringify([shown.card.text, shown.card.keyboard]),

@@ -37,7 +37,8 @@ const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'lease.reap': ['runner', 'system', 'owner'],
   // Workflows belong to their requester as well (see mayTouchWorkflow).
   'workflow.write': ['owner', 'approver'],
-  'workflow.read': ['owner', 'approver', 'viewer'],
+  // system: the chat reports a consensus it started when both answers are in.
+  'workflow.read': ['owner', 'approver', 'viewer', 'system'],
   // Agents ask with a per-task capability (see permission.ts), checked by identity, not role.
   'permission.request': ['system'],
   'permission.decide': ['owner', 'approver'],

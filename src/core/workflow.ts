@@ -90,4 +90,4 @@ export function capText(text: string, max: number): { text: string; truncated: b
 export const mayTouchWorkflow = (
   workflow: Pick<Workflow, 'requester'>,
   actor: { readonly id: string; readonly role: string },
-): boolean => workflow.requester === actor.id || actor.role === 'owner';
+): boolean => workflow.requester === actor.id || actor.role === 'owner' || actor.role === 'system';

@@ -11,6 +11,7 @@ import { approveTask } from '../../core/use-cases/approve-task.js';
 import { continueTask } from '../../core/use-cases/continue-task.js';
 import { findTask } from '../../core/use-cases/find-task.js';
 import { parseText } from '../../core/use-cases/parse-text.js';
+import { submitConsensus } from '../../core/use-cases/submit-consensus.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
 import { answerCallback, parseCallback } from '../callback-data.js';
 import type { BotContext } from '../context.js';
@@ -32,6 +33,17 @@ export function requests(deps: BotDeps, config: BotConfig) {
   const { core, chats } = deps;
 
   async function submit(ctx: BotContext, parsed: Extract<ParsedRequest, { type: 'task' }>) {
+    if (parsed.consensus && parsed.draft.kind === 'agent') {
+      // Two executors, two cards; the comparison follows when both have answered.
+      const both = await submitConsensus({
+        deps: core,
+        actor: ctx.actor,
+        input: { draft: parsed.draft },
+      });
+      if (!both.ok) return void (await ctx.reply(describeError(both.error)));
+      for (const run of both.value.runs) await postTask(ctx, deps, config, run);
+      return;
+    }
     const result = await submitTask({
       deps: core,
       actor: ctx.actor,

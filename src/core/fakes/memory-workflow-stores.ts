@@ -50,6 +50,9 @@ export function createMemoryWorkflowStore(): WorkflowStore {
     async listStages(workflowId) {
       return stages.filter((s) => s.workflowId === workflowId).sort((a, b) => a.seq - b.seq);
     },
+    async workflowOfTask(taskId) {
+      return stages.find((s) => s.taskId === taskId)?.workflowId ?? null;
+    },
   };
 }
 

@@ -20,4 +20,6 @@ export interface WorkflowStore {
   ): Promise<Workflow | null>;
   /** Stages in seq order. */
   listStages(workflowId: string): Promise<readonly WorkflowStage[]>;
+  /** The workflow a task was executed in, if any. */
+  workflowOfTask(taskId: string): Promise<string | null>;
 }

@@ -99,5 +99,13 @@ export function createWorkflowStore(db: Database): WorkflowStore {
     async listStages(workflowId) {
       return (await stagesOf.all({ id: workflowId })).map(toStage);
     },
+    async workflowOfTask(taskId) {
+      const [row] = await db
+        .select({ id: workflowStages.workflowId })
+        .from(workflowStages)
+        .where(eq(workflowStages.taskId, taskId))
+        .limit(1);
+      return row?.id ?? null;
+    },
   };
 }
