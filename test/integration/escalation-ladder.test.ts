@@ -1,9 +1,7 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
-import { adminClient, startInProcess } from '../helpers/in-process.js';
-import { makeTempDir } from '../helpers/temp-db.js';
+import { adminClient } from '../helpers/in-process.js';
+import { startWithFakeClaude } from '../helpers/fake-claude-app.js';
 
 const TOKEN = 'escalation-ladder-admin-token-0123';
 
@@ -34,15 +32,9 @@ describe('escalation ladder: a failed agent task climbs one rung per verified fa
   let app: RunningSwitchboard;
   const api = adminClient(() => app.url, TOKEN);
   beforeAll(async () => {
-    const dir = makeTempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'claude'), FAKE_CLAUDE);
-    chmodSync(join(bin, 'claude'), 0o755);
-    app = await startInProcess({
-      dir,
+    app = await startWithFakeClaude({
       adminToken: TOKEN,
-      path: `${bin}:/usr/bin:/bin`,
+      script: FAKE_CLAUDE,
       yaml: [
         'users: []',
         'executors:',
@@ -50,7 +42,7 @@ describe('escalation ladder: a failed agent task climbs one rung per verified fa
         '  - { name: claude-sonnet, cli: claude, model: sonnet }',
         '  - { name: claude-opus, cli: claude, model: opus }',
         'ladder: [claude-haiku, claude-sonnet, consensus, claude-opus, human]',
-      ].join('\n'),
+      ],
     });
   }, 30_000);
   afterAll(async () => {
@@ -111,15 +103,9 @@ describe('escalation ladder under the spend breakers', () => {
   let app: RunningSwitchboard;
   const api = adminClient(() => app.url, TOKEN);
   beforeAll(async () => {
-    const dir = makeTempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'claude'), FAKE_CLAUDE);
-    chmodSync(join(bin, 'claude'), 0o755);
-    app = await startInProcess({
-      dir,
+    app = await startWithFakeClaude({
       adminToken: TOKEN,
-      path: `${bin}:/usr/bin:/bin`,
+      script: FAKE_CLAUDE,
       yaml: [
         'users: []',
         'executors:',
@@ -128,7 +114,7 @@ describe('escalation ladder under the spend breakers', () => {
         '  - { name: claude-pricey, cli: claude, model: sonnet, estimate_usd: 25 }',
         '  - { name: claude-opus, cli: claude, model: opus }',
         'ladder: [claude-haiku, claude-pricey, claude-opus, human]',
-      ].join('\n'),
+      ],
     });
   }, 30_000);
   afterAll(async () => {

@@ -1,13 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
-import { startInProcess } from '../helpers/in-process.js';
+import { startWithFakeClaude } from '../helpers/fake-claude-app.js';
 import { mermaidError } from '../helpers/mermaid-parser.js';
-import { makeTempDir } from '../helpers/temp-db.js';
 
 const TOKEN = 'mcp-consensus-admin-token-0123';
 
@@ -37,21 +34,15 @@ interface ConsensusResult {
 describe('MCP execute with consensus: two executors, one workflow, a comparison', () => {
   let app: RunningSwitchboard;
   beforeAll(async () => {
-    const dir = makeTempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'claude'), FAKE_CLAUDE);
-    chmodSync(join(bin, 'claude'), 0o755);
-    app = await startInProcess({
-      dir,
+    app = await startWithFakeClaude({
       adminToken: TOKEN,
-      path: `${bin}:/usr/bin:/bin`,
+      script: FAKE_CLAUDE,
       yaml: [
         'users: []',
         'executors:',
         '  - { name: claude-sonnet, cli: claude, model: sonnet }',
         '  - { name: claude-opus, cli: claude, model: opus }',
-      ].join('\n'),
+      ],
     });
   }, 30_000);
   afterAll(async () => {

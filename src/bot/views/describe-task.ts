@@ -47,18 +47,11 @@ export const statusWords = (s: TaskStatus): string => s.replace('_', ' ');
 
 export const taskRef = (task: Pick<Task, 'id'>): string => `#${shortRef(task.id)}`;
 
-/** 850 ms, 12.3 s, 4 min 05 s, 2 h 03 min. */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.max(0, Math.round(ms))} ms`;
-  const s = ms / 1_000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
-
-export const formatUsd = (usd: number): string =>
-  usd === 0 ? '$0' : usd < 0.01 ? '<$0.01' : `$${usd.toFixed(2)}`;
+// One wording for durations and money everywhere (cards, diagrams, MCP): the core's.
+export {
+  formatMs as formatDuration,
+  formatCost as formatUsd,
+} from '../../core/compression/text.js';
 
 export function formatTokens(n: number): string {
   return n >= 1_000_000

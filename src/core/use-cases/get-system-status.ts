@@ -1,4 +1,11 @@
-import { breakerKey, dayPeriod, monthPeriod, type Breaker, type BreakerScope } from '../breaker.js';
+import {
+  breakerKey,
+  dayPeriod,
+  freshBreaker,
+  monthPeriod,
+  type Breaker,
+  type BreakerScope,
+} from '../breaker.js';
 import type { CoreDeps } from '../deps.js';
 
 type Deps = Pick<CoreDeps, 'queue' | 'breakers' | 'clock' | 'breakerLimits'>;
@@ -19,17 +26,8 @@ export async function getSystemStatus({ deps }: { deps: Deps }): Promise<SystemS
     period: string,
     thresholdUsd: number,
   ): Promise<Breaker> =>
-    (await deps.breakers.get(breakerKey(scope, period))) ?? {
-      key: breakerKey(scope, period),
-      scope,
-      period,
-      thresholdUsd,
-      spentUsd: 0,
-      reservedUsd: 0,
-      state: 'ok',
-      overriddenBy: null,
-      updatedAt: at,
-    };
+    (await deps.breakers.get(breakerKey(scope, period))) ??
+    freshBreaker(scope, period, thresholdUsd, at);
   const [queueDepth, day, month] = await Promise.all([
     deps.queue.depth(),
     current('day', dayPeriod(at), deps.breakerLimits.dayBlockUsd),
