@@ -6,14 +6,17 @@ import { makeTempDir } from './temp-db.js';
 
 /**
  * Switchboard in this process with `script` as the only `claude` on PATH (a stand-in that
- * answers per model, fails, or takes its time) and `yaml` as its config.
+ * answers per model, fails, or takes its time) and `yaml` as its config. `dir` when the test
+ * needs to know it beforehand (a repo path in the config, the database file).
  */
 export async function startWithFakeClaude(o: {
   readonly adminToken: string;
   readonly script: string;
   readonly yaml: readonly string[];
+  readonly dir?: string;
+  readonly version?: string;
 }): Promise<RunningSwitchboard> {
-  const dir = makeTempDir();
+  const dir = o.dir ?? makeTempDir();
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   writeFileSync(join(bin, 'claude'), o.script);
@@ -23,5 +26,6 @@ export async function startWithFakeClaude(o: {
     adminToken: o.adminToken,
     path: `${bin}:/usr/bin:/bin`,
     yaml: o.yaml.join('\n'),
+    ...(o.version ? { version: o.version } : {}),
   });
 }

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayPeriod, freshBreaker } from '../../src/core/breaker.js';
 import { createLibsqlStores } from '../../src/db/stores.js';
 import { aTask } from '../helpers/builders.js';
+import { runJsonChild } from '../helpers/json-child.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
 const CHILD = fileURLToPath(new URL('../helpers/budget-claimer-child.ts', import.meta.url));
@@ -19,23 +19,8 @@ interface Report {
   blocked: string[];
 }
 
-function runClaimer(dbPath: string, runnerId: string, startAt: number) {
-  return new Promise<Report>((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', CHILD, dbPath, runnerId, String(startAt), String(ESTIMATE)],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as Report)
-        : reject(new Error(`${runnerId} exited ${code}: ${err}`)),
-    );
-  });
+function runClaimer(dbPath: string, runnerId: string, startAt: number): Promise<Report> {
+  return runJsonChild<Report>(CHILD, [dbPath, runnerId, String(startAt), String(ESTIMATE)]);
 }
 
 describe('the day breaker under concurrent dispatch (one libSQL file, many processes)', () => {

@@ -1,9 +1,10 @@
 import { createClient, type Client } from '@libsql/client';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
-import { adminClient, startInProcess } from '../helpers/in-process.js';
+import { adminClient } from '../helpers/in-process.js';
+import { startWithFakeClaude } from '../helpers/fake-claude-app.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
 const TOKEN = 'breakers-admin-token-0123456789';
@@ -64,21 +65,17 @@ describe('spend breakers end to end: HTTP → queue → runner → fake claude �
   let db: Client;
   beforeAll(async () => {
     dir = makeTempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'claude'), FAKE_CLAUDE);
-    chmodSync(join(bin, 'claude'), 0o755);
-    app = await startInProcess({
+    app = await startWithFakeClaude({
       dir,
+      adminToken: TOKEN,
+      script: FAKE_CLAUDE,
       yaml: [
         'executors:',
         // $0.50 per streamed output token: the halt limit ($5) is ten messages away.
         '  - { name: claude-sonnet, cli: claude, model: sonnet, price: { input_per_mtok: 0, output_per_mtok: 500000 } }',
         'breakers: { task_warn_usd: 2, task_halt_usd: 5, day_block_usd: 100, month_flag_usd: 1000 }',
         'lease_s: 5',
-      ].join('\n'),
-      adminToken: TOKEN,
-      path: `${bin}:/usr/bin:/bin`,
+      ],
     });
     db = createClient({ url: `file:${join(dir, 'data', 'switchboard.db')}` });
   }, 60_000);

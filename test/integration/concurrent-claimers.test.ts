@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../../src/core/actor.js';
@@ -10,6 +9,7 @@ import { submitTask } from '../../src/core/use-cases/submit-task.js';
 import { createFixedClock } from '../../src/core/fakes/fixed-clock.js';
 import { createLibsqlStores } from '../../src/db/stores.js';
 import { coreDepsFor } from '../helpers/core-deps.js';
+import { runJsonChild } from '../helpers/json-child.js';
 import { createTempDb, type TempDb } from '../helpers/temp-db.js';
 
 const CHILD = fileURLToPath(new URL('../helpers/claimer-child.ts', import.meta.url));
@@ -25,24 +25,7 @@ interface ChildReport {
 }
 
 function runClaimer(dbPath: string, runnerId: string, startAt: number): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', CHILD, dbPath, runnerId, String(startAt)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(JSON.parse(out) as ChildReport)
-        : reject(new Error(`${runnerId} exited ${code}: ${err}`)),
-    );
-  });
+  return runJsonChild<ChildReport>(CHILD, [dbPath, runnerId, String(startAt)]);
 }
 
 describe('claiming from one libSQL file', () => {

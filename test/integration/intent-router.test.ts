@@ -1,8 +1,8 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
-import { startInProcess } from '../helpers/in-process.js';
+import { startWithFakeClaude } from '../helpers/fake-claude-app.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 
 // The optional LLM router end to end: an executor marked `router: true` is run on this machine
@@ -21,12 +21,11 @@ describe('intent router: an executor marked router reads unsure messages', () =>
   let dir: string;
   beforeAll(async () => {
     dir = makeTempDir();
-    const bin = join(dir, 'bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'claude'), FAKE_CLAUDE);
-    chmodSync(join(bin, 'claude'), 0o755);
-    app = await startInProcess({
+    app = await startWithFakeClaude({
       dir,
+      adminToken: TOKEN,
+      script: FAKE_CLAUDE,
+      version: 'router',
       yaml: [
         'repos:',
         `  - { name: demo, host: local, path: ${dir} }`,
@@ -34,10 +33,7 @@ describe('intent router: an executor marked router reads unsure messages', () =>
         '  - { name: codex, cli: codex }',
         '  - { name: claude-opus, cli: claude, model: opus, router: true }',
         'default_executor: codex',
-      ].join('\n'),
-      adminToken: TOKEN,
-      path: `${bin}:/usr/bin:/bin`,
-      version: 'router',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
