@@ -347,7 +347,8 @@ const OWNER_LABELS: Record<CpuOwner, string> = {
   http: 'HTTP server: node:http server side, hono, @hono/node-server',
   app: 'our use cases, gateway routes, runner and entry code (+ zod, uuid)',
   ssh: 'ssh2: packets, ciphers, channels',
-  client: "the bench's own HTTP client and bookkeeping (same process)",
+  client:
+    "the bench's own bookkeeping here (event tracker, timers; its HTTP client runs in another process)",
   gc: 'garbage collector',
   node: 'Node internals with no owner on the stack (event loop, timers, fs, sockets)',
 };
@@ -480,7 +481,8 @@ function explainThroughput(r: RunnerBenchResult, cores: number): string {
   const ownCpu = sb.cpuMsPerTask * (1 - (owners.get('client') ?? 0));
   const rawPerExec = (t.channels * 1000) / t.baseline.perSecond;
   const backoffRatio = t.backoff.perSecond / t.baseline.perSecond;
-  const { claimToStored, stageLatency, toClaim, loopTurn } = t.switchboardSplit;
+  const { claimToStored, stageLatency, toClaim } = t.switchboardSplit;
+  const { loopTurn } = t.cpu;
   const raw =
     `**Throughput.** The raw baseline keeps ${t.channels} channels busy on one connection ` +
     `(sshd's MaxSessions is ${MAX_SESSIONS}; the transport keeps one back for kill commands, so ` +
@@ -492,7 +494,7 @@ function explainThroughput(r: RunnerBenchResult, cores: number): string {
       : '.');
   const cpu =
     `The full path spends ${sb.cpuMsPerTask.toFixed(2)} ms of CPU per task in this process, ` +
-    `about ${ownCpu.toFixed(2)} ms of it switchboard's own once the bench's HTTP client ` +
+    `about ${ownCpu.toFixed(2)} ms of it switchboard's own once the bench's bookkeeping ` +
     `(${share('client')} of the profile) is taken out: a single Node thread at that cost tops ` +
     `out near ${int(1000 / ownCpu)} tasks/s with no waiting at all, while sshd needs the same ` +
     `cores. The profile puts the database at ${share('db')} of the busy time, the HTTP server ` +
@@ -502,7 +504,7 @@ function explainThroughput(r: RunnerBenchResult, cores: number): string {
     `Per task, claim to stored result took ${msOne(claimToStored.p50Ms)} at the median (p95 ` +
     `${msOne(claimToStored.p95Ms)}), the exec alone ${msOne(stageLatency.p50Ms)} (p95 ` +
     `${msOne(stageLatency.p95Ms)}), against ${msOne(rawPerExec)} per exec on a raw channel: ` +
-    `with the loop busy (a 1 ms timer fired every ${msOne(loopTurn.p50Ms)} at the median, p95 ` +
+    `with the loop busy (in the profiled run a 1 ms timer fired every ${msOne(loopTurn.p50Ms)} at the median, p95 ` +
     `${msOne(loopTurn.p95Ms)}, worst ${msOne(loopTurn.maxMs)}) packets that have arrived ` +
     `wait their turn. From POST to claim a task waited ${msOne(toClaim.p50Ms)} at the median ` +
     `(p95 ${msOne(toClaim.p95Ms)}).`;
@@ -582,7 +584,9 @@ ${renderPhaseTable(r)}
 Raw: ${int(o.throughputTasks)} execs over ${r.throughput.channels} parallel channels on one
 connection, a refused open retried after 2 ms. Switchboard: a second instance with
 \`runner.concurrency: ${r.throughput.channels}\`, the tasks posted ${o.postConcurrency} at a
-time; the clock runs from the first POST to the last result stored, and afterwards every task
+time over keep-alive HTTP by a load generator in its own process (bench/task-load.mjs: a phone's
+or a script's requests are never made by the server's own event loop, and its CPU is not counted
+as Switchboard's); the clock runs from the first POST to the last result stored, and afterwards every task
 must read \`succeeded\` through GET. ${o.throughputRounds} rounds, the paths taking turns
 round by round; rates are the median round, refused opens and CPU the median per round.
 Refused opens are counted by a synchronous tap on \`Client#exec\`. A further

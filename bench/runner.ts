@@ -119,11 +119,6 @@ export interface TaskSplit {
   readonly claimToStored: LatencyStats;
   /** The transport's durationMs as stored on the stage (whole ms). */
   readonly stageLatency: LatencyStats;
-  /**
-   * Time between the firings of a 1 ms interval timer during the runs: how long one turn of
-   * this process's event loop took. While it is busy with HTTP and SQL, SSH packets wait too.
-   */
-  readonly loopTurn: LatencyStats;
 }
 
 /** Who spends the main thread's CPU on the full path; see ownerOf. */
@@ -136,6 +131,11 @@ export interface CpuSplit {
   readonly owners: readonly { readonly owner: CpuOwner; readonly share: number }[];
   /** Self time of the hottest functions. */
   readonly topFunctions: readonly { readonly name: string; readonly share: number }[];
+  /**
+   * Gaps between firings of a 1 ms timer during the profiled run: how long a packet that has
+   * arrived may wait for its turn. Sampled only here, since the timer itself costs the loop.
+   */
+  readonly loopTurn: LatencyStats;
 }
 
 /** One path's throughput rounds, summarised by the median round. */
@@ -642,32 +642,67 @@ interface Posted {
   readonly stored: Promise<number>;
 }
 
+/** The load generator's process (bench/task-load.mjs), started once per instance. */
+function startLoadProcess(inst: Instance) {
+  const child = fork(fileURLToPath(new URL('./task-load.mjs', import.meta.url)), [], {
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  type Answer =
+    | { type: 'posted'; posted: { id: string; status: string; at: number }[] }
+    | { type: 'error'; message: string };
+  return {
+    /** Posts `count` tasks from the child; `at` comes back on this process's clock. */
+    post(
+      count: number,
+      concurrency: number,
+    ): Promise<{ id: string; status: string; at: number }[]> {
+      return new Promise((resolve, reject) => {
+        const onExit = () => reject(new Error('the load generator exited'));
+        child.once('exit', onExit);
+        child.once('message', (m: Answer) => {
+          child.off('exit', onExit);
+          if (m.type === 'error') return reject(new Error(m.message));
+          resolve(m.posted.map((p) => ({ ...p, at: p.at - performance.timeOrigin })));
+        });
+        child.send({
+          type: 'run',
+          count,
+          concurrency,
+          url: `${inst.app.url}/api/tasks`,
+          headers: HEADERS,
+          body: TRUE_TASK,
+        });
+      });
+    },
+    stop: () => child.kill(),
+  };
+}
+
 /**
  * Full-path load on one instance: each run posts its tasks (postConcurrency requests in
- * flight) and resolves when the last result was stored. split() then checks, untimed, that the
- * API serves every task of every run as succeeded, and splits their time.
+ * flight) from a separate load process and resolves when the last result was stored (seen by
+ * the in-process event tracker). split() then checks, untimed, that the API serves every task
+ * of every run as succeeded, and splits their time.
  */
 function createSwitchboardLoad(inst: Instance, o: RunnerBenchOptions) {
   const posted: Posted[] = [];
-  const loop = createLoopTurns();
+  const client = startLoadProcess(inst);
   return {
     async run(count: number): Promise<number> {
       const mine: Posted[] = [];
-      loop.start();
       try {
-        await inParallel(count, o.postConcurrency, async () => {
-          const at = performance.now();
-          const { id, status } = await postTask(inst, TRUE_TASK);
+        for (const { id, status, at } of await client.post(count, o.postConcurrency)) {
           if (status !== 'queued') fail(`\`true\` was not queued at once: ${status}`);
           mine.push({ id, at, stored: inst.events.terminal(id) });
-        });
+        }
         return Math.max(...(await Promise.all(mine.map((p) => p.stored))));
       } finally {
-        loop.stop();
         posted.push(...mine);
       }
     },
-    split: () => splitTasks(inst, posted, o.postConcurrency, loop),
+    split: () => splitTasks(inst, posted, o.postConcurrency),
+    stop: () => client.stop(),
   };
 }
 
@@ -696,7 +731,6 @@ async function splitTasks(
   inst: Instance,
   posted: readonly Posted[],
   width: number,
-  loop: ReturnType<typeof createLoopTurns>,
 ): Promise<TaskSplit> {
   const stageLatency: number[] = [];
   await inParallel(posted.length, width, async (i) => {
@@ -715,7 +749,6 @@ async function splitTasks(
     toClaim: latencyStats(toClaim),
     claimToStored: latencyStats(claimToStored),
     stageLatency: latencyStats(stageLatency),
-    loopTurn: loop.stats(),
   };
 }
 
@@ -856,7 +889,7 @@ async function runMemory(inst: Instance, o: RunnerBenchOptions): Promise<MemoryR
 /**
  * The layer a frame belongs to, or null for frames that only run on behalf of their caller
  * (native code, Node internals): those are charged to the nearest caller that has an owner.
- * node:http serves both sides: its client and agent modules are the bench's own HTTP client,
+ * node:http serves both sides: its client and agent modules are the bench's HTTP calls (GETs),
  * its server module the gateway; shared modules (parser, messages) go to whichever called.
  */
 function ownerOf(frame: Runtime.CallFrame): CpuOwner | null {
@@ -881,7 +914,7 @@ const frameName = (frame: Runtime.CallFrame): string => {
 };
 
 /** Shares of busy (non-idle) samples, by owner and by the function that was on the CPU. */
-function summariseProfile(profile: Profiler.Profile, tasks: number): CpuSplit {
+function summariseProfile(profile: Profiler.Profile, tasks: number): Omit<CpuSplit, 'loopTurn'> {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -893,12 +926,18 @@ function summariseProfile(profile: Profiler.Profile, tasks: number): CpuSplit {
     }
     return 'node';
   };
+  // Profiler.stop serialising the profile is sampled too; it is not the tasks' work.
+  const byProfiler = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      if (nodes.get(at)?.callFrame.url === 'node:inspector') return true;
+    return false;
+  };
   const byOwner = new Map<CpuOwner, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
   (profile.samples ?? []).forEach((id, i) => {
     const frame = nodes.get(id)?.callFrame;
-    if (!frame || frame.functionName === '(idle)') return;
+    if (!frame || frame.functionName === '(idle)' || byProfiler(id)) return;
     const dt = profile.timeDeltas?.[i] ?? 0;
     busy += dt;
     byOwner.set(owner(id), (byOwner.get(owner(id)) ?? 0) + dt);
@@ -925,12 +964,17 @@ async function profileThroughput(inst: Instance, o: RunnerBenchOptions): Promise
   try {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 500 });
-    await session.post('Profiler.start');
+    // The load process starts before the profiler, so its spawn is not charged to the tasks.
     const load = createSwitchboardLoad(inst, o);
+    await session.post('Profiler.start');
+    const loop = createLoopTurns();
+    loop.start();
     await load.run(o.profileTasks);
+    loop.stop();
     const { profile } = await session.post('Profiler.stop');
     await load.split();
-    return summariseProfile(profile, o.profileTasks);
+    load.stop();
+    return { ...summariseProfile(profile, o.profileTasks), loopTurn: loop.stats() };
   } finally {
     session.disconnect();
   }
@@ -1029,6 +1073,7 @@ async function runThroughput(
   }
   const path = (key: keyof typeof runs) => throughputPath(rounds.get(key) ?? []);
   const switchboardSplit = await load.split();
+  load.stop();
   const cpu = await profileThroughput(wide, o);
   // Closed now so its runner and connection stop competing with the memory runs.
   wide.agent.destroy();

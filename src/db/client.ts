@@ -16,7 +16,14 @@ export interface DatabaseOptions {
    * (the contract suite runs both).
    */
   readonly driver?: 'auto' | 'libsql-client' | undefined;
+  /**
+   * Local files: checkpoint the WAL from a worker thread (local-client.ts). For the server,
+   * whose event loop must not stall on a checkpoint's fsync; one-shot commands leave it off.
+   */
+  readonly backgroundCheckpoints?: boolean | undefined;
 }
+
+const CHECKPOINT_EVERY_MS = 100;
 
 export interface DatabaseHandle {
   readonly db: Database;
@@ -42,7 +49,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
   const path = options.driver === 'libsql-client' ? null : plainFilePath(options.url);
   const client = path
-    ? createLocalClient(path, { busyTimeoutMs })
+    ? createLocalClient(path, {
+        busyTimeoutMs,
+        walCheckpointEveryMs: options.backgroundCheckpoints ? CHECKPOINT_EVERY_MS : undefined,
+      })
     : createClient({
         url: options.url,
         ...(options.authToken ? { authToken: options.authToken } : {}),

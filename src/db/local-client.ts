@@ -9,6 +9,8 @@ import {
   type TransactionMode,
 } from '@libsql/client';
 import Database from 'libsql';
+import { createGroupCommit } from './group-commit.js';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 type Statement = Database.Statement;
 
@@ -80,12 +82,42 @@ const wrapError = (e: unknown): unknown => {
  * Same native binding (`libsql`), same row shape, one connection. Interactive transactions are
  * refused: state changes are single statements or batches (ARCHITECTURE.md rule 6).
  */
-const WRITES_ROWS = /^\s*(?:insert|update|delete|replace)\b[\s\S]*\breturning\b/i;
+const WRITES = /^\s*(?:insert|update|delete|replace)\b/i;
 
-export function createLocalClient(path: string, options: { busyTimeoutMs: number }): Client {
+type BatchStatement = InStatement | [string, InArgs?];
+
+export interface LocalClientOptions {
+  readonly busyTimeoutMs: number;
+  /**
+   * Checkpoint the WAL from a worker thread every this many ms instead of inside a COMMIT on
+   * this thread (wal-checkpointer.ts). For the long-running server; short commands skip it.
+   */
+  readonly walCheckpointEveryMs?: number | undefined;
+}
+
+// SQLite's default: the size at which a COMMIT checkpoints the WAL itself.
+const AUTO_CHECKPOINT_PAGES = 1_000;
+// With the worker on, only a safety valve: reached if the worker falls behind or cannot run.
+const VALVE_CHECKPOINT_PAGES = 10_000;
+
+export function createLocalClient(path: string, options: LocalClientOptions): Client {
   const db = new Database(path, { timeout: options.busyTimeoutMs });
   const cache = new Map<string, Prepared>();
   let closed = false;
+  let checkpointer: WalCheckpointer | null = null;
+  if (options.walCheckpointEveryMs !== undefined && path !== ':memory:') {
+    // WAL before the worker opens the file (openDatabase sets it again, harmlessly).
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`PRAGMA wal_autocheckpoint = ${VALVE_CHECKPOINT_PAGES}`);
+    checkpointer = startWalCheckpointer(path, {
+      everyMs: options.walCheckpointEveryMs,
+      busyTimeoutMs: options.busyTimeoutMs,
+      onFailure: () => {
+        // Back to checkpointing on this thread: slower under load, but the WAL stays bounded.
+        if (!closed) db.exec(`PRAGMA wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+      },
+    });
+  }
 
   const prepare = (sql: string): Prepared => {
     const hit = cache.get(sql);
@@ -127,13 +159,13 @@ export function createLocalClient(path: string, options: { busyTimeoutMs: number
     }
   };
 
-  const inTransaction = (
-    begin: string,
-    stmts: readonly (InStatement | [string, InArgs?])[],
-  ): ResultSet[] => {
+  const runAll = (stmts: readonly BatchStatement[]): ResultSet[] =>
+    stmts.map((s) => (Array.isArray(s) ? run(s[0], s[1]) : run(s)));
+
+  const inTransaction = (begin: string, stmts: readonly BatchStatement[]): ResultSet[] => {
     run(begin);
     try {
-      const results = stmts.map((s) => (Array.isArray(s) ? run(s[0], s[1]) : run(s)));
+      const results = runAll(stmts);
       run('COMMIT');
       return results;
     } catch (e) {
@@ -142,17 +174,23 @@ export function createLocalClient(path: string, options: { busyTimeoutMs: number
     }
   };
 
-  // A writing statement that returns rows (INSERT … RETURNING) and fails mid-step — SQLITE_BUSY
-  // while another connection writes — is left "in progress" by libsql, and every later COMMIT
-  // on this connection then fails. Run on its own, it gets a transaction: BEGIN IMMEDIATE waits
-  // for the lock (or fails cleanly), and a ROLLBACK resets the statement if it fails anyway.
-  const execute = (statement: InStatement | string, args?: InArgs): ResultSet => {
+  // Every write goes through the group (group-commit.ts): it runs under BEGIN IMMEDIATE, which
+  // also matters for a lone INSERT … RETURNING. Run in autocommit and failing mid-step (say
+  // SQLITE_BUSY while another connection writes), libsql leaves it "in progress" and every
+  // later COMMIT on this connection fails; in a transaction the ROLLBACK resets it.
+  const group = createGroupCommit<readonly BatchStatement[]>({
+    run: (sql) => void run(sql),
+    apply: runAll,
+    inTransaction: () => db.inTransaction,
+  });
+  const write = (stmts: readonly BatchStatement[]) => group.write(stmts) as Promise<ResultSet[]>;
+
+  const execute = (statement: InStatement | string, args?: InArgs): Promise<ResultSet> => {
     const sql = typeof statement === 'string' ? statement : statement.sql;
-    // A closed native handle must not be touched at all (db.inTransaction would crash).
-    if (closed || !WRITES_ROWS.test(sql) || db.inTransaction) return run(statement, args);
+    if (closed || !WRITES.test(sql)) return Promise.resolve().then(() => run(statement, args));
     const stmt: InStatement =
       typeof statement === 'string' ? { sql, ...(args ? { args } : {}) } : statement;
-    return inTransaction('BEGIN IMMEDIATE', [stmt])[0]!;
+    return write([stmt]).then((results) => results[0]!);
   };
 
   const client: Client = {
@@ -160,14 +198,14 @@ export function createLocalClient(path: string, options: { busyTimeoutMs: number
     get closed() {
       return closed;
     },
-    execute: (stmt: InStatement | string, args?: InArgs) =>
-      Promise.resolve().then(() => execute(stmt, args)),
-    // BEGIN IMMEDIATE takes the write lock up front, so the busy timeout applies to waiting for it
-    // instead of a read transaction failing to upgrade later (SQLITE_BUSY_SNAPSHOT).
+    execute,
+    // A write batch takes the write lock up front (BEGIN IMMEDIATE, in the group), so the busy
+    // timeout applies to waiting for it instead of a read transaction failing to upgrade later
+    // (SQLITE_BUSY_SNAPSHOT).
     batch: (stmts, mode?: TransactionMode) =>
-      Promise.resolve().then(() =>
-        inTransaction(mode === 'read' ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE', stmts),
-      ),
+      mode === 'read'
+        ? Promise.resolve().then(() => inTransaction('BEGIN DEFERRED', stmts))
+        : write(stmts),
     migrate: (stmts) =>
       Promise.resolve().then(() => {
         run('PRAGMA foreign_keys = OFF');
@@ -193,9 +231,13 @@ export function createLocalClient(path: string, options: { busyTimeoutMs: number
     sync: () => Promise.resolve(undefined),
     close() {
       if (closed) return;
+      // Writes already sent are committed, not dropped.
+      group.flush();
       closed = true;
       cache.clear();
       db.close();
+      // Waits for the worker to close its connection too: nothing holds the file after this.
+      checkpointer?.stop();
     },
     reconnect() {
       throw new LibsqlError(

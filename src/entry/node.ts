@@ -51,12 +51,17 @@ export interface RunningSwitchboard {
 
 export async function openMigratedDatabase(
   config: Config,
+  options: { readonly backgroundCheckpoints?: boolean } = {},
 ): Promise<{ handle: DatabaseHandle; applied: number }> {
   // Every command that opens the embedded file (start, migrate, token, task) needs its dir.
   if (config.database.url.startsWith('file:')) ensureDataDir(config.dataDir);
   let handle: DatabaseHandle;
   try {
-    handle = await openDatabase({ url: config.database.url, authToken: config.database.authToken });
+    handle = await openDatabase({
+      url: config.database.url,
+      authToken: config.database.authToken,
+      backgroundCheckpoints: options.backgroundCheckpoints,
+    });
   } catch (cause) {
     throw new StartupError(
       `cannot open database ${config.database.url}: ${(cause as Error).message}`,
@@ -118,7 +123,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       .reverse()
       .forEach((f) => f());
   try {
-    const { handle, applied } = await openMigratedDatabase(config);
+    const { handle, applied } = await openMigratedDatabase(config, { backgroundCheckpoints: true });
     cleanups.push(() => handle.close());
     const token = loadOrCreateAdminToken(config.dataDir, config.adminToken);
     // The runner exists after the core deps, but hears about their state changes.

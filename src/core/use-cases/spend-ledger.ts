@@ -87,6 +87,8 @@ export async function settleAttempt(
     readonly at: string;
   },
 ): Promise<void> {
+  // Nothing reserved and nothing spent (a shell command) moves no breaker: no write, no check.
+  if (input.costUsd <= 0 && estimateTaskUsd(input.task, deps.breakerLimits) <= 0) return;
   const attempt = (await deps.stages.listByTask(input.task.id)).find(
     (s) => s.fencingToken === input.fencingToken,
   );

@@ -1,5 +1,16 @@
 import type { InStatement, InValue } from '@libsql/client';
-import { getTableColumns, is, Param, Placeholder, type Column, type Table } from 'drizzle-orm';
+import {
+  getTableColumns,
+  is,
+  Param,
+  Placeholder,
+  sql,
+  SQL,
+  type Column,
+  type Table,
+} from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Database } from '../client.js';
 
 type Slot =
   { readonly value: unknown } | { readonly name: string; readonly encode: (v: unknown) => unknown };
@@ -61,5 +72,41 @@ export function rowMapper<T extends Table>(
       out[key] = raw === null || raw === undefined ? null : column.mapFromDriverValue(raw);
     }
     return out as T['$inferSelect'];
+  };
+}
+
+/**
+ * A plain INSERT of one row into `table`, built once: every column is a placeholder, and a
+ * value the row leaves out gets the column's default as drizzle would (its static default or
+ * $defaultFn; SQL defaults are not used by this schema's inserted columns, so they are refused).
+ */
+export function compileInsert<T extends SQLiteTable>(
+  db: Database,
+  table: T,
+): (row: T['$inferInsert']) => InStatement {
+  const columns = Object.entries(getTableColumns(table)) as [string, Column][];
+  const compiled = compile<string>(
+    db
+      .insert(table)
+      .values(
+        Object.fromEntries(
+          columns.map(([key]) => [key, sql.placeholder(key)]),
+        ) as T['$inferInsert'],
+      ),
+  );
+  const fallback = (key: string, column: Column): unknown => {
+    if (column.defaultFn) return column.defaultFn();
+    if (column.default === undefined) return null;
+    if (is(column.default, SQL)) throw new Error(`${key}: an SQL default needs a value`);
+    return column.default;
+  };
+  return (row) => {
+    const given = row as Record<string, unknown>;
+    const values: Record<string, unknown> = {};
+    for (const [key, column] of columns) {
+      const v = given[key];
+      values[key] = v === undefined ? fallback(key, column) : v;
+    }
+    return bind(compiled, values);
   };
 }

@@ -1,5 +1,4 @@
 import { and, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
 import type { TaskChange, TaskQuery, TaskStore } from '../../core/ports/task-store.js';
 import { TERMINAL_STATUSES } from '../../core/task.js';
 import type { Database } from '../client.js';
@@ -14,7 +13,7 @@ import {
 } from '../schema.js';
 import { pipelineRow } from './pipeline-store.js';
 import { auditValues, changedGuard, compileGuardedAudit } from './audit-rows.js';
-import { bind, compile, rowMapper } from './prepared.js';
+import { bind, compile, compileInsert, rowMapper } from './prepared.js';
 import { fromTask, toTask } from './row-mappers.js';
 
 const p = sql.placeholder;
@@ -149,6 +148,12 @@ function compileChange(db: Database) {
 
 export function createTaskStore(db: Database): TaskStore {
   const change = compileChange(db);
+  const insert = {
+    task: compileInsert(db, tasks),
+    pipeline: compileInsert(db, pipelines),
+    approval: compileInsert(db, approvals),
+    audit: compileInsert(db, auditLog),
+  };
   // The most frequent read (every card, every MCP call on a task): prepared once.
   const taskById = db
     .select()
@@ -157,14 +162,16 @@ export function createTaskStore(db: Database): TaskStore {
     .prepare();
   return {
     async create(task, approval, audit, pipeline) {
-      const writes: BatchItem<'sqlite'>[] = [];
-      if (pipeline) writes.push(db.insert(pipelines).values(pipelineRow(pipeline)));
-      if (approval) writes.push(db.insert(approvals).values(approval));
-      if (audit.length)
-        writes.push(
-          db.insert(auditLog).values(audit.map((e) => ({ ...e, detail: { ...e.detail } }))),
-        );
-      await db.batch([db.insert(tasks).values(fromTask(task, task.id)), ...writes]);
+      // Every submit comes through here: built once (compileInsert), only bound per call.
+      await db.$client.batch(
+        [
+          insert.task(fromTask(task, task.id)),
+          ...(pipeline ? [insert.pipeline(pipelineRow(pipeline))] : []),
+          ...(approval ? [insert.approval(approval)] : []),
+          ...audit.map((e) => insert.audit({ ...e, detail: { ...e.detail } })),
+        ],
+        'write',
+      );
     },
     async get(id) {
       const [row] = await taskById.all({ id });
