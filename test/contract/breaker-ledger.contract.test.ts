@@ -97,6 +97,26 @@ describe.each(IMPLEMENTATIONS)('Breaker ledger contract (%s)', (_name, make) => 
     expect(await breakers.get(DAY.key)).toMatchObject({ reservedUsd: 3.5 });
   });
 
+  it('a command that reserves nothing is claimed with nothing reserved; an agent after it reserves', async () => {
+    const { tasks, queue, breakers, audit } = stores();
+    await tasks.create(aTask({ id: 't1' }), null, []);
+    await tasks.create(agent('t2'), null, []);
+    const first = await queue.claimWithinBudget(request(), budget());
+    expect(first).toMatchObject({
+      claim: { task: { id: 't1', status: 'running' } },
+      blocked: null,
+    });
+    expect(first.claim?.stage).toMatchObject({ taskId: 't1', outcome: 'running' });
+    expect((await audit.listBySubject('task:t1', 10)).map((e) => e.action)).toEqual([
+      'task.claimed',
+    ]);
+    // Nothing reserved (the libSQL queue does not even write the day's row for it).
+    expect((await breakers.get(DAY.key))?.reservedUsd ?? 0).toBe(0);
+    const second = await queue.claimWithinBudget(request(), budget());
+    expect(second.claim?.task.id).toBe('t2');
+    expect(await breakers.get(DAY.key)).toMatchObject({ reservedUsd: 0.5 });
+  });
+
   it('fits exactly at the limit; blocks the oldest misfit and still claims work that fits', async () => {
     const { tasks, queue, breakers, stages, audit } = stores();
     await breakers.save({ ...DAY, spentUsd: 19, reservedUsd: 0.5 });

@@ -47,10 +47,14 @@ function compileClaim(db: Database, next: ReturnType<typeof oldestQueued>) {
   return {
     // A read first: most claims by an idle runner find nothing, and a read costs no write lock.
     peek: compile(next),
-    // The same read for a budgeted claim, saying whether the oldest queued task fits the day.
+    // The same read for a budgeted claim: the oldest queued task's estimate, and whether it fits.
     peekFits: compile(
       db
-        .select({ id: tasks.id, fits: sql<number>`${fits}` })
+        .select({
+          id: tasks.id,
+          fits: sql<number>`${fits}`.as('fits'),
+          estimate: sql<number>`${estimate}`.as('estimate'),
+        })
         .from(tasks)
         .where(eq(tasks.id, sql`(${next})`)),
     ),
@@ -155,6 +159,29 @@ function compileBudget(db: Database) {
           json_object('breaker', ${p('dayKey')}) from ${tasks} where ${blockedMine}`,
       ),
     ),
+    // The claim of a task that reserves nothing (a shell command): no day row, no reservation.
+    // Guarded on the estimate of the row it takes, since the oldest may have changed since the peek.
+    takeFree: compile(
+      db
+        .update(tasks)
+        .set({
+          status: 'running',
+          attempts: sql`${tasks.attempts} + 1`,
+          fencingToken: sql`${tasks.fencingToken} + 1`,
+          leaseOwner: v('runnerId'),
+          leaseExpiresAt: v('leaseExpiresAt'),
+          updatedAt: v('now'),
+          changeId: v('changeId'),
+        })
+        .where(
+          and(
+            eq(tasks.id, sql`(${oldestQueued(db, undefined)})`),
+            eq(tasks.status, 'queued'),
+            sql`${estimate} <= 0`,
+          ),
+        )
+        .returning(),
+    ),
     // In the same write as the claim: the room `fits` saw cannot be taken by another claim.
     reserve: compile(
       db
@@ -227,6 +254,16 @@ export function createJobQueue(db: Database): JobQueue {
       const waiting = await db.$client.execute(bind(q.peekFits, values));
       const oldest = waiting.rows[0];
       if (!oldest) return { claim: null, blocked: null };
+      if (Number(oldest['estimate']) <= 0) {
+        // Most tasks are commands: half the statements. If the oldest queued task is no longer
+        // one (another claimer was first), the full claim below runs instead.
+        const [taken] = await db.$client.batch(
+          [b.takeFree, q.openStage, q.audit].map((s) => bind(s, values)),
+          'write',
+        );
+        const claim = toClaim(taken?.rows[0], r);
+        if (claim) return { claim, blocked: null };
+      }
       // The block statements only when the oldest task looked like a misfit: they cost a third
       // of a claim. Racy like the peek, and harmless: `take` checks the fit again, so a misfit
       // that became the oldest meanwhile is skipped now and blocked by the next claim.
