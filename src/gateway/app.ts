@@ -9,6 +9,7 @@ import type { GatewayDeps, GatewayEnv, GatewayOptions } from './deps.js';
 import { errorBody } from './http-errors.js';
 import { apiAuth } from './middleware/api-auth.js';
 import { createAuthRoutes } from './routes/auth.js';
+import { createConsentRoutes } from './routes/consents.js';
 import { createEventsRoute } from './routes/events.js';
 import { createHostRoutes } from './routes/hosts.js';
 import { createPwaRoutes } from './routes/pwa.js';
@@ -93,7 +94,11 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.route('/api/tasks', createTaskResultRoutes(deps.core));
   app.route('/api/events', createEventsRoute(deps.events));
   app.route('/api/spend', createSpendRoute(deps.core));
-  app.route('/api', createHostRoutes(deps.hosts ?? null, deps.runners, options.embeddedRunner ?? null));
+  app.route('/api/oauth/grants', createConsentRoutes(deps.core, deps.oauth));
+  app.route(
+    '/api',
+    createHostRoutes(deps.hosts ?? null, deps.runners, options.embeddedRunner ?? null),
+  );
   app.route('/api/parse', createParseRoute(deps.core));
   app.route('/api/breakers', createBreakerRoutes(deps.core));
   const oauth = {

@@ -50,7 +50,11 @@ export async function spendHistory({
   const all = await deps.breakers.list();
   const month = all.find((b) => b.scope === 'month' && b.period === monthPeriod(at));
   return ok({
-    days: dailySeries(all, dayPeriod(at), Math.min(Math.max(1, input.days), SPEND_HISTORY_MAX_DAYS)),
+    days: dailySeries(
+      all,
+      dayPeriod(at),
+      Math.min(Math.max(1, input.days), SPEND_HISTORY_MAX_DAYS),
+    ),
     monthSpentUsd: month?.spentUsd ?? 0,
     dayThresholdUsd: deps.breakerLimits.dayBlockUsd,
     monthThresholdUsd: deps.breakerLimits.monthFlagUsd,

@@ -32,10 +32,7 @@ export const isLive = (s: WebSession, at: string): boolean =>
  * Who a session acts as. The admin token's session is the owner; a link's user gets the role
  * the config gives them now, so removing someone from the config signs them out everywhere.
  */
-export function sessionActor(
-  s: WebSession,
-  roleOf: (name: string) => Role | null,
-): Actor | null {
+export function sessionActor(s: WebSession, roleOf: (name: string) => Role | null): Actor | null {
   if (s.method === 'admin_token') return { id: ADMIN_USER, role: 'owner', channel: 'pwa' };
   const role = roleOf(s.userName);
   if (role === null || role === 'runner' || role === 'system') return null;

@@ -44,7 +44,11 @@ export function createEventsRoute(feed: EventFeed, keepAliveMs = KEEP_ALIVE_MS) 
         while (open) {
           const entry = queue.shift();
           if (entry) {
-            await stream.writeSSE({ event: entry.type, data: JSON.stringify(entry.data), id: entry.id });
+            await stream.writeSSE({
+              event: entry.type,
+              data: JSON.stringify(entry.data),
+              id: entry.id,
+            });
             continue;
           }
           const idle = await new Promise<boolean>((resolve) => {

@@ -13,7 +13,11 @@ const query = z.strictObject({
 /** GET /api/spend?days=30: each UTC day's spend and the limits, for the PWA's chart. */
 export function createSpendRoute(core: CoreDeps) {
   return new Hono<GatewayEnv>().get('/', validate('query', query), async (c) => {
-    const r = await spendHistory({ deps: core, actor: c.get('actor'), input: c.req.valid('query') });
+    const r = await spendHistory({
+      deps: core,
+      actor: c.get('actor'),
+      input: c.req.valid('query'),
+    });
     if (!r.ok) return domainErrorResponse(c, r.error);
     const h = r.value;
     return c.json({

@@ -25,6 +25,7 @@ export function ourOrigins(requestUrl: string, publicUrl: string | null): string
 export function tokenMatches(presented: string | undefined, expected: string): boolean {
   if (presented === undefined || presented.length !== expected.length) return false;
   let diff = 0;
-  for (let i = 0; i < expected.length; i++) diff |= presented.charCodeAt(i) ^ expected.charCodeAt(i);
+  for (let i = 0; i < expected.length; i++)
+    diff |= presented.charCodeAt(i) ^ expected.charCodeAt(i);
   return diff === 0;
 }
