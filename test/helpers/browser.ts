@@ -24,7 +24,9 @@ export const DESKTOP: BrowserContextOptions = {
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: run \`node scripts/test-setup.js\` (apt-get install chromium)`);
+    throw new Error(
+      `${CHROMIUM} is missing: run \`node scripts/test-setup.js\` (apt-get install chromium)`,
+    );
   }
   // --no-sandbox: CI and the dev containers run the tests as root, where the sandbox cannot start.
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -50,7 +52,9 @@ export interface AxeViolation {
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const axe = (
+      window as unknown as { axe: { run(o: object): Promise<{ violations: AxeViolation[] }> } }
+    ).axe;
     const result = await axe.run({ resultTypes: ['violations'] });
     return result.violations.map((v) => ({
       id: v.id,

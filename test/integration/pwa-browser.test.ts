@@ -4,13 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
-import {
-  axeViolations,
-  DESKTOP,
-  launchChromium,
-  PHONE,
-  screenshot,
-} from '../helpers/browser.js';
+import { axeViolations, DESKTOP, launchChromium, PHONE, screenshot } from '../helpers/browser.js';
 import { startWithFakeClaude } from '../helpers/fake-claude-app.js';
 import { adminClient } from '../helpers/in-process.js';
 import { makeTempDir } from '../helpers/temp-db.js';
@@ -64,7 +58,10 @@ describe('the PWA in Chromium (phone and desktop)', () => {
 
   /** A tab of the bottom (phone) or side (desktop) navigation. */
   const go = (page: Page, view: string) =>
-    page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view, exact: true }).click();
+    page
+      .getByRole('navigation', { name: 'Views' })
+      .getByRole('link', { name: view, exact: true })
+      .click();
 
   async function expectAccessible(page: Page) {
     const violations = await axeViolations(page);
@@ -146,6 +143,7 @@ describe('the PWA in Chromium (phone and desktop)', () => {
       await page.reload();
       await page.evaluate(() => navigator.serviceWorker.ready);
       await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+      expect(await page.locator('#offline').isVisible()).toBe(false);
       await context.setOffline(true);
       try {
         await page.reload();
@@ -156,6 +154,9 @@ describe('the PWA in Chromium (phone and desktop)', () => {
       } finally {
         await context.setOffline(false);
       }
+      await page.reload();
+      await page.getByLabel('Or use the admin token').waitFor();
+      expect(await page.locator('#offline').isVisible()).toBe(false);
     });
 
     it('refuses a used and an expired sign-in link', async () => {
@@ -195,7 +196,10 @@ describe('the PWA in Chromium (phone and desktop)', () => {
       await card.getByText('claude-sonnet: “say hello”').waitFor();
       await card.getByRole('button', { name: 'Cancel this task' }).waitFor();
       await card.locator('.badge.status-succeeded').waitFor({ timeout: 20_000 });
-      await card.getByText(/All 12 tests pass|succeeded/).first().waitFor();
+      await card
+        .getByText(/All 12 tests pass|succeeded/)
+        .first()
+        .waitFor();
       expect(await card.getByRole('button', { name: 'Cancel this task' }).count()).toBe(0);
       // $1 crossed the $0.50 per-task warn limit: the alert comes over the same stream.
       const alert = page.getByRole('alert').filter({ hasText: 'Task spend breaker warn' });
@@ -218,10 +222,15 @@ describe('the PWA in Chromium (phone and desktop)', () => {
     it('lists the task live and approves a pending one from the inbox', async () => {
       await go(page, 'Tasks');
       await page.getByRole('heading', { name: 'Tasks' }).waitFor();
+      // The chat's task is listed once the list has loaded.
+      await page.locator('.task-row').first().waitFor();
       const before = await page.locator('.task-row').count();
+      expect(before).toBe(1);
       // Submitted elsewhere (the admin API): the open list hears of it over /api/events.
       const api = adminClient(() => app.url, TOKEN);
-      const { body: task } = await api.post('/api/tasks', { text: 'run echo approved-from-pwa on local' });
+      const { body: task } = await api.post('/api/tasks', {
+        text: 'run echo approved-from-pwa on local',
+      });
       expect(task.status).toBe('awaiting_approval');
       await page.locator(`.task-row[data-task="${task.id}"]`).waitFor();
       expect(await page.locator('.task-row').count()).toBe(before + 1);
@@ -233,7 +242,10 @@ describe('the PWA in Chromium (phone and desktop)', () => {
       await expectAccessible(page);
       await item.getByRole('button', { name: /^Approve: / }).click();
       await item.waitFor({ state: 'detached' });
-      const done = await api.settled<{ status: string; approvals: { decided_by: string; decided_channel: string }[] }>(task.id);
+      const done = await api.settled<{
+        status: string;
+        approvals: { decided_by: string; decided_channel: string }[];
+      }>(task.id);
       expect(done.status).toBe('succeeded');
       expect(done.approvals[0]).toMatchObject({ decided_by: 'ops', decided_channel: 'pwa' });
     });

@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { announce, h, isTerminal, statusBadge } from '../dom.js';
+import { announce, append, h, isTerminal, statusBadge } from '../dom.js';
 import * as live from '../live.js';
 
 // The conversation survives switching views (not reloads: the tasks list has the record).
@@ -96,7 +96,8 @@ export function mount(main) {
     );
     const update = async (t) => {
       status.replaceChildren(statusBadge(t.status));
-      actions.replaceChildren(
+      actions.replaceChildren();
+      append(actions, [
         h('a', { href: `#/task/${t.id}`, class: 'button' }, 'Details'),
         !isTerminal(t.status) &&
           h(
@@ -114,7 +115,7 @@ export function mount(main) {
           ),
         t.status === 'awaiting_approval' &&
           h('a', { href: '#/approvals', class: 'button primary' }, 'Review approval'),
-      );
+      ]);
       if (isTerminal(t.status)) {
         const r = await api(`/api/tasks/${t.id}/result`).catch(() => null);
         if (r) summary.textContent = r.summary;

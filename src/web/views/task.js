@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { announce, h, isTerminal, statusBadge, taskTitle, time, usd } from '../dom.js';
+import { announce, append, h, isTerminal, statusBadge, taskTitle, time, usd } from '../dom.js';
 import * as live from '../live.js';
 import { renderMermaid } from '../mermaid-view.js';
 import { approvalControls } from './approvals.js';
@@ -57,7 +57,8 @@ export async function mount(main, { arg: id }) {
       isTerminal(t.status) &&
         h('button', { type: 'button', onclick: () => rerun() }, 'Re-run task'),
     );
-    root.replaceChildren(
+    root.replaceChildren();
+    append(root, [
       h('p', {}, h('a', { href: '#/tasks' }, '← All tasks')),
       h('h2', {}, taskTitle(t)),
       h(
@@ -82,7 +83,7 @@ export async function mount(main, { arg: id }) {
       t.approvals.length
         ? h('ul', { class: 'approvals' }, t.approvals.map(approvalItem))
         : h('p', { class: 'empty' }, 'No gate: it ran without approval.'),
-    );
+    ]);
     if (t.stages.length) {
       const r = await api(`/api/tasks/${encodeURIComponent(id)}/result`);
       summary.textContent = r.summary;
