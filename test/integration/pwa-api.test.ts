@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWebAssets, WEB_DIR } from '../../src/entry/web-assets.js';
@@ -293,11 +294,25 @@ describe('the PWA files', () => {
     expect(mermaid.headers.get('content-type')).toMatch(/^text\/javascript/);
   });
 
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) =>
+      statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)],
+    );
+
+  it("keeps the app's own JavaScript under 150 KB gzipped (Mermaid is loaded on demand)", () => {
+    const js = walk(WEB_DIR).filter((p) => p.endsWith('.js'));
+    const gzipped = js.reduce((sum, p) => sum + gzipSync(readFileSync(p)).length, 0);
+    expect(js.length).toBeGreaterThan(10);
+    expect(gzipped).toBeLessThan(150 * 1024);
+    // Nothing of Mermaid's is part of the shell: only mermaid-view.js imports it, dynamically.
+    const importers = js.filter((p) => readFileSync(p, 'utf8').includes('/vendor/mermaid/'));
+    expect(importers.map((p) => relative(WEB_DIR, p))).toEqual(['mermaid-view.js']);
+    expect(readFileSync(join(WEB_DIR, 'mermaid-view.js'), 'utf8')).toContain(
+      "import('/vendor/mermaid/mermaid.esm.min.mjs')",
+    );
+  });
+
   it('precaches every file of the app in the service worker', () => {
-    const walk = (dir: string): string[] =>
-      readdirSync(dir).flatMap((n) =>
-        statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)],
-      );
     const files = walk(WEB_DIR)
       .map((p) => `/${relative(WEB_DIR, p)}`)
       .filter((p) => p !== '/sw.js');
