@@ -35,7 +35,8 @@ export async function launchChromium(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path });
+  // CSS pixels: a phone shot is 390×844, small enough to commit to docs/screenshots.
+  await page.screenshot({ path, scale: 'css' });
   return path;
 }
 
