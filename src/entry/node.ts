@@ -262,6 +262,8 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       close: () =>
         (closing ??= new Promise<void>((resolve) => {
           clearInterval(maintenance);
+          // Open event streams would hold the server's close until the drain timeout.
+          events.close();
           // Stop claiming and kill running work (reported as runner_stopped) before the db closes.
           const stopped = (runner ? runner.stop() : Promise.resolve())
             .then(() => pipelines.stop())

@@ -20,6 +20,9 @@ export interface EventFeed {
   head(): string;
   /** Every new entry until the returned function is called. */
   subscribe(listener: (entry: FeedEntry) => void): () => void;
+  /** Called once when the feed closes (shutdown): open streams end instead of holding it up. */
+  onClose(fn: () => void): () => void;
+  close(): void;
 }
 
 /** Enough for a phone that lost signal for a few minutes while several tasks ran. */
@@ -86,6 +89,8 @@ export function presentEvent(event: DomainEvent): { type: string; data: unknown 
 export function createEventFeed(boot: string, capacity = FEED_CAPACITY): EventFeed {
   const ring: FeedEntry[] = [];
   const listeners = new Set<(entry: FeedEntry) => void>();
+  const closers = new Set<() => void>();
+  let closed = false;
   let seq = 0;
   return {
     publish(event) {
@@ -110,6 +115,19 @@ export function createEventFeed(boot: string, capacity = FEED_CAPACITY): EventFe
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    onClose(fn) {
+      if (closed) {
+        fn();
+        return () => {};
+      }
+      closers.add(fn);
+      return () => closers.delete(fn);
+    },
+    close() {
+      closed = true;
+      for (const fn of [...closers]) fn();
+      closers.clear();
     },
   };
 }

@@ -215,6 +215,17 @@ describe('the PWA over HTTP: sign-in, sessions, CSRF, events, spend', () => {
     expect((await t.raw('/api/events')).status).toBe(401);
   });
 
+  it('ends open streams when the feed closes (shutdown does not wait for them)', async () => {
+    const { cookie } = await signIn();
+    const res = await t.raw('/api/events', { headers: { Cookie: cookie } });
+    const reader = res.body!.getReader();
+    await reader.read();
+    t.events.close();
+    for (let r = await reader.read(); !r.done; r = await reader.read());
+    const late = await t.raw('/api/events', { headers: { Cookie: cookie } });
+    expect(await late.text()).toMatch(/^event: hello\n/);
+  });
+
   it('answers 30 UTC days of spend against the limits', async () => {
     const at = (d: string) => `${d}T12:00:00.000Z`;
     for (const [day, usd] of [

@@ -1,5 +1,6 @@
 import { createClient, type Client } from '@libsql/client';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,18 @@ const FAKE_CLAUDE = `#!/bin/sh
 cat >/dev/null
 sleep 1
 printf '{"type":"result","subtype":"success","is_error":false,"result":"All 12 tests pass","session_id":"s1","total_cost_usd":1.0,"usage":{"input_tokens":10,"output_tokens":20}}\\n'
+`;
+
+// A deploy that production gates behind the typed phrase (SPEC §3.1); it only echoes.
+const DEPLOY_TEMPLATE = `---
+description: Deploy a service (a stand-in that echoes).
+triggers: [deploy]
+params:
+  service: { type: string, required: true, values: [web, api] }
+host: local
+argv: [echo, 'deployed {{service}} to {{environment}}']
+risk: { dev: low, staging: medium, production: high }
+---
 `;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -70,6 +83,8 @@ describe('the PWA in Chromium (phone and desktop)', () => {
 
   beforeAll(async () => {
     const dir = makeTempDir();
+    mkdirSync(join(dir, 'templates'));
+    writeFileSync(join(dir, 'templates', 'deploy.md'), DEPLOY_TEMPLATE);
     app = await startWithFakeClaude({
       dir,
       adminToken: TOKEN,
@@ -248,6 +263,30 @@ describe('the PWA in Chromium (phone and desktop)', () => {
       }>(task.id);
       expect(done.status).toBe('succeeded');
       expect(done.approvals[0]).toMatchObject({ decided_by: 'ops', decided_channel: 'pwa' });
+    });
+
+    it('approves high-risk work only with the typed phrase', async () => {
+      const api = adminClient(() => app.url, TOKEN);
+      const { body: task } = await api.post('/api/tasks', { text: 'deploy web to production' });
+      expect(task).toMatchObject({ status: 'awaiting_approval', gate: 'typed_phrase' });
+      const item = page.locator(`.inbox li[data-task="${task.id}"]`);
+      await item.waitFor();
+      const approve = item.getByRole('button', { name: /^Approve: / });
+      const phrase = item.getByLabel('Type DEPLOY TO PRODUCTION to approve');
+      await phrase.waitFor();
+      expect(await approve.isDisabled()).toBe(true);
+      await phrase.fill('deploy to production');
+      expect(await approve.isDisabled()).toBe(true);
+      await screenshot(page, 'phone-approvals-phrase');
+      await expectAccessible(page);
+      await phrase.fill('DEPLOY TO PRODUCTION');
+      await approve.click();
+      await item.waitFor({ state: 'detached' });
+      const done = await api.settled<{ status: string; stages: { stdout_tail: string }[] }>(
+        task.id,
+      );
+      expect(done.status).toBe('succeeded');
+      expect(done.stages[0]?.stdout_tail).toContain('deployed web to production');
     });
 
     it('refuses a state change without the CSRF token', async () => {

@@ -29,11 +29,13 @@ export function createEventsRoute(feed: EventFeed, keepAliveMs = KEEP_ALIVE_MS) 
       });
       const missed = lastId ? feed.since(lastId) : [];
       const head = feed.head();
-      stream.onAbort(() => {
+      const end = () => {
         open = false;
         unsubscribe();
         wake?.();
-      });
+      };
+      stream.onAbort(end);
+      const unclose = feed.onClose(end);
       try {
         if (missed === null) {
           await stream.writeSSE({ event: 'reset', data: '{}', id: head, retry: RETRY_MS });
@@ -63,6 +65,7 @@ export function createEventsRoute(feed: EventFeed, keepAliveMs = KEEP_ALIVE_MS) 
         }
       } finally {
         unsubscribe();
+        unclose();
       }
     });
   });
