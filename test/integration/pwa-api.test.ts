@@ -303,6 +303,8 @@ describe('the PWA files', () => {
     const mermaid = await app.request('/vendor/mermaid/mermaid.esm.min.mjs');
     expect(mermaid.status).toBe(200);
     expect(mermaid.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const zipped = await app.request('/app.js', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
   });
 
   const walk = (dir: string): string[] =>
