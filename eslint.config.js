@@ -61,6 +61,15 @@ export default tseslint.config(
     },
   },
   {
+    // The web app (plain ES modules served to the browser) and its service worker.
+    files: ['src/web/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['src/web/sw.js'],
+    languageOptions: { globals: { ...globals.serviceworker } },
+  },
+  {
     // Only src/entry reads the environment (config is parsed once there).
     files: ['src/**/*.ts'],
     ignores: ['src/entry/**'],

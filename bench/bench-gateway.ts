@@ -1,4 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
+import { createLibsqlChatStores } from '../src/db/repositories/chat-stores.js';
+import { createWebSessionStore } from '../src/db/repositories/web-sessions.js';
+import { createEventFeed } from '../src/gateway/event-feed.js';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -42,6 +45,9 @@ export async function benchGateway(
       canAskOwner: false,
       waitForWork: async () => {},
       telegram: telegram?.(handle, core) ?? null,
+      logins: createLibsqlChatStores(handle.db).logins,
+      sessions: createWebSessionStore(handle.db),
+      events: createEventFeed('bench'),
     },
     { version: 'bench', startedAt: new Date(), adminToken, bodyLimitBytes: 262_144 },
   );

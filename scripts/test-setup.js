@@ -34,6 +34,17 @@ if (SSH_BINARIES.some((path) => !existsSync(path))) {
   }
 }
 
+// The PWA's browser tests (test/integration/pwa-browser.test.ts) drive Debian's chromium with
+// playwright-core, which downloads no browser of its own.
+const CHROMIUM = '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  try {
+    installChromium();
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
 // test/integration/real-clis.test.ts runs the real agent CLIs (claude, codex, gemini) on the
 // test host. They come from test/real-clis/package-lock.json, not the root package.json: they
 // are ~740 MB, and only this test needs them, so a plain `npm ci` for the app stays small.
@@ -177,14 +188,42 @@ function installOpenSsh() {
   }
 }
 
+/** Installs Debian's chromium for the PWA tests (root: apt-get; otherwise says what to run). */
+function installChromium() {
+  if (process.getuid?.() !== 0) {
+    console.error(
+      `Switchboard's PWA tests drive Chromium, but ${CHROMIUM} is missing.\n` +
+        'Install it with:\n\n  sudo apt-get install chromium fonts-liberation\n',
+    );
+    process.exit(1);
+  }
+  if (!existsSync('/usr/bin/apt-get')) {
+    fail(`${CHROMIUM} is missing and there is no apt-get here: install Chromium by hand.`);
+  }
+  // fonts-liberation is only recommended, but without a font the screenshots have no text.
+  const packages = ['chromium', 'fonts-liberation'];
+  console.log(`test-setup: ${CHROMIUM} missing; installing ${packages.join(' ')} (apt-get)`);
+  const apt = ['-o', 'DPkg::Lock::Timeout=300'];
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', [...apt, 'update'], env, packages.join(' '));
+  run(
+    'apt-get',
+    [...apt, 'install', '-y', '--no-install-recommends', ...packages],
+    env,
+    packages.join(' '),
+  );
+  if (!existsSync(CHROMIUM))
+    throw new Error(`installed chromium but ${CHROMIUM} is still missing.`);
+}
+
 /** Runs a command with the terminal attached; throws a clear message when it fails. */
-function run(cmd, args, env) {
+function run(cmd, args, env, packages = SSH_PACKAGES.join(' ')) {
   const result = spawnSync(cmd, args, { stdio: 'inherit', env });
   if (result.error || result.status !== 0) {
     const why = result.error ? result.error.message : `exit ${result.status ?? result.signal}`;
     throw new Error(
       `\`${cmd} ${args.join(' ')}\` failed (${why}).\n` +
-        `The tests need ${SSH_PACKAGES.join(' ')}; install them and run the tests again.`,
+        `The tests need ${packages}; install them and run the tests again.`,
     );
   }
 }

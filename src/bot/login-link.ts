@@ -1,6 +1,7 @@
+import { LOGIN_LINK_TTL_S } from '../core/web/session.js';
 import type { BotDeps } from './deps.js';
 
-export const LOGIN_LINK_TTL_MIN = 10;
+export const LOGIN_LINK_TTL_MIN = LOGIN_LINK_TTL_S / 60;
 
 const base64url = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes))

@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = [
   'workflow.specced',
   'workflow.stage_logged',
   'workflow.closed',
+  'session.opened',
+  'session.closed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

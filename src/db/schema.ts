@@ -347,6 +347,21 @@ export const loginLinks = sqliteTable('login_links', {
   usedAt: text('used_at'),
 });
 
+/** Web app sessions (the PWA's cookie); only the SHA-256 of the cookie's secret is kept. */
+export const webSessions = sqliteTable(
+  'web_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    userName: text('user_name').notNull(),
+    /** link | admin_token */
+    method: text('method').notNull(),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [index('web_sessions_expires').on(t.expiresAt)],
+);
+
 /** Static tokens for programs (MCP clients, scripts): only the SHA-256 is stored. */
 export const apiClients = sqliteTable(
   'api_clients',

@@ -14,6 +14,9 @@ import { createLibsqlStores } from '../db/stores.js';
 import { createOAuthStore } from '../db/repositories/oauth-store.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
+import { createLibsqlChatStores } from '../db/repositories/chat-stores.js';
+import { createWebSessionStore } from '../db/repositories/web-sessions.js';
+import { createEventFeed } from '../gateway/event-feed.js';
 import { mintAgentToken } from '../gateway/agent-token.js';
 import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
@@ -33,6 +36,8 @@ import { createRunner } from '../runner/runner.js';
 import { createInProcessWorkSource } from '../runner/work-source.js';
 import { createHostTransports, runnerSetup } from './runner-wiring.js';
 import { createTelegramService } from './telegram-wiring.js';
+import { createHostDirectory } from './host-directory.js';
+import { createWebAssets } from './web-assets.js';
 
 const MAINTENANCE_EVERY_MS = 5_000;
 const DRAIN_MS = 4_000;
@@ -156,6 +161,11 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       intentRouter: createCliIntentRouter(config),
     };
     const oauth = createOAuthStore(handle.db);
+    const sessions = createWebSessionStore(handle.db);
+    // The PWA's live stream: every event, with ids that say which process numbered them.
+    const events = createEventFeed(uuidV7Ids.next());
+    listeners.push((event) => events.publish(event));
+    const embeddedName = `embedded@${hostname()}:${process.pid}`;
     const telegram = createTelegramService(config, core, handle.db, log);
     if (telegram) listeners.push((event) => void telegram.notifier.notify(event));
     const app = createApp(
@@ -173,6 +183,11 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         roleOf: (name) => config.users.find((u) => u.name === name)?.role ?? null,
         canAskOwner: telegram !== null && config.users.some((u) => u.role === 'owner'),
         telegram: telegram?.webhook ?? null,
+        logins: createLibsqlChatStores(handle.db).logins,
+        sessions,
+        events,
+        hosts: createHostDirectory(config, log, () => systemClock.now()),
+        assets: createWebAssets(),
         waitForWork: (ms, signal) =>
           new Promise<void>((resolve) => {
             const done = () => {
@@ -194,6 +209,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         publicUrl: config.publicUrl,
         listenHost: config.host,
         permissionTimeoutS: config.permissionTimeoutS,
+        embeddedRunner: config.runner.embedded ? embeddedName : null,
       },
     );
     const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -204,7 +220,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     const runner = config.runner.embedded
       ? createRunner(
           {
-            work: createInProcessWorkSource(core, { id: `embedded@${hostname()}:${process.pid}` }),
+            work: createInProcessWorkSource(core, { id: embeddedName }),
             log,
             ...setup.deps,
             agentMcp: async (task, fencingToken) => {
@@ -238,6 +254,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
         oauth.prune(systemClock.now().toISOString()),
+        sessions.prune(systemClock.now().toISOString()),
       ]).catch((e: unknown) => log.error('maintenance failed', { error: String(e) }));
     }, MAINTENANCE_EVERY_MS);
     maintenance.unref();
@@ -250,6 +267,8 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       close: () =>
         (closing ??= new Promise<void>((resolve) => {
           clearInterval(maintenance);
+          // Open event streams would hold the server's close until the drain timeout.
+          events.close();
           // Stop claiming and kill running work (reported as runner_stopped) before the db closes.
           const stopped = (runner ? runner.stop() : Promise.resolve())
             .then(() => pipelines.stop())

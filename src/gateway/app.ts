@@ -7,7 +7,14 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { GatewayDeps, GatewayEnv, GatewayOptions } from './deps.js';
 import { errorBody } from './http-errors.js';
-import { adminAuth } from './middleware/admin-auth.js';
+import { apiAuth } from './middleware/api-auth.js';
+import { createAuthRoutes } from './routes/auth.js';
+import { createConsentRoutes } from './routes/consents.js';
+import { createEventsRoute } from './routes/events.js';
+import { createHostRoutes } from './routes/hosts.js';
+import { createPwaRoutes } from './routes/pwa.js';
+import { createSpendRoute } from './routes/spend.js';
+import { createTaskResultRoutes } from './routes/task-result.js';
 import { createHealthRoute } from './routes/health.js';
 import { createParseRoute } from './routes/parse.js';
 import { createTaskRoutes } from './routes/tasks.js';
@@ -61,11 +68,39 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   // Runner reports carry stored output and get a larger limit, checked after their auth.
   app.use(except(['/runner/v1/*', '/telegram/webhook'], limitBody(options.bodyLimitBytes)));
   app.route('/health', createHealthRoute(deps, options));
-  app.use('/api/*', adminAuth(options.adminToken));
+  const publicUrl = options.publicUrl ?? null;
+  app.route(
+    '/auth',
+    createAuthRoutes({
+      core: deps.core,
+      logins: deps.logins,
+      sessions: deps.sessions,
+      roleOf: deps.roleOf,
+      adminToken: options.adminToken,
+      publicUrl,
+    }),
+  );
+  app.use(
+    '/api/*',
+    apiAuth({
+      adminToken: options.adminToken,
+      sessions: deps.sessions,
+      roleOf: deps.roleOf,
+      now: () => deps.core.clock.now(),
+      publicUrl,
+    }),
+  );
   app.route('/api/tasks', createTaskRoutes(deps.core));
+  app.route('/api/tasks', createTaskResultRoutes(deps.core));
+  app.route('/api/events', createEventsRoute(deps.events));
+  app.route('/api/spend', createSpendRoute(deps.core));
+  app.route('/api/oauth/grants', createConsentRoutes(deps.core, deps.oauth));
+  app.route(
+    '/api',
+    createHostRoutes(deps.hosts ?? null, deps.runners, options.embeddedRunner ?? null),
+  );
   app.route('/api/parse', createParseRoute(deps.core));
   app.route('/api/breakers', createBreakerRoutes(deps.core));
-  const publicUrl = options.publicUrl ?? null;
   const oauth = {
     core: deps.core,
     oauth: deps.oauth,
@@ -111,6 +146,8 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
       agentTokenSecret: options.agentTokenSecret ?? options.adminToken,
     }),
   );
+
+  if (deps.assets) app.route('/', createPwaRoutes(deps.assets));
 
   app.notFound((c) =>
     c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}.`), 404),

@@ -4,7 +4,13 @@ import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { ClientRegistry } from '../core/ports/client-registry.js';
 import type { OAuthStore } from '../core/ports/oauth-store.js';
+import type { LoginLinks } from '../core/ports/login-links.js';
 import type { RunnerRegistry } from '../core/ports/runner-registry.js';
+import type { WebSessions } from '../core/ports/web-sessions.js';
+import type { WebSession } from '../core/web/session.js';
+import type { EventFeed } from './event-feed.js';
+import type { HostDirectory } from './host-directory.js';
+import type { StaticAssets } from './web/static-assets.js';
 
 export interface GatewayDeps {
   readonly core: CoreDeps;
@@ -22,6 +28,16 @@ export interface GatewayDeps {
   readonly canAskOwner: boolean;
   /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
+  /** The bot's one-time /login links, spent by the web app's sign-in. */
+  readonly logins: LoginLinks;
+  /** The web app's sessions (cookie secrets stored hashed). */
+  readonly sessions: WebSessions;
+  /** Recent domain events for /api/events (Server-Sent Events, resumable). */
+  readonly events: EventFeed;
+  /** Configured hosts and their probes (Node only); absent where hosts cannot be reached. */
+  readonly hosts?: HostDirectory | null | undefined;
+  /** The PWA's files; absent means no web app is served (e.g. an API-only deployment). */
+  readonly assets?: StaticAssets | null | undefined;
   /** Present when the bot runs in webhook mode. */
   readonly telegram?: TelegramWebhook | null | undefined;
 }
@@ -46,6 +62,8 @@ export interface GatewayOptions {
   /** How long an agent's tool-use request waits for a tap (s), and how often it looks (ms). */
   readonly permissionTimeoutS?: number | undefined;
   readonly permissionPollMs?: number | undefined;
+  /** The in-process runner's name, when `switchboard start` runs one (shown with the runners). */
+  readonly embeddedRunner?: string | null | undefined;
 }
 
 /** Per-request values set by middleware. */
@@ -53,5 +71,7 @@ export interface GatewayEnv {
   Variables: {
     actor: Actor;
     requestId: string;
+    /** Set when the request was authenticated by a web session cookie. */
+    session: WebSession;
   };
 }

@@ -1,6 +1,11 @@
 import { createClientRegistry } from '../../src/db/repositories/client-registry.js';
 import { createOAuthStore } from '../../src/db/repositories/oauth-store.js';
 import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.js';
+import { createLibsqlChatStores } from '../../src/db/repositories/chat-stores.js';
+import { createWebSessionStore } from '../../src/db/repositories/web-sessions.js';
+import type { Role } from '../../src/core/actor.js';
+import type { LoginLinks } from '../../src/core/ports/login-links.js';
+import { createEventFeed, type EventFeed } from '../../src/gateway/event-feed.js';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
 import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
 import { DEFAULT_LADDER } from '../../src/core/escalation.js';
@@ -79,6 +84,10 @@ export interface TestAppOptions {
   readonly catalog?: Catalog;
   /** Replace the readable sequential ids (e.g. where a format needs real UUIDs). */
   readonly ids?: IdGen;
+  /** People in the config by name (web sessions act with their role); nobody by default. */
+  readonly roleOf?: (name: string) => Role | null;
+  /** The gateway's public URL (cookie Secure flag, allowed origins). */
+  readonly publicUrl?: string;
 }
 
 export interface TestApp {
@@ -90,6 +99,9 @@ export interface TestApp {
   readonly clock: FixedClock;
   readonly notifier: RecordingNotifier;
   readonly log: RecordingLogger;
+  /** The /login links the bot would make, and the web app's event feed. */
+  readonly logins: LoginLinks;
+  readonly events: EventFeed;
   /** A request with no credentials. */
   raw(path: string, init?: RequestInit): Promise<Response>;
   /** A request with the admin bearer token. */
@@ -106,11 +118,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const notifier = createRecordingNotifier();
   const log = createRecordingLogger();
   const stores = createLibsqlStores(db.db);
+  // The web app's stream hears what the recording notifier records, as in `switchboard start`.
+  const events = createEventFeed('test');
   const core: CoreDeps = {
     ...(options.wrapStores ? options.wrapStores(stores) : stores),
     clock,
     ids: options.ids ?? createSequentialIds('id'),
-    notifier,
+    notifier: {
+      async notify(event) {
+        events.publish(event);
+        await notifier.notify(event);
+      },
+    },
     policy: DEFAULT_APPROVAL_POLICY,
     catalog: options.catalog ?? TEST_CATALOG,
     vocabulary: TEST_VOCABULARY,
@@ -125,7 +144,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     startedAt: new Date(clock.now().getTime() - (options.uptimeS ?? 0) * 1000),
     adminToken: ADMIN_TOKEN,
     bodyLimitBytes: BODY_LIMIT_BYTES,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };
+  const logins = createLibsqlChatStores(db.db).logins;
+
   const app = createApp(
     {
       core,
@@ -140,8 +162,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       runners: createRunnerRegistry(db.db),
       clients: createClientRegistry(db.db),
       oauth: createOAuthStore(db.db),
-      roleOf: () => null,
+      roleOf: options.roleOf ?? (() => null),
       canAskOwner: false,
+      logins,
+      sessions: createWebSessionStore(db.db),
+      events,
       waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     },
     gatewayOptions,
@@ -166,6 +191,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock,
     notifier,
     log,
+    logins,
+    events,
     raw,
     call,
     send,

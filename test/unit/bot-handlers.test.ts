@@ -255,7 +255,15 @@ describe('/login links', () => {
     expect(await chats.logins.consume(token, now.toISOString())).toBeNull();
     const hash = await loginTokenHash(token);
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(await chats.logins.consume(hash, '2026-01-01T00:09:59.000Z')).toBe('ops');
-    expect(await chats.logins.consume(hash, '2026-01-01T00:09:59.000Z')).toBeNull();
+    expect(await chats.logins.consume(hash, '2026-01-01T00:04:59.000Z')).toBe('ops');
+    expect(await chats.logins.consume(hash, '2026-01-01T00:04:59.000Z')).toBeNull();
+  });
+
+  it('expires a link after five minutes', async () => {
+    const { createLoginLink, loginTokenHash } = await import('../../src/bot/login-link.js');
+    const chats = createMemoryChatStores();
+    const token = await createLoginLink(chats, 'ops', new Date('2026-01-01T00:00:00.000Z'));
+    const hash = await loginTokenHash(token);
+    expect(await chats.logins.consume(hash, '2026-01-01T00:05:00.000Z')).toBeNull();
   });
 });

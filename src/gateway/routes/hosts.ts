@@ -1,0 +1,53 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { RunnerRegistry } from '../../core/ports/runner-registry.js';
+import type { GatewayEnv } from '../deps.js';
+import { errorBody } from '../http-errors.js';
+import type { HostDirectory, HostProbe } from '../host-directory.js';
+import { validate } from '../validation.js';
+
+const nameParam = z.strictObject({ name: z.string().min(1).max(100) });
+
+const presentProbe = (p: HostProbe | null) =>
+  p ? { ok: p.ok, checked_at: p.checkedAt, checks: p.checks } : null;
+
+/** /api/hosts and /api/runners: where work runs, and whether it can. */
+export function createHostRoutes(
+  hosts: HostDirectory | null,
+  runners: RunnerRegistry,
+  embeddedRunner: string | null,
+) {
+  return new Hono<GatewayEnv>()
+    .get('/hosts', (c) =>
+      c.json({
+        hosts: (hosts?.list() ?? []).map((h) => ({
+          name: h.name,
+          address: h.address,
+          labels: h.labels,
+          max_sessions: h.maxSessions,
+          probe: presentProbe(hosts?.lastProbe(h.name) ?? null),
+        })),
+      }),
+    )
+    .post('/hosts/:name/probe', validate('param', nameParam), async (c) => {
+      const actor = c.get('actor');
+      if (actor.role !== 'owner' && actor.role !== 'approver') {
+        return c.json(errorBody('forbidden', 'Only owners and approvers may probe hosts.'), 403);
+      }
+      const name = c.req.valid('param').name;
+      const probe = hosts ? await hosts.probe(name) : null;
+      if (!probe) return c.json(errorBody('not_found', `No host named ${name}.`), 404);
+      return c.json({ name, probe: presentProbe(probe) });
+    })
+    .get('/runners', async (c) =>
+      c.json({
+        embedded: embeddedRunner,
+        runners: (await runners.list()).map((r) => ({
+          id: r.id,
+          name: r.name,
+          created_at: r.createdAt,
+          last_seen_at: r.lastSeenAt,
+        })),
+      }),
+    );
+}
