@@ -511,3 +511,20 @@ export const oauthTokens = sqliteTable(
   },
   (t) => [index('oauth_tokens_family').on(t.familyId)],
 );
+
+/** Web Push subscriptions of the PWA (one per browser endpoint), deleted when they die. */
+export const pushSubscriptions = sqliteTable(
+  'push_subscriptions',
+  {
+    id: text('id').primaryKey(),
+    endpoint: text('endpoint').notNull(),
+    p256dh: text('p256dh').notNull(),
+    auth: text('auth').notNull(),
+    userName: text('user_name').notNull(),
+    role: text('role').notNull(),
+    createdAt: createdAt(),
+    lastSuccessAt: text('last_success_at'),
+    failureCount: integer('failure_count').notNull().default(0),
+  },
+  (t) => [uniqueIndex('push_subscriptions_endpoint').on(t.endpoint)],
+);
