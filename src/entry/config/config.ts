@@ -60,6 +60,12 @@ export interface Config {
   readonly localEnv: Readonly<Record<string, string>>;
   /** ssh-agent socket for hosts without a key_file. */
   readonly sshAuthSock: string | null;
+  /** Web Push: keys null means generate (or load) them in the data dir. */
+  readonly webPush: {
+    readonly enabled: boolean;
+    readonly subject: string;
+    readonly keys: { readonly publicKey: string; readonly privateKey: string } | null;
+  };
   /** For `switchboard runner`: the gateway to pull work from, and this runner's token. */
   readonly gateway: { readonly url: string | null; readonly runnerToken: string | null };
 }

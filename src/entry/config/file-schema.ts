@@ -117,6 +117,17 @@ export const fileConfigSchema = z.strictObject({
       edit_interval_ms: z.number().int().min(50).max(60_000).default(3_000),
     })
     .default({ edit_interval_ms: 3_000 }),
+  /** Notifications to the web app on phones and desktops (VAPID keys: env or the data dir). */
+  web_push: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Who runs this server, for push services to contact: mailto: or https: (RFC 8292). */
+      subject: z
+        .string()
+        .regex(/^(mailto:.+@.+|https:\/\/.+)$/, 'a mailto: address or an https: URL')
+        .optional(),
+    })
+    .default({ enabled: true }),
   runner: z
     .strictObject({
       /** Run tasks inside `switchboard start`; off when only runner services run them. */

@@ -105,6 +105,7 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
   });
   if (!templates.ok) return templates;
   const dataDir = resolve(src.cwd, e.SWITCHBOARD_DATA_DIR ?? './data');
+  const publicUrl = file.public_url?.replace(/\/+$/, '') ?? null;
   const config: Config = {
     version: src.version,
     dataDir,
@@ -122,7 +123,7 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
       apiRoot: e.TELEGRAM_API_ROOT ?? null,
       editEveryMs: file.telegram.edit_interval_ms,
     },
-    publicUrl: file.public_url?.replace(/\/+$/, '') ?? null,
+    publicUrl,
     users: file.users,
     hosts: file.hosts,
     repos: file.repos,
@@ -165,6 +166,17 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
       LOCAL_ENV.flatMap((k) => (src.env[k] ? [[k, src.env[k]]] : [])),
     ) as Record<string, string>,
     sshAuthSock: e.SSH_AUTH_SOCK ?? null,
+    webPush: {
+      enabled: file.web_push.enabled,
+      subject: e.SWITCHBOARD_VAPID_SUBJECT ?? file.web_push.subject ?? defaultSubject(publicUrl),
+      keys:
+        e.SWITCHBOARD_VAPID_PUBLIC_KEY && e.SWITCHBOARD_VAPID_PRIVATE_KEY
+          ? {
+              publicKey: e.SWITCHBOARD_VAPID_PUBLIC_KEY,
+              privateKey: e.SWITCHBOARD_VAPID_PRIVATE_KEY,
+            }
+          : null,
+    },
     gateway: {
       url: e.SWITCHBOARD_GATEWAY_URL ?? null,
       runnerToken: e.SWITCHBOARD_RUNNER_TOKEN ?? null,
@@ -172,6 +184,10 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
   };
   return ok(deepFreeze(config));
 }
+
+/** Push services want a way to reach the operator; an https public URL will do. */
+const defaultSubject = (publicUrl: string | null): string =>
+  publicUrl?.startsWith('https://') ? publicUrl : 'mailto:switchboard@example.invalid';
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
