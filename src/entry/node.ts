@@ -38,6 +38,7 @@ import { createHostTransports, runnerSetup } from './runner-wiring.js';
 import { createTelegramService } from './telegram-wiring.js';
 import { createHostDirectory } from './host-directory.js';
 import { createWebAssets } from './web-assets.js';
+import { startWebPush } from './web-push-wiring.js';
 
 const MAINTENANCE_EVERY_MS = 5_000;
 const DRAIN_MS = 4_000;
@@ -165,6 +166,9 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     // The PWA's live stream: every event, with ids that say which process numbered them.
     const events = createEventFeed(uuidV7Ids.next());
     listeners.push((event) => events.publish(event));
+    const roleOf = (name: string) => config.users.find((u) => u.name === name)?.role ?? null;
+    const push = config.webPush.enabled ? startWebPush(config, core, roleOf, handle, log) : null;
+    if (push) listeners.push((event) => push.sender.notify(event));
     const embeddedName = `embedded@${hostname()}:${process.pid}`;
     const telegram = createTelegramService(config, core, handle.db, log);
     if (telegram) listeners.push((event) => void telegram.notifier.notify(event));
@@ -180,7 +184,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         runners: createRunnerRegistry(handle.db),
         clients: createClientRegistry(handle.db),
         oauth,
-        roleOf: (name) => config.users.find((u) => u.name === name)?.role ?? null,
+        roleOf,
         canAskOwner: telegram !== null && config.users.some((u) => u.role === 'owner'),
         telegram: telegram?.webhook ?? null,
         logins: createLibsqlChatStores(handle.db).logins,
@@ -188,6 +192,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         events,
         hosts: createHostDirectory(config, log, () => systemClock.now()),
         assets: createWebAssets(),
+        push: push?.routes ?? null,
         waitForWork: (ms, signal) =>
           new Promise<void>((resolve) => {
             const done = () => {
@@ -267,6 +272,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       close: () =>
         (closing ??= new Promise<void>((resolve) => {
           clearInterval(maintenance);
+          push?.sender.stop();
           // Open event streams would hold the server's close until the drain timeout.
           events.close();
           // Stop claiming and kill running work (reported as runner_stopped) before the db closes.

@@ -34,7 +34,10 @@ export function createWebPushTransport(o: WebPushTransportOptions): PushTranspor
           },
         );
         const headers = Object.fromEntries(
-          Object.entries(req.headers).map(([k, v]) => [k, String(v)]),
+          Object.entries(req.headers)
+            // fetch sets the length of the body it sends.
+            .filter(([k]) => k.toLowerCase() !== 'content-length')
+            .map(([k, v]) => [k, String(v)]),
         );
         const res = await fetch(req.endpoint, {
           method: 'POST',

@@ -12,6 +12,7 @@ import { createAuthRoutes } from './routes/auth.js';
 import { createConsentRoutes } from './routes/consents.js';
 import { createEventsRoute } from './routes/events.js';
 import { createHostRoutes } from './routes/hosts.js';
+import { createPushRoutes } from './routes/push.js';
 import { createPwaRoutes } from './routes/pwa.js';
 import { createSpendRoute } from './routes/spend.js';
 import { createTaskResultRoutes } from './routes/task-result.js';
@@ -101,6 +102,7 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   );
   app.route('/api/parse', createParseRoute(deps.core));
   app.route('/api/breakers', createBreakerRoutes(deps.core));
+  app.route('/api/push', createPushRoutes(deps.core, deps.push ?? null));
   const oauth = {
     core: deps.core,
     oauth: deps.oauth,

@@ -9,6 +9,7 @@ import type { RunnerRegistry } from '../core/ports/runner-registry.js';
 import type { WebSessions } from '../core/ports/web-sessions.js';
 import type { WebSession } from '../core/web/session.js';
 import type { EventFeed } from './event-feed.js';
+import type { PushRouteDeps } from './routes/push.js';
 import type { HostDirectory } from './host-directory.js';
 import type { StaticAssets } from './web/static-assets.js';
 
@@ -38,6 +39,8 @@ export interface GatewayDeps {
   readonly hosts?: HostDirectory | null | undefined;
   /** The PWA's files; absent means no web app is served (e.g. an API-only deployment). */
   readonly assets?: StaticAssets | null | undefined;
+  /** Web Push for the PWA; absent or null when it is off. */
+  readonly push?: PushRouteDeps | null | undefined;
   /** Present when the bot runs in webhook mode. */
   readonly telegram?: TelegramWebhook | null | undefined;
 }

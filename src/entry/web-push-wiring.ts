@@ -1,0 +1,27 @@
+import type { Role } from '../core/actor.js';
+import type { CoreDeps } from '../core/deps.js';
+import type { Logger } from '../core/ports/logger.js';
+import { createPushSender } from '../core/push/push-sender.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { createPushSubscriptionStore } from '../db/repositories/push-subscriptions.js';
+import type { Config } from './config/config.js';
+import { loadOrCreateVapidKeys } from './vapid-keys.js';
+import { createWebPushTransport } from './web-push-transport.js';
+
+/** Web Push: the VAPID keys (config or data dir), the subscriptions, and the sender. */
+export function startWebPush(
+  config: Config,
+  core: CoreDeps,
+  roleOf: (name: string) => Role | null,
+  handle: DatabaseHandle,
+  log: Logger,
+) {
+  const vapid = loadOrCreateVapidKeys(config.dataDir, config.webPush.keys);
+  if (vapid.created) log.info('web push: VAPID keys created', { file: vapid.file });
+  const subscriptions = createPushSubscriptionStore(handle.db);
+  const transport = createWebPushTransport({ keys: vapid.keys, subject: config.webPush.subject });
+  return {
+    routes: { publicKey: vapid.keys.publicKey, subscriptions },
+    sender: createPushSender({ subscriptions, transport, roleOf, clock: core.clock, log }),
+  };
+}
