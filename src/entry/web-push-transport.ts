@@ -9,6 +9,8 @@ export interface WebPushTransportOptions {
   readonly timeoutMs?: number;
   /** How long a push service keeps a message for an offline device (s). */
   readonly ttlS?: number;
+  /** Tests route a push service's name to a stand-in on loopback. */
+  readonly fetch?: typeof fetch;
 }
 
 /**
@@ -17,6 +19,7 @@ export interface WebPushTransportOptions {
  */
 export function createWebPushTransport(o: WebPushTransportOptions): PushTransport {
   const timeoutMs = o.timeoutMs ?? 10_000;
+  const send = o.fetch ?? fetch;
   return {
     async send(sub, payload) {
       try {
@@ -39,7 +42,7 @@ export function createWebPushTransport(o: WebPushTransportOptions): PushTranspor
             .filter(([k]) => k.toLowerCase() !== 'content-length')
             .map(([k, v]) => [k, String(v)]),
         );
-        const res = await fetch(req.endpoint, {
+        const res = await send(req.endpoint, {
           method: 'POST',
           headers,
           body: req.body ? new Uint8Array(req.body) : null,

@@ -3,6 +3,9 @@ import { createOAuthStore } from '../../src/db/repositories/oauth-store.js';
 import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.js';
 import { createLibsqlChatStores } from '../../src/db/repositories/chat-stores.js';
 import { createWebSessionStore } from '../../src/db/repositories/web-sessions.js';
+import { createPushSubscriptionStore } from '../../src/db/repositories/push-subscriptions.js';
+import type { PushSubscriptions } from '../../src/core/ports/push-subscriptions.js';
+import type { DomainEvent } from '../../src/core/events.js';
 import type { Role } from '../../src/core/actor.js';
 import type { LoginLinks } from '../../src/core/ports/login-links.js';
 import { createEventFeed, type EventFeed } from '../../src/gateway/event-feed.js';
@@ -88,6 +91,10 @@ export interface TestAppOptions {
   readonly roleOf?: (name: string) => Role | null;
   /** The gateway's public URL (cookie Secure flag, allowed origins). */
   readonly publicUrl?: string;
+  /** Turns /api/push on with this VAPID public key. */
+  readonly pushPublicKey?: string;
+  /** Hears every domain event, as the listeners of `switchboard start` do. */
+  readonly onEvent?: (event: DomainEvent) => void;
 }
 
 export interface TestApp {
@@ -102,6 +109,8 @@ export interface TestApp {
   /** The /login links the bot would make, and the web app's event feed. */
   readonly logins: LoginLinks;
   readonly events: EventFeed;
+  /** The web app's push subscriptions (libSQL). */
+  readonly pushSubscriptions: PushSubscriptions;
   /** A request with no credentials. */
   raw(path: string, init?: RequestInit): Promise<Response>;
   /** A request with the admin bearer token. */
@@ -127,6 +136,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     notifier: {
       async notify(event) {
         events.publish(event);
+        options.onEvent?.(event);
         await notifier.notify(event);
       },
     },
@@ -147,6 +157,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };
   const logins = createLibsqlChatStores(db.db).logins;
+  const pushSubscriptions = createPushSubscriptionStore(db.db);
 
   const app = createApp(
     {
@@ -167,6 +178,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       logins,
       sessions: createWebSessionStore(db.db),
       events,
+      push: options.pushPublicKey
+        ? { publicKey: options.pushPublicKey, subscriptions: pushSubscriptions }
+        : null,
       waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     },
     gatewayOptions,
@@ -193,6 +207,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     log,
     logins,
     events,
+    pushSubscriptions,
     raw,
     call,
     send,
