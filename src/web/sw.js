@@ -1,7 +1,7 @@
 // Switchboard's service worker: the app shell works offline (with a clear offline state);
 // live data (/api, /auth) always goes to the network and is never cached.
 
-const CACHE = 'switchboard-shell-v1';
+const CACHE = 'switchboard-shell-v2';
 
 // Every file of the app (a test checks this list against src/web).
 const SHELL = [
@@ -77,7 +77,7 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
-// Web Push (issue 8, point 4) is wired separately; this shows what a push carries.
+// Web Push: the server sends { title, body, url, tag } (src/core/push/push-message.ts).
 self.addEventListener('push', (event) => {
   let data;
   try {
@@ -96,13 +96,17 @@ self.addEventListener('push', (event) => {
   );
 });
 
+// A tap focuses an open window of the app (focus first: it needs the click's activation) and
+// takes it to the notification's page, or opens one; a URL that is not ours opens the start.
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const url = event.notification.data?.url ?? '/';
+  const target = new URL(event.notification.data?.url ?? '/', self.location.origin);
+  const url = target.origin === self.location.origin ? target.href : '/';
   event.waitUntil(
     self.clients.matchAll({ type: 'window' }).then((windows) => {
       const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
-      return open ? open.navigate(url).then((w) => w?.focus()) : self.clients.openWindow(url);
+      if (!open) return self.clients.openWindow(url);
+      return open.focus().then((w) => (w ?? open).navigate(url));
     }),
   );
 });
