@@ -24,7 +24,13 @@ export function enableNotificationsControl() {
     button.textContent = state === 'on' ? 'Turn off notifications' : 'Enable notifications';
     button.disabled = !['on', 'off', 'error'].includes(state);
   };
-  const current = async () => (await navigator.serviceWorker.ready).pushManager.getSubscription();
+  // `ready` never settles if the worker failed to install: give up rather than hang.
+  const worker = () =>
+    Promise.race([
+      navigator.serviceWorker.ready,
+      new Promise((_, fail) => setTimeout(() => fail(new Error('no service worker')), 10_000)),
+    ]);
+  const current = async () => (await worker()).pushManager.getSubscription();
 
   async function refresh() {
     if (!supported()) {
@@ -48,7 +54,7 @@ export function enableNotificationsControl() {
   async function turnOn() {
     if ((await Notification.requestPermission()) !== 'granted') return refresh();
     const { public_key: key } = await api('/api/push/key');
-    const reg = await navigator.serviceWorker.ready;
+    const reg = await worker();
     const sub = await reg.pushManager.subscribe({
       userVisibleOnly: true,
       applicationServerKey: keyBytes(key),

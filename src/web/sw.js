@@ -96,8 +96,8 @@ self.addEventListener('push', (event) => {
   );
 });
 
-// A tap focuses an open window of the app (focus first: it needs the click's activation) and
-// takes it to the notification's page, or opens one; a URL that is not ours opens the start.
+// A tap takes an open window of the app to the notification's page and focuses it, or opens
+// one; a URL that is not ours opens the start page.
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const target = new URL(event.notification.data?.url ?? '/', self.location.origin);
@@ -106,7 +106,8 @@ self.addEventListener('notificationclick', (event) => {
     self.clients.matchAll({ type: 'window' }).then((windows) => {
       const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
       if (!open) return self.clients.openWindow(url);
-      return open.focus().then((w) => (w ?? open).navigate(url));
+      // Focusing is allowed only while a real tap is handled; the navigation stands regardless.
+      return open.navigate(url).then((w) => w?.focus().catch(() => {}));
     }),
   );
 });

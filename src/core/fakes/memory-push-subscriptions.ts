@@ -1,7 +1,4 @@
-import type {
-  PushSubscriptionRecord,
-  PushSubscriptions,
-} from '../ports/push-subscriptions.js';
+import type { PushSubscriptionRecord, PushSubscriptions } from '../ports/push-subscriptions.js';
 
 /** In-memory push subscriptions for unit tests; same contract as the libSQL store. */
 export function createMemoryPushSubscriptions(): PushSubscriptions {
