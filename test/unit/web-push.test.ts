@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import type { Role } from '../../src/core/actor.js';
+import type { DomainEvent } from '../../src/core/events.js';
+import { createFixedClock } from '../../src/core/fakes/fixed-clock.js';
+import { createMemoryPushSubscriptions } from '../../src/core/fakes/memory-push-subscriptions.js';
+import type { PushSubscriptionRecord } from '../../src/core/ports/push-subscriptions.js';
+import type { PushOutcome, PushTransport } from '../../src/core/ports/push-transport.js';
+import { pushNoticeFor, recipientsOf } from '../../src/core/push/push-message.js';
+import { createPushSender } from '../../src/core/push/push-sender.js';
+import {
+  subscribePush,
+  MAX_SUBSCRIPTIONS_PER_USER,
+} from '../../src/core/use-cases/push-subscription.js';
+import { createSequentialIds } from '../../src/core/fakes/sequential-ids.js';
+import { aTask, anApproval } from '../helpers/builders.js';
+import { createRecordingLogger } from '../helpers/test-app.js';
+
+const T0 = '2026-01-01T00:00:00.000Z';
+const ROLES: Record<string, Role> = { ops: 'approver', boss: 'owner', eve: 'viewer' };
+const roleOf = (name: string) => ROLES[name] ?? null;
+
+const sub = (
+  userName: string,
+  role: Role = ROLES[userName] ?? 'viewer',
+): PushSubscriptionRecord => ({
+  id: userName,
+  endpoint: `https://push.example/${userName}`,
+  p256dh: 'k',
+  auth: 'a',
+  userName,
+  role,
+  createdAt: T0,
+  lastSuccessAt: null,
+  failureCount: 0,
+});
+
+const secretPrompt = `deploy with token sk-live-${'s'.repeat(200)} and more`;
+const approval: DomainEvent = {
+  type: 'approval.requested',
+  task: aTask({
+    id: 'task-1',
+    kind: 'agent',
+    prompt: secretPrompt,
+    risk: 'high',
+    gate: 'typed_phrase',
+    argv: null,
+    executor: 'codex',
+    repo: 'api',
+  }),
+  approval: anApproval({ id: 'ap-1', taskId: 'task-1', gate: 'typed_phrase' }),
+};
+
+describe('push notices', () => {
+  it('an approval request is short: a prompt appears only as an excerpt', () => {
+    const notice = pushNoticeFor(approval)!;
+    expect(notice.audience).toBe('task.approve');
+    expect(notice.message.title).toBe('Approval needed: high risk (typed phrase)');
+    expect(notice.message.body.length).toBeLessThanOrEqual(110);
+    expect(notice.message.body).toMatch(/^#\w+ local · api — deploy with token sk-live-s+…$/);
+    expect(JSON.stringify(notice.message).length).toBeLessThan(400);
+  });
+
+  it('OAuth consent goes to owners only; progress and decisions wake nobody', () => {
+    const consent = pushNoticeFor({
+      type: 'oauth.consent_requested',
+      client: {
+        clientId: 'c',
+        name: 'Claude',
+        redirectUris: [],
+        secretHash: null,
+        metadata: {},
+        createdAt: T0,
+        expiresAt: T0,
+        lastUsedAt: null,
+      },
+      grant: { id: 'g1' } as never,
+    });
+    expect(consent?.audience).toBe('owner');
+    expect(
+      pushNoticeFor({ type: 'task.progress', task: approval.task, outputTail: 'x', elapsedMs: 1 }),
+    ).toBeNull();
+    expect(pushNoticeFor({ type: 'task.changed', task: approval.task, from: null })).toBeNull();
+  });
+
+  it('reaches the people whose current role may act', () => {
+    const subs = [sub('ops'), sub('boss'), sub('eve'), sub('gone', 'owner'), sub('admin', 'owner')];
+    expect(recipientsOf(subs, 'task.approve', roleOf).map((s) => s.userName)).toEqual([
+      'ops',
+      'boss',
+      'admin',
+    ]);
+    expect(recipientsOf(subs, 'owner', roleOf).map((s) => s.userName)).toEqual(['boss', 'admin']);
+    // Demoted in the config since subscribing: the stored role no longer counts.
+    expect(recipientsOf([sub('eve', 'owner')], 'task.approve', roleOf)).toEqual([]);
+  });
+});
+
+describe('subscribing', () => {
+  it('keeps the newest devices per person', async () => {
+    const store = createMemoryPushSubscriptions();
+    const clock = createFixedClock(T0);
+    const deps = { pushSubscriptions: store, clock, ids: createSequentialIds('s') };
+    const actor = { id: 'ops', role: 'approver' as const, channel: 'pwa' as const };
+    for (let i = 0; i < MAX_SUBSCRIPTIONS_PER_USER + 2; i++) {
+      clock.advance(1000);
+      const r = await subscribePush({
+        deps,
+        actor,
+        input: { endpoint: `https://p.example/${i}`, p256dh: 'k', auth: 'a' },
+      });
+      expect(r.ok).toBe(true);
+    }
+    const left = (await store.list()).map((s) => s.endpoint);
+    expect(left).toHaveLength(MAX_SUBSCRIPTIONS_PER_USER);
+    expect(left[0]).toBe('https://p.example/2');
+    const system = { id: 'system', role: 'system' as const, channel: 'system' as const };
+    expect(
+      (
+        await subscribePush({
+          deps,
+          actor: system,
+          input: { endpoint: 'https://p.example/s', p256dh: 'k', auth: 'a' },
+        })
+      ).ok,
+    ).toBe(false);
+  });
+});
+
+describe('the push sender', () => {
+  /** A transport whose sends stay open until the test settles them. */
+  function gatedTransport() {
+    const open: { endpoint: string; settle(o: PushOutcome): void }[] = [];
+    const transport: PushTransport = {
+      send: (s) => new Promise((resolve) => open.push({ endpoint: s.endpoint, settle: resolve })),
+    };
+    return { transport, open };
+  }
+
+  it('returns at once, keeps at most `concurrency` sends in flight, and drops past the queue bound', async () => {
+    const store = createMemoryPushSubscriptions();
+    for (const name of ['a', 'b', 'c', 'd', 'e'])
+      await store.save({ ...sub(name, 'owner'), id: name });
+    const { transport, open } = gatedTransport();
+    const log = createRecordingLogger();
+    const sender = createPushSender(
+      { subscriptions: store, transport, roleOf: () => 'owner', clock: createFixedClock(T0), log },
+      { concurrency: 2, maxQueued: 3 },
+    );
+    sender.notify(approval);
+    await expect.poll(() => open.length).toBe(2);
+    // Five sends wanted: two in flight, c and d queued, e found no room.
+    const full = () => log.lines.filter((l) => l.message.includes('queue full')).length;
+    expect(full()).toBe(1);
+    // More events: one fan-out fits (the queue holds three), the next is dropped at once.
+    sender.notify(approval);
+    expect(full()).toBe(1);
+    sender.notify(approval);
+    expect(full()).toBe(2);
+    let sent = 0;
+    let settled = false;
+    void sender.idle().then(() => (settled = true));
+    while (!settled) {
+      expect(open.length).toBeLessThanOrEqual(2);
+      const next = open.shift();
+      if (next) {
+        next.settle({ ok: true });
+        sent++;
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    // Four of the first event, and at most five of the one that fitted.
+    expect(sent).toBeGreaterThanOrEqual(4);
+    expect(sent).toBeLessThanOrEqual(9);
+    expect(
+      (await store.list()).filter((s) => s.lastSuccessAt === T0).length,
+    ).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a transport that throws is logged, not raised', async () => {
+    const store = createMemoryPushSubscriptions();
+    await store.save(sub('boss'));
+    const log = createRecordingLogger();
+    const sender = createPushSender({
+      subscriptions: store,
+      transport: { send: () => Promise.reject(new Error('boom')) },
+      roleOf,
+      clock: createFixedClock(T0),
+      log,
+    });
+    sender.notify(approval);
+    await sender.idle();
+    expect(log.lines.map((l) => l.message)).toContain('push: job failed');
+  });
+});
