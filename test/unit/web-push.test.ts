@@ -12,6 +12,7 @@ import {
   MAX_SUBSCRIPTIONS_PER_USER,
 } from '../../src/core/use-cases/push-subscription.js';
 import { createSequentialIds } from '../../src/core/fakes/sequential-ids.js';
+import { loadConfig } from '../../src/entry/config/load-config.js';
 import { aTask, anApproval } from '../helpers/builders.js';
 import { createRecordingLogger } from '../helpers/test-app.js';
 
@@ -190,5 +191,51 @@ describe('the push sender', () => {
     sender.notify(approval);
     await sender.idle();
     expect(log.lines.map((l) => l.message)).toContain('push: job failed');
+  });
+});
+
+describe('web push config', () => {
+  const load = (env: Record<string, string>, yaml = '') =>
+    loadConfig({
+      env: { ...env, ...(yaml ? { SWITCHBOARD_CONFIG: 'sb.yaml' } : {}) },
+      cwd: '/nowhere',
+      version: 'test',
+      readFile: () => yaml,
+    });
+  const KEYS = { publicKey: `B${'a'.repeat(86)}`, privateKey: 'p'.repeat(43) };
+
+  it('takes both keys from the environment, or neither', () => {
+    const both = load({
+      SWITCHBOARD_VAPID_PUBLIC_KEY: KEYS.publicKey,
+      SWITCHBOARD_VAPID_PRIVATE_KEY: KEYS.privateKey,
+      SWITCHBOARD_VAPID_SUBJECT: 'mailto:ops@example.com',
+    });
+    expect(both.ok && both.value.webPush).toEqual({
+      enabled: true,
+      subject: 'mailto:ops@example.com',
+      keys: KEYS,
+    });
+    const one = load({ SWITCHBOARD_VAPID_PUBLIC_KEY: KEYS.publicKey });
+    expect(one.ok).toBe(false);
+    expect(load({ SWITCHBOARD_VAPID_SUBJECT: 'ops@example.com' }).ok).toBe(false);
+    expect(
+      load({ SWITCHBOARD_VAPID_PRIVATE_KEY: 'short', SWITCHBOARD_VAPID_PUBLIC_KEY: KEYS.publicKey })
+        .ok,
+    ).toBe(false);
+  });
+
+  it('defaults the subject to an https public URL; the file can turn push off', () => {
+    const https = load({}, 'public_url: https://sb.example.com/\n');
+    expect(https.ok && https.value.webPush).toEqual({
+      enabled: true,
+      subject: 'https://sb.example.com',
+      keys: null,
+    });
+    const off = load({}, 'web_push: { enabled: false, subject: "mailto:a@b.example" }\n');
+    expect(off.ok && off.value.webPush).toMatchObject({
+      enabled: false,
+      subject: 'mailto:a@b.example',
+    });
+    expect(load({}, 'web_push: { subject: "http://x.example" }\n').ok).toBe(false);
   });
 });
