@@ -8,7 +8,10 @@ import type { Config } from './config/config.js';
 import { loadOrCreateVapidKeys } from './vapid-keys.js';
 import { createWebPushTransport } from './web-push-transport.js';
 
-/** Web Push: the VAPID keys (config or data dir), the subscriptions, and the sender. */
+/**
+ * Web Push: the VAPID keys (config or data dir; made silently, as start prints one line on
+ * failure), the subscriptions, and the sender.
+ */
 export function startWebPush(
   config: Config,
   core: CoreDeps,
@@ -17,7 +20,6 @@ export function startWebPush(
   log: Logger,
 ) {
   const vapid = loadOrCreateVapidKeys(config.dataDir, config.webPush.keys);
-  if (vapid.created) log.info('web push: VAPID keys created', { file: vapid.file });
   const subscriptions = createPushSubscriptionStore(handle.db);
   const transport = createWebPushTransport({ keys: vapid.keys, subject: config.webPush.subject });
   return {
