@@ -16,7 +16,7 @@ export const AUDIT_ACTIONS = [
   'task.escalated',
   'task.consensus_started',
   'task.consensus_settled',
-  'task.dropped',
+  'task.escalation_decided',
   'task.blocked',
   'task.halted',
   'breaker.overridden',

@@ -18,9 +18,9 @@ export function createLadderDriver(core: CoreDeps, log: Logger) {
   let stopped = false;
   const enqueue = (step: () => Promise<unknown>): Promise<void> => {
     if (stopped) return Promise.resolve();
-    const next = chain.then(step).catch((e: unknown) =>
-      log.error('consensus rung could not advance', { error: String(e) }),
-    );
+    const next = chain
+      .then(step)
+      .catch((e: unknown) => log.error('consensus rung could not advance', { error: String(e) }));
     chain = next;
     return next.then(() => undefined);
   };

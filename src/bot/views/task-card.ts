@@ -2,6 +2,7 @@ import type { InlineKeyboardButton } from 'grammy/types';
 import type { Approval } from '../../core/approval.js';
 import { normalizeOutput } from '../../core/compression/normalize.js';
 import { toMermaidText } from '../../core/compression/render.js';
+import { CONSENSUS_RUNG } from '../../core/escalation.js';
 import type { Stage } from '../../core/stage.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { taskCallback } from '../callback-data.js';
@@ -154,7 +155,10 @@ export function taskCard(i: TaskCardInput): Card {
 }
 
 function resultBody(i: TaskCardInput): RichText {
-  const { task, stage } = i;
+  const { task } = i;
+  // Settled on its consensus rung: the last attempt is a rung it climbed past; the sides'
+  // comparison follows as its own message.
+  const stage = task.executor === CONSENSUS_RUNG ? null : i.stage;
   const figures = [
     task.costUsd > 0 || task.kind === 'agent' ? formatUsd(task.costUsd) : null,
     task.tokensIn + task.tokensOut > 0

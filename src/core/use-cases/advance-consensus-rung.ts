@@ -54,7 +54,8 @@ export async function advanceConsensusRungs({ deps }: { deps: Deps }): Promise<n
     limit: BATCH,
   });
   let changed = 0;
-  for (const task of waiting.items) if (await advanceConsensusRung({ deps, taskId: task.id })) changed++;
+  for (const task of waiting.items)
+    if (await advanceConsensusRung({ deps, taskId: task.id })) changed++;
   return changed;
 }
 
@@ -138,7 +139,12 @@ async function move(
 }
 
 /** The sides as tasks of their own, approved with the task they serve (it was, to run). */
-async function startSides(deps: Deps, task: Task, executors: readonly string[], runs: readonly Task[]) {
+async function startSides(
+  deps: Deps,
+  task: Task,
+  executors: readonly string[],
+  runs: readonly Task[],
+) {
   const workflow = await workflowFor(deps, task, runs);
   const actor = actorFor(task.id);
   for (const executor of executors) {
@@ -253,7 +259,10 @@ async function settle(deps: Deps, task: Task, sides: readonly Task[]): Promise<b
   });
   if (succeeded) {
     const done = entry(deps, task, 'task.succeeded', { via: CONSENSUS_RUNG, cost_usd: costUsd });
-    return (await move(deps, task, 'running', 'succeeded', [settled, done], { costUsd, ...tokens })) !== null;
+    return (
+      (await move(deps, task, 'running', 'succeeded', [settled, done], { costUsd, ...tokens })) !==
+      null
+    );
   }
   const next = await planClimb(deps, {
     task,

@@ -45,7 +45,9 @@ export async function consensusRungOf(
   taskId: string,
 ): Promise<{ readonly sides: readonly string[] } | null> {
   const trail = await deps.audit.listBySubject(taskSubject(taskId), AUDIT_LOOKBACK);
-  const climb = trail.findLast((e) => e.action === 'task.escalated' && e.detail.to === CONSENSUS_RUNG);
+  const climb = trail.findLast(
+    (e) => e.action === 'task.escalated' && e.detail.to === CONSENSUS_RUNG,
+  );
   const sides = climb?.detail.sides;
   if (!Array.isArray(sides)) return null;
   return { sides: sides.filter((x): x is string => typeof x === 'string') };
