@@ -141,7 +141,10 @@ function createProgressReporter(
 export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   const concurrency = options.concurrency ?? 2;
   const pollMs = options.pollMs ?? 1_000;
-  const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  const inflight = new Map<
+    string,
+    { abort: AbortController; done: Promise<void>; fencingToken: number }
+  >();
   let running = false;
   let stopping = false;
   let loopDone: Promise<void> = Promise.resolve();
@@ -404,7 +407,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
           inflight.delete(id);
           wakeUp?.();
         });
-      inflight.set(id, { abort, done });
+      inflight.set(id, { abort, done, fencingToken: claim.lease.fencingToken });
     }
   }
 
@@ -424,7 +427,11 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     },
     /** A task left `running` elsewhere (cancelled): kill its work now, not at the next heartbeat. */
     taskChanged(task: Task) {
-      if (task.status !== 'running') inflight.get(task.id)?.abort.abort();
+      const run = inflight.get(task.id);
+      // Events can arrive late: the one that announced the task as queued may come after this
+      // runner claimed it. Only a move of the claim it holds (same fencing token) stops it.
+      if (run && task.status !== 'running' && task.fencingToken >= run.fencingToken)
+        run.abort.abort();
       if (task.status === 'queued') wakeUp?.();
     },
     /** Stops claiming, kills what is running and waits for it to end. */
