@@ -19,6 +19,7 @@ import { consentCard } from './views/consent-card.js';
 import { consensusMessage } from './views/consensus-message.js';
 import { consensusReport } from '../core/use-cases/consensus-report.js';
 import { ladderTaskOf } from '../core/use-cases/advance-consensus-rung.js';
+import { executorReasonOf } from '../core/use-cases/default-executor.js';
 import { escalationHistory } from '../core/use-cases/escalation-history.js';
 import { ladderMessage } from './views/ladder-message.js';
 import type { OAuthClient, OAuthGrant } from '../core/ports/oauth-store.js';
@@ -129,6 +130,7 @@ export function createTaskBoard(
       nameOf: (id) => id,
       handoff: handoffs.get(d.task.id),
       taskHaltUsd: options.taskHaltUsd,
+      executorReason: executorReasonOf(d.audit),
     });
   }
 

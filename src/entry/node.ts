@@ -147,6 +147,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       vocabulary: vocabularyOf(config, config.templates),
       breakerLimits: config.breakers,
       ladder: config.ladder,
+      chooser: config.chooser,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       intentRouter: createCliIntentRouter(config),

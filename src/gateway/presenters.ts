@@ -1,6 +1,7 @@
 import type { Pipeline } from '../core/pipeline.js';
 import type { Approval } from '../core/approval.js';
 import type { AuditEvent } from '../core/audit.js';
+import { executorReasonOf } from '../core/use-cases/default-executor.js';
 import type { Breaker } from '../core/breaker.js';
 import type { Stage } from '../core/stage.js';
 import type { DraftSoFar } from '../core/intent/parse-request.js';
@@ -94,6 +95,8 @@ export const presentAudit = (e: AuditEvent) => ({
 
 export const presentTaskDetail = (d: TaskDetail) => ({
   ...presentTask(d.task),
+  // Set when the chooser picked the executor (chooser.default_executor): why, in one line.
+  executor_reason: executorReasonOf(d.audit),
   stages: d.stages.map(presentStage),
   approvals: d.approvals.map(presentApproval),
   audit: d.audit.map(presentAudit),

@@ -33,6 +33,8 @@ export interface TaskCardInput {
   readonly handoff?: string | null | undefined;
   /** Per-task halt limit, shown as the estimate for agent work that has not run yet. */
   readonly taskHaltUsd: number;
+  /** Why the chooser picked the executor, when it did (chooser.default_executor). */
+  readonly executorReason?: string | null | undefined;
 }
 
 export interface Card {
@@ -151,7 +153,8 @@ export function taskCard(i: TaskCardInput): Card {
     // A task that never ran (rejected, expired, cancelled in the queue) has nothing to show.
     if (stage) keyboard.push(row);
   }
-  return { text: lines(head, state, body), keyboard };
+  const chosen = i.executorReason ? italic(i.executorReason) : null;
+  return { text: lines(head, state, chosen, body), keyboard };
 }
 
 function resultBody(i: TaskCardInput): RichText {

@@ -239,8 +239,12 @@ export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: 
           actor,
           input: {
             taskKind: input.task_kind,
-            minSuccessRate: input.min_success_rate ?? DEFAULT_CHOOSER.minSuccessRate,
-            minRuns: input.min_runs ?? DEFAULT_CHOOSER.minRuns,
+            // The configured thresholds (chooser: in the YAML) unless the call names its own.
+            minSuccessRate:
+              input.min_success_rate ??
+              core.chooser?.minSuccessRate ??
+              DEFAULT_CHOOSER.minSuccessRate,
+            minRuns: input.min_runs ?? core.chooser?.minRuns ?? DEFAULT_CHOOSER.minRuns,
           },
         });
         if (!r.ok) return toolError(r.error);
