@@ -66,6 +66,7 @@ export const presentStage = (s: Stage) => ({
   summary: s.summary,
   output_path: s.outputPath,
   session_id: s.sessionId,
+  changes_diff: s.changesDiff,
   started_at: s.startedAt,
   finished_at: s.finishedAt,
 });

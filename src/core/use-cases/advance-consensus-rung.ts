@@ -255,6 +255,8 @@ async function settle(deps: Deps, task: Task, sides: readonly Task[]): Promise<b
       cost_usd: s.costUsd,
     })),
     agreement: report?.agreement ?? null,
+    // On a repo: whether the two sides changed their files the same way.
+    changes_agree: report?.changes ? report.changes.diff === '' : null,
     cost_usd: costUsd,
   });
   if (succeeded) {

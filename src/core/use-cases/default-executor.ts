@@ -24,7 +24,10 @@ export async function pickDefaultExecutor(deps: Deps, draft: TaskDraft): Promise
   try {
     stats = await deps.modelStats.list();
   } catch {
-    return { draft, reason: `chooser: stats unreadable; the default executor ${fallback} runs it.` };
+    return {
+      draft,
+      reason: `chooser: stats unreadable; the default executor ${fallback} runs it.`,
+    };
   }
   const choice = chooseExecutor(
     // Only what could run it now: executors removed from the config keep their stats.

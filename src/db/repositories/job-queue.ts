@@ -70,7 +70,7 @@ function compileClaim(db: Database, next: ReturnType<typeof oldestQueued>) {
       db.insert(stages).select(
         sql`select ${p('stageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
           ${tasks.executor}, null, ${tasks.host}, 'running', null, null, null, null, 0, 0, 0,
-          null, null, null, null, ${p('now')}, null, null, null from ${tasks} where ${mine}`,
+          null, null, null, null, ${p('now')}, null, null, null, null from ${tasks} where ${mine}`,
       ),
     ),
     audit: compile(
@@ -142,7 +142,7 @@ function compileBudget(db: Database) {
       db.insert(stages).select(
         sql`select ${p('blockStageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
           ${tasks.executor}, null, ${tasks.host}, 'failed', null, null, ${BLOCKED_BY_BREAKER}, null, 0, 0, 0,
-          null, null, ${p('blockSummary')}, null, ${p('now')}, ${p('now')}, null, null from ${tasks} where ${blockedMine}`,
+          null, null, ${p('blockSummary')}, null, ${p('now')}, ${p('now')}, null, null, null from ${tasks} where ${blockedMine}`,
       ),
     ),
     blockAudit: compile(

@@ -293,6 +293,8 @@ export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: 
             agreement: r.value.agreement,
             diff: r.value.diff,
             diff_truncated: r.value.diffTruncated,
+            changes_diff: r.value.changes?.diff ?? null,
+            changes_diff_truncated: r.value.changes?.truncated ?? false,
             mermaid: r.value.mermaid,
             note: r.value.note,
           });
