@@ -139,7 +139,13 @@ export function taskCard(i: TaskCardInput): Card {
     const tail = i.tail ? lastLines(i.tail, LIVE_LINES, LIVE_CHARS) : '';
     body = lines(
       decision(i),
-      tail ? pre(tail) : task.status === 'queued' ? italic('Waiting for a runner…') : null,
+      task.executor === CONSENSUS_RUNG
+        ? italic('On its consensus rung: two executors answer it side by side…')
+        : tail
+          ? pre(tail)
+          : task.status === 'queued'
+            ? italic('Waiting for a runner…')
+            : null,
     );
     keyboard.push([btn('Cancel', taskCallback('cancel', task.id))]);
   } else {
