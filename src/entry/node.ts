@@ -22,6 +22,7 @@ import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
 import { vocabularyOf } from './config/vocabulary.js';
 import { createCliIntentRouter } from './intent-router.js';
+import { createLadderDriver } from './ladder-driver.js';
 import { createPipelineDriver } from './pipeline-driver.js';
 import {
   acquireDataDirLock,
@@ -156,6 +157,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       vocabulary: vocabularyOf(config, config.templates),
       breakerLimits: config.breakers,
       ladder: config.ladder,
+      chooser: config.chooser,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       intentRouter: createCliIntentRouter(config),
@@ -245,6 +247,9 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     listeners.push((event) => pipelines.onEvent(event));
     // Resumes pipelines a stop interrupted (their state is in the database).
     void pipelines.run();
+    const ladder = createLadderDriver(core, log);
+    listeners.push((event) => ladder.onEvent(event));
+    void ladder.run();
     if (telegram) await telegram.start();
     const maintenance = setInterval(() => {
       void Promise.all([
@@ -253,6 +258,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         expireOverduePermissions({ deps: core }),
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
+        ladder.run(),
         oauth.prune(systemClock.now().toISOString()),
         sessions.prune(systemClock.now().toISOString()),
       ]).catch((e: unknown) => log.error('maintenance failed', { error: String(e) }));
@@ -272,6 +278,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
           // Stop claiming and kill running work (reported as runner_stopped) before the db closes.
           const stopped = (runner ? runner.stop() : Promise.resolve())
             .then(() => pipelines.stop())
+            .then(() => ladder.stop())
             .then(() => telegram?.stop());
           const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
           server.close(() => {

@@ -38,6 +38,7 @@ async function withCore<T>(config: Config, work: (core: CoreDeps) => Promise<T>)
       vocabulary: vocabularyOf(config, config.templates),
       breakerLimits: config.breakers,
       ladder: config.ladder,
+      chooser: config.chooser,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
     });

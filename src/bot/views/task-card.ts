@@ -2,6 +2,7 @@ import type { InlineKeyboardButton } from 'grammy/types';
 import type { Approval } from '../../core/approval.js';
 import { normalizeOutput } from '../../core/compression/normalize.js';
 import { toMermaidText } from '../../core/compression/render.js';
+import { CONSENSUS_RUNG } from '../../core/escalation.js';
 import type { Stage } from '../../core/stage.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { taskCallback } from '../callback-data.js';
@@ -32,6 +33,8 @@ export interface TaskCardInput {
   readonly handoff?: string | null | undefined;
   /** Per-task halt limit, shown as the estimate for agent work that has not run yet. */
   readonly taskHaltUsd: number;
+  /** Why the chooser picked the executor, when it did (chooser.default_executor). */
+  readonly executorReason?: string | null | undefined;
 }
 
 export interface Card {
@@ -136,7 +139,13 @@ export function taskCard(i: TaskCardInput): Card {
     const tail = i.tail ? lastLines(i.tail, LIVE_LINES, LIVE_CHARS) : '';
     body = lines(
       decision(i),
-      tail ? pre(tail) : task.status === 'queued' ? italic('Waiting for a runner…') : null,
+      task.executor === CONSENSUS_RUNG
+        ? italic('On its consensus rung: two executors answer it side by side…')
+        : tail
+          ? pre(tail)
+          : task.status === 'queued'
+            ? italic('Waiting for a runner…')
+            : null,
     );
     keyboard.push([btn('Cancel', taskCallback('cancel', task.id))]);
   } else {
@@ -150,11 +159,15 @@ export function taskCard(i: TaskCardInput): Card {
     // A task that never ran (rejected, expired, cancelled in the queue) has nothing to show.
     if (stage) keyboard.push(row);
   }
-  return { text: lines(head, state, body), keyboard };
+  const chosen = i.executorReason ? italic(i.executorReason) : null;
+  return { text: lines(head, state, chosen, body), keyboard };
 }
 
 function resultBody(i: TaskCardInput): RichText {
-  const { task, stage } = i;
+  const { task } = i;
+  // Settled on its consensus rung: the last attempt is a rung it climbed past; the sides'
+  // comparison follows as its own message.
+  const stage = task.executor === CONSENSUS_RUNG ? null : i.stage;
   const figures = [
     task.costUsd > 0 || task.kind === 'agent' ? formatUsd(task.costUsd) : null,
     task.tokensIn + task.tokensOut > 0

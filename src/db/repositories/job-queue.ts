@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Claim, ClaimRequest, DispatchBudget, JobQueue } from '../../core/ports/job-queue.js';
+import { CONSENSUS_RUNG } from '../../core/escalation.js';
 import { BLOCKED_BY_BREAKER } from '../../core/spend.js';
 import { openStage } from '../../core/stage.js';
 import type { Database } from '../client.js';
@@ -31,6 +32,8 @@ function oldestQueued(db: Database, extra: SQL | undefined) {
         eq(tasks.status, 'queued'),
         // A pipeline is driven step by step (advance-pipelines); its steps are the runnable tasks.
         ne(tasks.kind, 'pipeline'),
+        // A task on its consensus rung waits for its two sides (advance-consensus-rung.ts).
+        sql`coalesce(${tasks.executor}, '') <> ${CONSENSUS_RUNG}`,
         isNull(tasks.deletedAt),
         sql`(${p('hosts')} is null or ${tasks.host} in (select value from json_each(${p('hosts')})))`,
         extra,
@@ -78,7 +81,7 @@ function compileClaim(db: Database, next: ReturnType<typeof oldestQueued>) {
       db.insert(stages).select(
         sql`select ${p('stageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
           ${tasks.executor}, null, ${tasks.host}, 'running', null, null, null, null, 0, 0, 0,
-          null, null, null, null, ${p('now')}, null, null, null from ${tasks} where ${mine}`,
+          null, null, null, null, ${p('now')}, null, null, null, null from ${tasks} where ${mine}`,
       ),
     ),
     audit: compile(
@@ -150,7 +153,7 @@ function compileBudget(db: Database) {
       db.insert(stages).select(
         sql`select ${p('blockStageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
           ${tasks.executor}, null, ${tasks.host}, 'failed', null, null, ${BLOCKED_BY_BREAKER}, null, 0, 0, 0,
-          null, null, ${p('blockSummary')}, null, ${p('now')}, ${p('now')}, null, null from ${tasks} where ${blockedMine}`,
+          null, null, ${p('blockSummary')}, null, ${p('now')}, ${p('now')}, null, null, null from ${tasks} where ${blockedMine}`,
       ),
     ),
     blockAudit: compile(
