@@ -38,6 +38,7 @@ export function createBot(
   const board = createTaskBoard(bot.api, deps, {
     members: config.members,
     taskHaltUsd: config.taskHaltUsd,
+    publicUrl: config.publicUrl,
     editEveryMs: config.editEveryMs,
   });
   const full: BotDeps = { ...deps, board };

@@ -40,6 +40,8 @@ export interface TaskBoard extends Notifier {
 export interface TaskBoardOptions {
   readonly members: readonly Member[];
   readonly taskHaltUsd: number;
+  /** The web app's public URL, for the link to a finished task's page (https only). */
+  readonly publicUrl?: string | null | undefined;
   /** Telegram tolerates about one edit per second per chat; live progress takes one per ~3 s. */
   readonly editEveryMs?: number | undefined;
 }
@@ -131,6 +133,7 @@ export function createTaskBoard(
       handoff: handoffs.get(d.task.id),
       taskHaltUsd: options.taskHaltUsd,
       executorReason: executorReasonOf(d.audit),
+      publicUrl: options.publicUrl,
     });
   }
 

@@ -35,6 +35,20 @@ export interface TaskCardInput {
   readonly taskHaltUsd: number;
   /** Why the chooser picked the executor, when it did (chooser.default_executor). */
   readonly executorReason?: string | null | undefined;
+  /** The web app's public URL: a finished card links to the task's page there. */
+  readonly publicUrl?: string | null | undefined;
+}
+
+/**
+ * The task's page in the web app, where its Mermaid diagram is drawn (Telegram cannot render
+ * it, SPEC §3.5). https only: the Bot API refuses a button that links to http or to loopback,
+ * and one bad button would lose the whole card.
+ */
+export function taskPageUrl(publicUrl: string | null | undefined, taskId: string): string | null {
+  if (!publicUrl) return null;
+  const base = publicUrl.replace(/\/+$/, '');
+  if (!base.startsWith('https://')) return null;
+  return `${base}/#/task/${encodeURIComponent(taskId)}`;
 }
 
 export interface Card {
@@ -158,6 +172,8 @@ export function taskCard(i: TaskCardInput): Card {
       row.push(btn('Continue', taskCallback('continue', task.id)));
     // A task that never ran (rejected, expired, cancelled in the queue) has nothing to show.
     if (stage) keyboard.push(row);
+    const page = stage ? taskPageUrl(i.publicUrl, task.id) : null;
+    if (page) keyboard.push([{ text: 'Diagram and details', url: page }]);
   }
   const chosen = i.executorReason ? italic(i.executorReason) : null;
   return { text: lines(head, state, chosen, body), keyboard };
