@@ -8,8 +8,6 @@ import type { Logger } from '../core/ports/logger.js';
 import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
-import { openDatabase, type DatabaseHandle } from '../db/client.js';
-import { applyMigrations } from '../db/migrate.js';
 import { createLibsqlStores } from '../db/stores.js';
 import { createOAuthStore } from '../db/repositories/oauth-store.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
@@ -30,7 +28,7 @@ import {
   loadOrCreateAdminToken,
   StartupError,
 } from './data-dir.js';
-import { readMigrations } from './migrations.js';
+import { openMigratedDatabase } from './open-database.js';
 import { createLogNotifier, systemClock, uuidV7Ids } from './system-ports.js';
 import type { DomainEvent } from '../core/events.js';
 import { createRunner } from '../runner/runner.js';
@@ -53,34 +51,6 @@ export interface RunningSwitchboard {
   readonly migrationsApplied: number;
   /** Stop accepting, let in-flight requests finish (bounded), close the database, unlock. */
   close(): Promise<void>;
-}
-
-export async function openMigratedDatabase(
-  config: Config,
-  options: { readonly backgroundCheckpoints?: boolean } = {},
-): Promise<{ handle: DatabaseHandle; applied: number }> {
-  // Every command that opens the embedded file (start, migrate, token, task) needs its dir.
-  if (config.database.url.startsWith('file:')) ensureDataDir(config.dataDir);
-  let handle: DatabaseHandle;
-  try {
-    handle = await openDatabase({
-      url: config.database.url,
-      authToken: config.database.authToken,
-      backgroundCheckpoints: options.backgroundCheckpoints,
-    });
-  } catch (cause) {
-    throw new StartupError(
-      `cannot open database ${config.database.url}: ${(cause as Error).message}`,
-    );
-  }
-  try {
-    return { handle, applied: await applyMigrations(handle.client, readMigrations()) };
-  } catch (cause) {
-    handle.close();
-    throw new StartupError(
-      `cannot migrate database ${config.database.url}: ${(cause as Error).message}`,
-    );
-  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
