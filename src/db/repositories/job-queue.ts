@@ -43,6 +43,23 @@ function oldestQueued(db: Database, extra: SQL | undefined) {
     .limit(1);
 }
 
+/** Takes the task `next` picks, if it is still queued (and meets `extra`), for this claim. */
+function takeOldest(db: Database, next: ReturnType<typeof oldestQueued>, extra: SQL | undefined) {
+  return db
+    .update(tasks)
+    .set({
+      status: 'running',
+      attempts: sql`${tasks.attempts} + 1`,
+      fencingToken: sql`${tasks.fencingToken} + 1`,
+      leaseOwner: v('runnerId'),
+      leaseExpiresAt: v('leaseExpiresAt'),
+      updatedAt: v('now'),
+      changeId: v('changeId'),
+    })
+    .where(and(eq(tasks.id, sql`(${next})`), eq(tasks.status, 'queued'), extra))
+    .returning();
+}
+
 /** The claim: built once, then only bound (see prepared.ts). */
 function compileClaim(db: Database, next: ReturnType<typeof oldestQueued>) {
   // The row this claim just took: running, and marked with this claim's change id.
@@ -62,21 +79,7 @@ function compileClaim(db: Database, next: ReturnType<typeof oldestQueued>) {
         .where(eq(tasks.id, sql`(${next})`)),
     ),
     // One UPDATE … RETURNING picks and takes the oldest queued task: two claimers never get the same one.
-    take: compile(
-      db
-        .update(tasks)
-        .set({
-          status: 'running',
-          attempts: sql`${tasks.attempts} + 1`,
-          fencingToken: sql`${tasks.fencingToken} + 1`,
-          leaseOwner: v('runnerId'),
-          leaseExpiresAt: v('leaseExpiresAt'),
-          updatedAt: v('now'),
-          changeId: v('changeId'),
-        })
-        .where(and(eq(tasks.id, sql`(${next})`), eq(tasks.status, 'queued')))
-        .returning(),
-    ),
+    take: compile(takeOldest(db, next, undefined)),
     openStage: compile(
       db.insert(stages).select(
         sql`select ${p('stageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
@@ -164,27 +167,7 @@ function compileBudget(db: Database) {
     ),
     // The claim of a task that reserves nothing (a shell command): no day row, no reservation.
     // Guarded on the estimate of the row it takes, since the oldest may have changed since the peek.
-    takeFree: compile(
-      db
-        .update(tasks)
-        .set({
-          status: 'running',
-          attempts: sql`${tasks.attempts} + 1`,
-          fencingToken: sql`${tasks.fencingToken} + 1`,
-          leaseOwner: v('runnerId'),
-          leaseExpiresAt: v('leaseExpiresAt'),
-          updatedAt: v('now'),
-          changeId: v('changeId'),
-        })
-        .where(
-          and(
-            eq(tasks.id, sql`(${oldestQueued(db, undefined)})`),
-            eq(tasks.status, 'queued'),
-            sql`${estimate} <= 0`,
-          ),
-        )
-        .returning(),
-    ),
+    takeFree: compile(takeOldest(db, oldestQueued(db, undefined), sql`${estimate} <= 0`)),
     // In the same write as the claim: the room `fits` saw cannot be taken by another claim.
     reserve: compile(
       db
