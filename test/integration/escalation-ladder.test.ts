@@ -16,32 +16,41 @@ interface Detail {
   audit: { action: string; detail: Record<string, unknown> }[];
 }
 
-describe('escalation ladder: a failed agent task climbs one rung per verified failure', () => {
+/** Switchboard with the stand-in claude and `yaml`, for one describe block; and a climb. */
+function ladderApp(yaml: readonly string[]) {
   let app: RunningSwitchboard;
   const api = adminClient(() => app.url, TOKEN);
   beforeAll(async () => {
-    app = await startWithFakeClaude({
-      adminToken: TOKEN,
-      script: FAKE_CLAUDE,
-      yaml: ['users: []', ...LADDER_EXECUTORS],
-    });
+    app = await startWithFakeClaude({ adminToken: TOKEN, script: FAKE_CLAUDE, yaml: [...yaml] });
   }, 30_000);
   afterAll(async () => {
     await app?.close();
   });
-
-  const run = async (prompt: string, executor: string, escalate = true) => {
+  /** An escalating agent task on `executor`, followed until it settles. */
+  const climb = async (
+    prompt: string,
+    executor: string,
+    extra: Record<string, unknown> = {},
+    waitMs = 30_000,
+  ) => {
     const r = await api.post('/api/tasks', {
       kind: 'agent',
       executor,
       prompt,
       host: 'local',
-      escalate,
-      timeout_s: 3,
+      escalate: true,
+      ...extra,
     });
     expect(r.status).toBe(201);
-    return api.settled<Detail>(r.body.id, 45_000);
+    return api.settled<Detail>(r.body.id, waitMs);
   };
+  return { api, climb };
+}
+
+describe('escalation ladder: a failed agent task climbs one rung per verified failure', () => {
+  const { api, climb } = ladderApp(['users: []', ...LADDER_EXECUTORS]);
+  const run = (prompt: string, executor: string, escalate = true) =>
+    climb(prompt, executor, { escalate, timeout_s: 3 }, 45_000);
   const path = (d: Detail) => d.stages.map((s) => `${s.executor}:${s.outcome}`);
 
   it('climbs past each failure and stops at the first success, every rung a stage with its cost', async () => {
@@ -76,8 +85,8 @@ describe('escalation ladder: a failed agent task climbs one rung per verified fa
       'claude-sonnet:failed',
       'claude-opus:failed',
     ]);
-    const climb = done.audit.find((a) => a.detail.to === 'consensus');
-    expect(climb?.detail.sides).toEqual(['claude-max', 'claude-ultra']);
+    const toConsensus = done.audit.find((a) => a.detail.to === 'consensus');
+    expect(toConsensus?.detail.sides).toEqual(['claude-max', 'claude-ultra']);
     const settled = done.audit.find((a) => a.action === 'task.consensus_settled');
     // "The fix: retry once." from both; "done by max" vs "done by ultra": 1 line of 3.
     expect(settled?.detail.outcome).toBe('succeeded');
@@ -118,42 +127,24 @@ describe('escalation ladder: a failed agent task climbs one rung per verified fa
 });
 
 describe('escalation ladder under the spend breakers', () => {
-  let app: RunningSwitchboard;
-  const api = adminClient(() => app.url, TOKEN);
-  beforeAll(async () => {
-    app = await startWithFakeClaude({
-      adminToken: TOKEN,
-      script: FAKE_CLAUDE,
-      yaml: [
-        'users: []',
-        'executors:',
-        '  - { name: claude-haiku, cli: claude, model: haiku }',
-        // Its estimate alone is more than the day's budget: it can never be afforded.
-        '  - { name: claude-pricey, cli: claude, model: sonnet, estimate_usd: 25 }',
-        '  - { name: claude-opus, cli: claude, model: opus }',
-        'ladder: [claude-haiku, claude-pricey, claude-opus, human]',
-      ],
-    });
-  }, 30_000);
-  afterAll(async () => {
-    await app?.close();
-  });
+  const { climb } = ladderApp([
+    'users: []',
+    'executors:',
+    '  - { name: claude-haiku, cli: claude, model: haiku }',
+    // Its estimate alone is more than the day's budget: it can never be afforded.
+    '  - { name: claude-pricey, cli: claude, model: sonnet, estimate_usd: 25 }',
+    '  - { name: claude-opus, cli: claude, model: opus }',
+    'ladder: [claude-haiku, claude-pricey, claude-opus, human]',
+  ]);
 
   it('skips a rung whose estimate would breach the day’s budget, and says so', async () => {
-    const r = await api.post('/api/tasks', {
-      kind: 'agent',
-      executor: 'claude-haiku',
-      prompt: 'fix it',
-      host: 'local',
-      escalate: true,
-    });
-    const done = await api.settled<Detail>(r.body.id, 30_000);
+    const done = await climb('fix it', 'claude-haiku');
     expect(done.stages.map((s) => `${s.executor}:${s.outcome}`)).toEqual([
       'claude-haiku:failed',
       'claude-opus:succeeded',
     ]);
-    const climb = done.audit.find((a) => a.action === 'task.escalated');
-    expect(climb?.detail).toMatchObject({
+    const climbed = done.audit.find((a) => a.action === 'task.escalated');
+    expect(climbed?.detail).toMatchObject({
       to: 'claude-opus',
       skipped: ['claude-pricey'],
       skip_reasons: { 'claude-pricey': 'its estimate would breach a spend breaker' },
@@ -162,36 +153,18 @@ describe('escalation ladder under the spend breakers', () => {
 });
 
 describe('escalation ladder: a consensus rung is skipped when its two sides do not fit the day together', () => {
-  let app: RunningSwitchboard;
-  const api = adminClient(() => app.url, TOKEN);
-  beforeAll(async () => {
-    app = await startWithFakeClaude({
-      adminToken: TOKEN,
-      script: FAKE_CLAUDE,
-      yaml: [
-        'users: []',
-        // $1 a day, $0.50 reserved per run: one more rung fits after the first two, two do not.
-        'breakers: { day_block_usd: 1, estimate_usd: 0.5 }',
-        'executors:',
-        '  - { name: claude-haiku, cli: claude, model: haiku }',
-        '  - { name: claude-opus, cli: claude, model: opus }',
-        'ladder: [claude-haiku, claude-opus, consensus, human]',
-      ],
-    });
-  }, 30_000);
-  afterAll(async () => {
-    await app?.close();
-  });
+  const { climb } = ladderApp([
+    'users: []',
+    // $1 a day, $0.50 reserved per run: one more rung fits after the first two, two do not.
+    'breakers: { day_block_usd: 1, estimate_usd: 0.5 }',
+    'executors:',
+    '  - { name: claude-haiku, cli: claude, model: haiku }',
+    '  - { name: claude-opus, cli: claude, model: opus }',
+    'ladder: [claude-haiku, claude-opus, consensus, human]',
+  ]);
 
   it('goes from the last executor straight to the operator, naming consensus as unaffordable', async () => {
-    const r = await api.post('/api/tasks', {
-      kind: 'agent',
-      executor: 'claude-haiku',
-      prompt: 'doomed',
-      host: 'local',
-      escalate: true,
-    });
-    const done = await api.settled<Detail>(r.body.id, 30_000);
+    const done = await climb('doomed', 'claude-haiku');
     expect(done.stages.map((s) => `${s.executor}:${s.outcome}`)).toEqual([
       'claude-haiku:failed',
       'claude-opus:failed',
