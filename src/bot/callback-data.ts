@@ -89,3 +89,34 @@ export function parseConsentCallback(
   const m = /^(oa|od):([0-9a-f]{32})$/.exec(data ?? '');
   return m?.[2] ? { grantId: expand(m[2]), allow: m[1] === CONSENT.allow } : null;
 }
+
+// The end of an escalation ladder: `ld:<32 hex>` drops the task, `lr:<32 hex>:<executor>`
+// re-runs it on that executor. The name rides in the data (an index would silently point
+// elsewhere after a config change) and is checked against the configuration on every tap.
+const LADDER = { drop: 'ld', rerun: 'lr' } as const;
+const EXECUTOR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const MAX_CALLBACK_BYTES = 64;
+
+export type LadderDecisionCallback =
+  | { readonly kind: 'drop'; readonly taskId: string }
+  | { readonly kind: 'rerun'; readonly taskId: string; readonly executor: string };
+
+/** `lr:<32 hex>:<name>` (or `ld:`); null when the executor's name does not fit in 64 bytes. */
+export function ladderCallback(taskId: string, executor: string | null): string | null {
+  if (!UUID.test(taskId)) throw new Error(`not a task id: ${taskId}`);
+  if (executor === null) return `${LADDER.drop}:${compact(taskId)}`;
+  if (!EXECUTOR_NAME.test(executor)) return null;
+  const data = `${LADDER.rerun}:${compact(taskId)}:${executor}`;
+  return data.length <= MAX_CALLBACK_BYTES ? data : null;
+}
+
+/** The ladder decision a button names, or null for anything we did not make. */
+export function parseLadderCallback(data: string | undefined): LadderDecisionCallback | null {
+  if (!data || data.length > MAX_CALLBACK_BYTES) return null;
+  const drop = /^ld:([0-9a-f]{32})$/.exec(data);
+  if (drop?.[1]) return { kind: 'drop', taskId: expand(drop[1]) };
+  const rerun = /^lr:([0-9a-f]{32}):(.+)$/.exec(data);
+  if (rerun?.[1] && rerun[2] && EXECUTOR_NAME.test(rerun[2]))
+    return { kind: 'rerun', taskId: expand(rerun[1]), executor: rerun[2] };
+  return null;
+}

@@ -6,6 +6,7 @@ import type { BotConfig, BotDeps } from './deps.js';
 import { accessControl } from './features/access.js';
 import { commands } from './features/commands.js';
 import { consentButtons } from './features/consent-buttons.js';
+import { ladderButtons } from './features/ladder-buttons.js';
 import { permissionButtons } from './features/permission-buttons.js';
 import { requests } from './features/requests.js';
 import { taskButtons } from './features/task-buttons.js';
@@ -37,6 +38,7 @@ export function createBot(
   const board = createTaskBoard(bot.api, deps, {
     members: config.members,
     taskHaltUsd: config.taskHaltUsd,
+    publicUrl: config.publicUrl,
     editEveryMs: config.editEveryMs,
   });
   const full: BotDeps = { ...deps, board };
@@ -44,6 +46,7 @@ export function createBot(
   bot.use(commands(full, config));
   bot.use(permissionButtons(full));
   bot.use(taskButtons(full, config));
+  bot.use(ladderButtons(full, config));
   bot.use(consentButtons(full));
   bot.use(requests(full, config));
   // Every tap gets an answer, even one on a button we no longer recognise.

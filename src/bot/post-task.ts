@@ -44,6 +44,7 @@ export async function postTask(
     now: deps.core.clock.now(),
     nameOf: (id) => id,
     taskHaltUsd: config.taskHaltUsd,
+    publicUrl: config.publicUrl,
   });
   const sent = await sendRich(ctx.api, chatId, card.text, {
     keyboard: card.keyboard,
@@ -86,6 +87,7 @@ export async function showTask(ctx: BotContext, deps: BotDeps, config: BotConfig
     now: deps.core.clock.now(),
     nameOf: (id) => id,
     taskHaltUsd: config.taskHaltUsd,
+    publicUrl: config.publicUrl,
   });
   const [sent] = (
     await sendRich(ctx.api, ctx.chat.id, card.text, { keyboard: card.keyboard, silent: true })

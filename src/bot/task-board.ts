@@ -18,6 +18,10 @@ import { breakerAlert } from './views/overview.js';
 import { consentCard } from './views/consent-card.js';
 import { consensusMessage } from './views/consensus-message.js';
 import { consensusReport } from '../core/use-cases/consensus-report.js';
+import { ladderTaskOf } from '../core/use-cases/advance-consensus-rung.js';
+import { executorReasonOf } from '../core/use-cases/default-executor.js';
+import { escalationHistory } from '../core/use-cases/escalation-history.js';
+import { ladderMessage } from './views/ladder-message.js';
 import type { OAuthClient, OAuthGrant } from '../core/ports/oauth-store.js';
 import { taskCard, requestText, REQUEST_IN_CARD_CHARS, type Card } from './views/task-card.js';
 
@@ -36,13 +40,23 @@ export interface TaskBoard extends Notifier {
 export interface TaskBoardOptions {
   readonly members: readonly Member[];
   readonly taskHaltUsd: number;
+  /** The web app's public URL, for the link to a finished task's page (https only). */
+  readonly publicUrl?: string | null | undefined;
   /** Telegram tolerates about one edit per second per chat; live progress takes one per ~3 s. */
   readonly editEveryMs?: number | undefined;
 }
 
 type Deps = Pick<
   CoreDeps,
-  'tasks' | 'stages' | 'approvals' | 'audit' | 'clock' | 'ids' | 'pipelines' | 'workflows'
+  | 'tasks'
+  | 'stages'
+  | 'approvals'
+  | 'audit'
+  | 'clock'
+  | 'ids'
+  | 'pipelines'
+  | 'workflows'
+  | 'catalog'
 >;
 
 const MAX_TAIL_CHARS = 4_000;
@@ -118,6 +132,8 @@ export function createTaskBoard(
       nameOf: (id) => id,
       handoff: handoffs.get(d.task.id),
       taskHaltUsd: options.taskHaltUsd,
+      executorReason: executorReasonOf(d.audit),
+      publicUrl: options.publicUrl,
     });
   }
 
@@ -255,7 +271,9 @@ export function createTaskBoard(
     });
     if (!r.ok || !r.value || reported.has(r.value.workflowId)) return;
     const { workflowId } = r.value;
-    const links = (await Promise.all(r.value.runs.map((t) => deps.chats.messagesOf(t.id))))
+    // A consensus rung's sides have no cards: the report goes under the climbing task's.
+    const owners = r.value.runs.map((t) => ladderTaskOf(t.requester) ?? t.id);
+    const links = (await Promise.all(owners.map((id) => deps.chats.messagesOf(id))))
       .flat()
       .filter((l) => l.kind === 'progress');
     // Quick answers can end before their cards are even sent (Telegram paces a chat): then
@@ -271,6 +289,36 @@ export function createTaskBoard(
           silent: true,
         });
       }
+    }
+  }
+
+  /**
+   * An escalating task ran out of ladder: each operator (owners and approvers) gets the
+   * history and the choice, as a reply to the task's card where it has one in their chat.
+   */
+  async function escalationEnded(task: Task) {
+    const h = await escalationHistory({
+      deps: deps.core,
+      actor: SYSTEM_ACTOR,
+      input: { taskId: task.id },
+    });
+    if (!h.ok) return;
+    const view = ladderMessage(h.value);
+    const cards = new Map(
+      (await deps.chats.messagesOf(task.id))
+        .filter((l) => l.kind === 'progress')
+        .map((l) => [l.chatId, l.messageId]),
+    );
+    for (const m of approvers) {
+      await sendRich(api, m.telegramId, view.text, {
+        keyboard: view.keyboard,
+        replyTo: cards.get(m.telegramId),
+      }).catch((e: unknown) =>
+        deps.log.warn('telegram: could not send the end of a ladder', {
+          to: m.name,
+          error: String(e),
+        }),
+      );
     }
   }
 
@@ -310,6 +358,11 @@ export function createTaskBoard(
               deps.log.warn('telegram: consensus report failed', { error: String(e) }),
             );
           }
+          return;
+        case 'task.escalation_ended':
+          void escalationEnded(event.task).catch((e: unknown) =>
+            deps.log.warn('telegram: ladder message failed', { error: String(e) }),
+          );
           return;
         case 'oauth.consent_requested':
           void askConsent(event.client, event.grant);

@@ -10,6 +10,14 @@ export interface ChooserOptions {
 
 export const DEFAULT_CHOOSER = { minSuccessRate: 0.8, minRuns: 5 } as const;
 
+/** Configuration (`chooser:` in the YAML): thresholds, and whether it picks by default. */
+export interface ChooserSettings {
+  /** Agent tasks submitted without an executor get the chooser's qualified pick. */
+  readonly defaultExecutor: boolean;
+  readonly minSuccessRate: number;
+  readonly minRuns: number;
+}
+
 export interface Choice {
   /** The recommendation; null when nothing has run this kind of task yet. */
   readonly executor: string | null;

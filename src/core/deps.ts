@@ -16,6 +16,7 @@ import type { TaskStore } from './ports/task-store.js';
 import type { WorkflowStore } from './ports/workflow-store.js';
 import type { Vocabulary } from './intent/vocabulary.js';
 import type { Catalog } from './task-draft.js';
+import type { ChooserSettings } from './chooser.js';
 
 export interface Stores {
   readonly tasks: TaskStore;
@@ -42,6 +43,8 @@ export interface CoreSettings {
   readonly leaseS: number;
   /** Attempts an idempotent task gets before a lost lease makes it `lost` for good. */
   readonly maxAttempts: number;
+  /** The chooser as the default executor of agent tasks that name none; off when absent. */
+  readonly chooser?: ChooserSettings | undefined;
 }
 
 /** Everything a use case may touch. Each use case asks for the slice it needs. */

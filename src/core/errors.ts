@@ -39,6 +39,13 @@ export type DomainError =
       readonly status: PermissionVerdict;
       readonly decidedBy: string | null;
     }
+  /** The operator already decided what becomes of a task whose ladder ended. */
+  | {
+      readonly code: 'escalation_decided';
+      readonly taskId: string;
+      readonly decision: string;
+      readonly decidedBy: string;
+    }
   | { readonly code: 'lease_lost'; readonly taskId: string }
   | { readonly code: 'lease_expired'; readonly taskId: string; readonly expiredAt: string }
   /** A closed workflow keeps its record as it was: no more specs, stages or verdicts. */
@@ -79,6 +86,8 @@ export function describeError(error: DomainError): string {
       return error.status === 'expired'
         ? 'That request expired: nobody answered in time, so it was denied.'
         : `Already ${error.status}${error.decidedBy ? ` by ${error.decidedBy}` : ''}.`;
+    case 'escalation_decided':
+      return `Already decided by ${error.decidedBy}: ${error.decision}.`;
     case 'lease_lost':
       return `The lease on task ${error.taskId} is no longer held by this runner.`;
     case 'lease_expired':

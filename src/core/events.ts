@@ -14,6 +14,11 @@ export type DomainEvent =
       /** At a pipeline's gate: what ran, how it ended, what it cost, what comes next. */
       readonly handoff?: string | undefined;
     }
+  /**
+   * An escalating task ran out of ladder (SPEC §3.3's `human` rung): the operators get its
+   * history (every rung tried, every rung skipped) and decide to re-run it or drop it.
+   */
+  | { readonly type: 'task.escalation_ended'; readonly task: Task }
   /** Live output of a running task (not stored: the stage and the spool file keep it). */
   | {
       readonly type: 'task.progress';

@@ -34,6 +34,8 @@ export interface Stage {
   readonly outputPath: string | null;
   /** The CLI's own session id, so a follow-up can resume the same agent session. */
   readonly sessionId: string | null;
+  /** An agent on a repo: `git diff` of its worktree from where the attempt began (capped). */
+  readonly changesDiff: string | null;
   readonly startedAt: string;
   readonly finishedAt: string | null;
 }
@@ -68,7 +70,12 @@ export interface StageResult {
   readonly summary: string | null;
   readonly outputPath: string | null;
   readonly sessionId: string | null;
+  /** See Stage.changesDiff. */
+  readonly changesDiff: string | null;
 }
+
+/** A stage keeps at most this much of its changed-files diff (head kept, marked when cut). */
+export const CHANGES_DIFF_CHARS = 64 * 1024;
 
 export const EMPTY_STAGE_RESULT: StageResult = {
   exitCode: null,
@@ -83,6 +90,7 @@ export const EMPTY_STAGE_RESULT: StageResult = {
   summary: null,
   outputPath: null,
   sessionId: null,
+  changesDiff: null,
 };
 
 /** The stage a claim opens: attempt and token come from the claimed task, nothing measured yet. */

@@ -92,6 +92,8 @@ export const stages = sqliteTable(
     finishedAt: text('finished_at'),
     deletedAt: deletedAt(),
     sessionId: text('session_id'),
+    /** An agent on a repo: the diff of its worktree from where the attempt began (capped). */
+    changesDiff: text('changes_diff'),
   },
   (t) => [index('stages_task').on(t.taskId, t.attempt)],
 );

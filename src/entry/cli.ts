@@ -4,11 +4,10 @@ import { parseArgs } from 'node:util';
 import { formatConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/config.js';
 import { StartupError, ensureDataDir } from './data-dir.js';
-import { formatChecks, mcpConnectHelp, runDoctor } from './doctor.js';
 import { createConsoleLogger } from './logger.js';
-import { openMigratedDatabase, startSwitchboard, type RunningSwitchboard } from './node.js';
+import type { RunningSwitchboard } from './node.js';
+import { openMigratedDatabase } from './open-database.js';
 import { VERSION } from './version.js';
-import { startRunnerService } from './runner-service.js';
 import {
   CLIENT_ROLES,
   createClientToken,
@@ -75,6 +74,8 @@ function banner(config: Config, running: RunningSwitchboard, cwd: string): strin
 }
 
 async function start(config: Config, io: Io): Promise<number> {
+  // Loaded on demand, like the runner and doctor: `token`, `migrate` and `--version` start fast.
+  const { startSwitchboard } = await import('./node.js');
   const running = await startSwitchboard(config, createConsoleLogger());
   io.out(banner(config, running, process.cwd()));
   return new Promise((resolve) => {
@@ -182,6 +183,7 @@ async function taskFiles(
 }
 
 async function runnerService(config: Config, io: Io): Promise<number> {
+  const { startRunnerService } = await import('./runner-service.js');
   const service = startRunnerService(config, createConsoleLogger());
   io.out(
     `Switchboard runner ${config.version} serving ${service.hosts.join(', ')} for ${config.gateway.url}`,
@@ -230,6 +232,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const config = loaded.value;
   try {
     if (command === 'doctor') {
+      const { formatChecks, mcpConnectHelp, runDoctor } = await import('./doctor.js');
       const checks = await runDoctor(config);
       io.out(formatChecks(checks));
       io.out(`\n${mcpConnectHelp(config)}`);

@@ -8,8 +8,6 @@ import type { Logger } from '../core/ports/logger.js';
 import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
-import { openDatabase, type DatabaseHandle } from '../db/client.js';
-import { applyMigrations } from '../db/migrate.js';
 import { createLibsqlStores } from '../db/stores.js';
 import { createOAuthStore } from '../db/repositories/oauth-store.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
@@ -22,6 +20,7 @@ import { createApp } from '../gateway/app.js';
 import { catalogOf, type Config } from './config/config.js';
 import { vocabularyOf } from './config/vocabulary.js';
 import { createCliIntentRouter } from './intent-router.js';
+import { createLadderDriver } from './ladder-driver.js';
 import { createPipelineDriver } from './pipeline-driver.js';
 import {
   acquireDataDirLock,
@@ -29,7 +28,7 @@ import {
   loadOrCreateAdminToken,
   StartupError,
 } from './data-dir.js';
-import { readMigrations } from './migrations.js';
+import { openMigratedDatabase } from './open-database.js';
 import { createLogNotifier, systemClock, uuidV7Ids } from './system-ports.js';
 import type { DomainEvent } from '../core/events.js';
 import { createRunner } from '../runner/runner.js';
@@ -53,34 +52,6 @@ export interface RunningSwitchboard {
   readonly migrationsApplied: number;
   /** Stop accepting, let in-flight requests finish (bounded), close the database, unlock. */
   close(): Promise<void>;
-}
-
-export async function openMigratedDatabase(
-  config: Config,
-  options: { readonly backgroundCheckpoints?: boolean } = {},
-): Promise<{ handle: DatabaseHandle; applied: number }> {
-  // Every command that opens the embedded file (start, migrate, token, task) needs its dir.
-  if (config.database.url.startsWith('file:')) ensureDataDir(config.dataDir);
-  let handle: DatabaseHandle;
-  try {
-    handle = await openDatabase({
-      url: config.database.url,
-      authToken: config.database.authToken,
-      backgroundCheckpoints: options.backgroundCheckpoints,
-    });
-  } catch (cause) {
-    throw new StartupError(
-      `cannot open database ${config.database.url}: ${(cause as Error).message}`,
-    );
-  }
-  try {
-    return { handle, applied: await applyMigrations(handle.client, readMigrations()) };
-  } catch (cause) {
-    handle.close();
-    throw new StartupError(
-      `cannot migrate database ${config.database.url}: ${(cause as Error).message}`,
-    );
-  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -157,6 +128,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       vocabulary: vocabularyOf(config, config.templates),
       breakerLimits: config.breakers,
       ladder: config.ladder,
+      chooser: config.chooser,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
       intentRouter: createCliIntentRouter(config),
@@ -250,6 +222,9 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     listeners.push((event) => pipelines.onEvent(event));
     // Resumes pipelines a stop interrupted (their state is in the database).
     void pipelines.run();
+    const ladder = createLadderDriver(core, log);
+    listeners.push((event) => ladder.onEvent(event));
+    void ladder.run();
     if (telegram) await telegram.start();
     const maintenance = setInterval(() => {
       void Promise.all([
@@ -258,6 +233,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         expireOverduePermissions({ deps: core }),
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
+        ladder.run(),
         oauth.prune(systemClock.now().toISOString()),
         sessions.prune(systemClock.now().toISOString()),
       ]).catch((e: unknown) => log.error('maintenance failed', { error: String(e) }));
@@ -278,6 +254,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
           // Stop claiming and kill running work (reported as runner_stopped) before the db closes.
           const stopped = (runner ? runner.stop() : Promise.resolve())
             .then(() => pipelines.stop())
+            .then(() => ladder.stop())
             .then(() => telegram?.stop());
           const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
           server.close(() => {

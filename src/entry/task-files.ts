@@ -13,7 +13,7 @@ import { submitTask } from '../core/use-cases/submit-task.js';
 import { createLibsqlStores } from '../db/stores.js';
 import { catalogOf, type Config } from './config/config.js';
 import { vocabularyOf } from './config/vocabulary.js';
-import { openMigratedDatabase } from './node.js';
+import { openMigratedDatabase } from './open-database.js';
 import { systemClock, uuidV7Ids } from './system-ports.js';
 
 const CLI_ACTOR: Actor = { id: 'cli', role: 'owner', channel: 'cli' };
@@ -38,6 +38,7 @@ async function withCore<T>(config: Config, work: (core: CoreDeps) => Promise<T>)
       vocabulary: vocabularyOf(config, config.templates),
       breakerLimits: config.breakers,
       ladder: config.ladder,
+      chooser: config.chooser,
       leaseS: config.leaseS,
       maxAttempts: DEFAULT_MAX_ATTEMPTS,
     });

@@ -5,7 +5,7 @@ import type { ApiClient } from '../core/ports/client-registry.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
 import type { Config } from './config/config.js';
-import { openMigratedDatabase } from './node.js';
+import { openMigratedDatabase } from './open-database.js';
 
 /** Registers a runner service; the token is returned once and only its hash is stored. */
 export async function createRunnerToken(

@@ -52,6 +52,9 @@ export function presentEvent(event: DomainEvent): { type: string; data: unknown 
           elapsed_ms: event.elapsedMs,
         },
       };
+    case 'task.escalation_ended':
+      // The ladder ran out: the operator decides (in Telegram for now); the list shows it.
+      return { type: event.type, data: { task: presentTask(event.task) } };
     case 'breaker.alert':
       return {
         type: event.type,

@@ -18,6 +18,7 @@ function statusOf(error: DomainError): ContentfulStatusCode {
     case 'invalid_transition':
     case 'already_decided':
     case 'permission_decided':
+    case 'escalation_decided':
     case 'lease_lost':
     case 'lease_expired':
     case 'workflow_closed':

@@ -1,6 +1,7 @@
 import type { Pipeline } from '../core/pipeline.js';
 import type { Approval } from '../core/approval.js';
 import type { AuditEvent } from '../core/audit.js';
+import { executorReasonOf } from '../core/use-cases/default-executor.js';
 import type { Breaker } from '../core/breaker.js';
 import type { Stage } from '../core/stage.js';
 import type { DraftSoFar } from '../core/intent/parse-request.js';
@@ -65,6 +66,7 @@ export const presentStage = (s: Stage) => ({
   summary: s.summary,
   output_path: s.outputPath,
   session_id: s.sessionId,
+  changes_diff: s.changesDiff,
   started_at: s.startedAt,
   finished_at: s.finishedAt,
 });
@@ -94,6 +96,8 @@ export const presentAudit = (e: AuditEvent) => ({
 
 export const presentTaskDetail = (d: TaskDetail) => ({
   ...presentTask(d.task),
+  // Set when the chooser picked the executor (chooser.default_executor): why, in one line.
+  executor_reason: executorReasonOf(d.audit),
   stages: d.stages.map(presentStage),
   approvals: d.approvals.map(presentApproval),
   audit: d.audit.map(presentAudit),

@@ -1,7 +1,12 @@
 import type { Claim } from '../core/ports/job-queue.js';
 import { HALTED_BY_BREAKER, haltedSummary } from '../core/spend.js';
 import type { Logger } from '../core/ports/logger.js';
-import { EMPTY_STAGE_RESULT, type StageResult, type StoredOutput } from '../core/stage.js';
+import {
+  CHANGES_DIFF_CHARS,
+  EMPTY_STAGE_RESULT,
+  type StageResult,
+  type StoredOutput,
+} from '../core/stage.js';
 import type { Task } from '../core/task.js';
 import type { CompletionOutcome } from '../core/use-cases/complete-task.js';
 import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profile.js';
@@ -10,7 +15,13 @@ import { removeMcpConfig, writeMcpConfig, type AgentMcpGrant } from './mcp-confi
 import { createOutputSpool } from './output-spool.js';
 import type { ExecResult, Transport } from './transport.js';
 import type { WorkSource } from './work-source.js';
-import { cleanupWorktree, prepareWorktree, sweepWorktrees } from './worktrees.js';
+import {
+  cleanupWorktree,
+  prepareWorktree,
+  sweepWorktrees,
+  worktreeChanges,
+  worktreeHead,
+} from './worktrees.js';
 
 export interface RunnerDeps {
   readonly work: WorkSource;
@@ -80,6 +91,7 @@ function stageResult(
     summary: parsed.summary,
     outputPath,
     sessionId: parsed.sessionId,
+    changesDiff: null,
   };
 }
 
@@ -141,7 +153,10 @@ function createProgressReporter(
 export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   const concurrency = options.concurrency ?? 2;
   const pollMs = options.pollMs ?? 1_000;
-  const inflight = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  const inflight = new Map<
+    string,
+    { abort: AbortController; done: Promise<void>; fencingToken: number }
+  >();
   let running = false;
   let stopping = false;
   let loopDone: Promise<void> = Promise.resolve();
@@ -248,6 +263,8 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         }
         cwd = worktree.path;
       }
+      // Where the attempt starts, so its changes can be told apart from earlier attempts'.
+      const base = isolated && cwd ? await worktreeHead(transport, cwd) : null;
       const spool = createOutputSpool(options.spoolDir, task.id, claim.stage.attempt);
       const meter = profile.meter?.() ?? null;
       let halted = false;
@@ -306,7 +323,14 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       if (result.failure === 'cancelled') return;
       const parsed = profile.parse(result);
       const outcome = COMPLETION[parsed.outcome] ?? 'failed';
-      const stage = stageResult(result, parsed, spool.path, profile.price ?? null);
+      const changesDiff =
+        base && cwd
+          ? await worktreeChanges(transport, { path: cwd, base, maxChars: CHANGES_DIFF_CHARS })
+          : null;
+      const stage = {
+        ...stageResult(result, parsed, spool.path, profile.price ?? null),
+        changesDiff,
+      };
       await report(task, claim, outcome, stage, storedOutput(result));
       if (isolated) {
         // Kept on failure or with uncommitted work; removed only when clean (worktrees.ts).
@@ -404,7 +428,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
           inflight.delete(id);
           wakeUp?.();
         });
-      inflight.set(id, { abort, done });
+      inflight.set(id, { abort, done, fencingToken: claim.lease.fencingToken });
     }
   }
 
@@ -424,7 +448,11 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     },
     /** A task left `running` elsewhere (cancelled): kill its work now, not at the next heartbeat. */
     taskChanged(task: Task) {
-      if (task.status !== 'running') inflight.get(task.id)?.abort.abort();
+      const run = inflight.get(task.id);
+      // Events can arrive late: the one that announced the task as queued may come after this
+      // runner claimed it. Only a move of the claim it holds (same fencing token) stops it.
+      if (run && task.status !== 'running' && task.fencingToken >= run.fencingToken)
+        run.abort.abort();
       if (task.status === 'queued') wakeUp?.();
     },
     /** Stops claiming, kills what is running and waits for it to end. */

@@ -521,3 +521,64 @@ async function diskUsage(t: Transport, dirs: readonly DirEntry[], timeoutMs: num
   }
   return sizes;
 }
+
+// --- changes -------------------------------------------------------------------------------
+
+/** The commit a worktree is at (before an attempt runs), or null when git cannot say. */
+export async function worktreeHead(
+  t: Transport,
+  path: string,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<string | null> {
+  const head = await run(t, ['git', '-C', path, 'rev-parse', '--verify', 'HEAD'], timeoutMs);
+  const sha = head.stdout.trim();
+  return head.ok && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
+}
+
+export interface WorktreeChangesOptions {
+  readonly path: string;
+  /** The commit the attempt started from (worktreeHead before it ran). */
+  readonly base: string;
+  /** Characters kept (head first; a marker says how much was dropped). */
+  readonly maxChars: number;
+  readonly timeoutMs?: number | undefined;
+}
+
+/**
+ * `git diff` of everything an attempt changed in its worktree since `base`: commits, edits and
+ * new files alike, staged or not. New files only show once added, so the tree is staged into a
+ * scratch index (GIT_INDEX_FILE in the worktree's own git dir): the agent's index and files
+ * are left exactly as they were. Null when git could not produce it.
+ */
+export async function worktreeChanges(
+  t: Transport,
+  o: WorktreeChangesOptions,
+): Promise<string | null> {
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  checkBaseRef(o.base);
+  const gitDir = await run(t, ['git', '-C', o.path, 'rev-parse', '--absolute-git-dir'], timeoutMs);
+  const dir = gitDir.stdout.trim();
+  if (!gitDir.ok || !posix.isAbsolute(dir) || hasControlChars(dir)) return null;
+  const index = posix.join(dir, 'switchboard-changes.index');
+  const git = async (args: readonly string[]) => {
+    const result = await t.exec({
+      argv: ['git', '-C', o.path, ...args],
+      env: { ...GIT_ENV, GIT_INDEX_FILE: index },
+      timeoutMs,
+    });
+    const ok = result.failure === null && result.exit.kind === 'exited' && result.exit.code === 0;
+    return ok ? result.stdout : null;
+  };
+  try {
+    if ((await git(['read-tree', 'HEAD'])) === null) return null;
+    if ((await git(['add', '-A', '--', '.'])) === null) return null;
+    const diff = await git(['diff', '--cached', '--no-color', '--no-ext-diff', o.base, '--']);
+    if (diff === null) return null;
+    if (diff.text.length <= o.maxChars && !diff.truncated) return diff.text;
+    const marker = `\n… [diff cut: ${diff.totalBytes} bytes in all]\n`;
+    const keep = diff.text.slice(0, Math.max(0, o.maxChars - marker.length));
+    return keep.slice(0, keep.lastIndexOf('\n') + 1) + marker;
+  } finally {
+    await run(t, ['rm', '-f', '--', index], timeoutMs);
+  }
+}

@@ -36,6 +36,7 @@ export function caseToTask(c: CorpusCase): { task: Task; stages: Stage[] } {
     attempt: i + 1,
     fencingToken: i + 1,
     runnerId: 'runner-1',
+    changesDiff: null,
     executor: a.executor,
     model: null,
     host: c.host,

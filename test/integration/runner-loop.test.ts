@@ -107,6 +107,29 @@ describe('runner loop', () => {
     await runner.stop();
     expect(seen.completed).toEqual([]);
   });
+
+  it('ignores a late event that still says the task it runs is queued, and stops on a move of its claim', async () => {
+    const { work, seen } = scriptedWork(['sh', '-c', 'sleep 1; echo done']);
+    const runner = runnerFor(work);
+    runner.start();
+    await new Promise((r) => setTimeout(r, 200));
+    // The "queued" of its creation, delivered after the claim (fencing token 0, not the claim's 1).
+    runner.taskChanged(aTask({ id: 't-1', status: 'queued', fencingToken: 0 }));
+    await until(() => seen.completed.length === 1);
+    expect(seen.completed[0]?.outcome).toBe('succeeded');
+    await runner.stop();
+
+    const cancelled = scriptedWork(['sh', '-c', 'sleep 600']);
+    const second = runnerFor(cancelled.work);
+    second.start();
+    await new Promise((r) => setTimeout(r, 200));
+    second.taskChanged(aTask({ id: 't-1', status: 'cancelled', fencingToken: 1 }));
+    // Not the stop below: the cancel alone ends it (a stop would report runner_stopped).
+    await new Promise((r) => setTimeout(r, 1_000));
+    await second.stop();
+    // Killed at once, and nothing reported: the cancel already ended the task.
+    expect(cancelled.seen.completed).toEqual([]);
+  });
 });
 
 describe('runner worktree sweep', () => {

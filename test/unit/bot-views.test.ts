@@ -131,31 +131,37 @@ describe('task card', () => {
     expect(running.text.text).toContain('line 39');
     expect(running.text.text).not.toContain('line 20\n');
     expect(running.text.text).toContain('30.0 s');
-    const done = card(
-      {
-        id: ID,
-        status: 'succeeded',
-        kind: 'agent',
-        executor: 'codex',
-        argv: null,
-        prompt: 'p',
-        costUsd: 0.0312,
-      },
-      {
-        stage: {
-          ...stage,
-          outcome: 'succeeded',
-          exitCode: 0,
-          latencyMs: 1500,
-          stdoutTail: 'all good\n',
-          sessionId: 'sess-1',
-        },
-      },
-    );
+    const finished = {
+      id: ID,
+      status: 'succeeded',
+      kind: 'agent',
+      executor: 'codex',
+      argv: null,
+      prompt: 'p',
+      costUsd: 0.0312,
+    } as const;
+    const lastStage = {
+      ...stage,
+      outcome: 'succeeded',
+      exitCode: 0,
+      latencyMs: 1500,
+      stdoutTail: 'all good\n',
+      sessionId: 'sess-1',
+    } as const;
+    const done = card(finished, { stage: lastStage });
     expect(buttons(done)).toEqual(['Full output', 'Re-run', 'Continue']);
     expect(done.text.text).toMatch(
       /✅[^\n]*\n#3b49479c · succeeded · 1\.5 s\n\$0\.03 · exit 0\ncodex @ local → ✓ 1\.5 s\nall good/,
     );
+    // The diagram itself is drawn on the task's page in the web app, linked when it is public.
+    const links = (publicUrl: string | null) =>
+      card(finished, { stage: lastStage, publicUrl })
+        .keyboard.flat()
+        .flatMap((b) => ('url' in b && b.url ? [b.url] : []));
+    expect(links('https://sb.example.com/')).toEqual([`https://sb.example.com/#/task/${ID}`]);
+    // The Bot API refuses http and loopback links, and would drop the whole card with them.
+    expect(links('http://127.0.0.1:8080')).toEqual([]);
+    expect(links(null)).toEqual([]);
   });
 
   it('formats durations and tails', () => {

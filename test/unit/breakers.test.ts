@@ -293,6 +293,39 @@ describe('reservations of attempts that never report', () => {
       spentUsd: 0,
     });
   });
+
+  it('book what their streamed usage showed on the day and month: the CLI spent it', async () => {
+    const t = setup();
+    await t.spend(0.25);
+    await t.queue();
+    await t.queue();
+    const running = [await t.claim(), await t.claim()];
+    const progress = async (i: number, costUsd: number) => {
+      const c = running[i]!;
+      const input = {
+        taskId: c.task.id,
+        fencingToken: c.lease.fencingToken,
+        outputTail: '',
+        elapsedMs: 1,
+        costUsd,
+      };
+      expect((await reportProgress({ deps: t.deps, actor: RUNNER, input })).ok).toBe(true);
+    };
+    await progress(0, 1.2);
+    await progress(1, 0.8);
+    await cancelTask({ deps: t.deps, actor: OWNER, input: { taskId: running[0]!.task.id } });
+    expect(await t.stores.breakers.get('day:2026-03-15')).toMatchObject({
+      spentUsd: 0.25 + 1.2,
+      reservedUsd: 0.5,
+    });
+    t.clock.advance(60_000);
+    await reapExpiredLeases({ deps: t.deps, actor: OWNER, input: {} });
+    expect(await t.stores.breakers.get('day:2026-03-15')).toMatchObject({
+      spentUsd: 0.25 + 1.2 + 0.8,
+      reservedUsd: 0,
+    });
+    expect((await t.stores.breakers.get('month:2026-03'))?.spentUsd).toBeCloseTo(2.25, 9);
+  });
 });
 
 describe('month breaker', () => {

@@ -14,6 +14,7 @@ const stage = (o: Partial<Stage>): Stage => ({
   attempt: 1,
   fencingToken: 1,
   runnerId: 'r',
+  changesDiff: null,
   executor: null,
   model: null,
   host: 'build-vm',

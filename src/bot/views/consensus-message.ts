@@ -22,12 +22,27 @@ export function consensusMessage(r: ConsensusReport): { text: RichText; longDiff
         ? 'They agree line for line.'
         : `They agree on ${Math.round(agreement * 100)}% of their lines; ${onlyA} only in the first, ${onlyB} only in the second.`;
   const inline = diff && diff.length <= INLINE_DIFF_CHARS ? diff : null;
+  // Code tasks: where their changed files differ, after where their answers do.
+  const changes = r.comparison.changes;
+  const files =
+    changes === null
+      ? null
+      : changes.diff === ''
+        ? 'They changed the same files the same way.'
+        : changes.diff.length <= INLINE_DIFF_CHARS
+          ? lines(bold('Their changed files differ:'), pre(changes.diff, 'diff'))
+          : 'Their changed files differ: see the attached diff.';
+  const long = [
+    diff && !inline ? diff : null,
+    changes && changes.diff.length > INLINE_DIFF_CHARS ? changes.diff : null,
+  ].filter((x): x is string => x !== null);
   return {
     text: lines(
       join([bold('🤝 Consensus'), ` · ${side(r.runs[0])} vs ${side(r.runs[1])}`]),
       verdict,
       inline && agreement !== 1 ? pre(inline, 'diff') : null,
+      files,
     ),
-    longDiff: diff && !inline ? diff : null,
+    longDiff: long.length ? long.join('\n') : null,
   };
 }

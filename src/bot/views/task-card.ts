@@ -2,6 +2,7 @@ import type { InlineKeyboardButton } from 'grammy/types';
 import type { Approval } from '../../core/approval.js';
 import { normalizeOutput } from '../../core/compression/normalize.js';
 import { toMermaidText } from '../../core/compression/render.js';
+import { CONSENSUS_RUNG } from '../../core/escalation.js';
 import type { Stage } from '../../core/stage.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { taskCallback } from '../callback-data.js';
@@ -32,6 +33,22 @@ export interface TaskCardInput {
   readonly handoff?: string | null | undefined;
   /** Per-task halt limit, shown as the estimate for agent work that has not run yet. */
   readonly taskHaltUsd: number;
+  /** Why the chooser picked the executor, when it did (chooser.default_executor). */
+  readonly executorReason?: string | null | undefined;
+  /** The web app's public URL: a finished card links to the task's page there. */
+  readonly publicUrl?: string | null | undefined;
+}
+
+/**
+ * The task's page in the web app, where its Mermaid diagram is drawn (Telegram cannot render
+ * it, SPEC §3.5). https only: the Bot API refuses a button that links to http or to loopback,
+ * and one bad button would lose the whole card.
+ */
+export function taskPageUrl(publicUrl: string | null | undefined, taskId: string): string | null {
+  if (!publicUrl) return null;
+  const base = publicUrl.replace(/\/+$/, '');
+  if (!base.startsWith('https://')) return null;
+  return `${base}/#/task/${encodeURIComponent(taskId)}`;
 }
 
 export interface Card {
@@ -136,7 +153,13 @@ export function taskCard(i: TaskCardInput): Card {
     const tail = i.tail ? lastLines(i.tail, LIVE_LINES, LIVE_CHARS) : '';
     body = lines(
       decision(i),
-      tail ? pre(tail) : task.status === 'queued' ? italic('Waiting for a runner…') : null,
+      task.executor === CONSENSUS_RUNG
+        ? italic('On its consensus rung: two executors answer it side by side…')
+        : tail
+          ? pre(tail)
+          : task.status === 'queued'
+            ? italic('Waiting for a runner…')
+            : null,
     );
     keyboard.push([btn('Cancel', taskCallback('cancel', task.id))]);
   } else {
@@ -149,12 +172,18 @@ export function taskCard(i: TaskCardInput): Card {
       row.push(btn('Continue', taskCallback('continue', task.id)));
     // A task that never ran (rejected, expired, cancelled in the queue) has nothing to show.
     if (stage) keyboard.push(row);
+    const page = stage ? taskPageUrl(i.publicUrl, task.id) : null;
+    if (page) keyboard.push([{ text: 'Diagram and details', url: page }]);
   }
-  return { text: lines(head, state, body), keyboard };
+  const chosen = i.executorReason ? italic(i.executorReason) : null;
+  return { text: lines(head, state, chosen, body), keyboard };
 }
 
 function resultBody(i: TaskCardInput): RichText {
-  const { task, stage } = i;
+  const { task } = i;
+  // Settled on its consensus rung: the last attempt is a rung it climbed past; the sides'
+  // comparison follows as its own message.
+  const stage = task.executor === CONSENSUS_RUNG ? null : i.stage;
   const figures = [
     task.costUsd > 0 || task.kind === 'agent' ? formatUsd(task.costUsd) : null,
     task.tokensIn + task.tokensOut > 0

@@ -1,3 +1,4 @@
+import { CONSENSUS_RUNG } from '../escalation.js';
 import { isPipelineDone, type Pipeline } from '../pipeline.js';
 import type { Approval } from '../approval.js';
 import type { AuditEvent } from '../audit.js';
@@ -127,6 +128,7 @@ const claimable = (s: State, r: ClaimRequest): Task[] =>
       (t) =>
         t.status === 'queued' &&
         t.kind !== 'pipeline' &&
+        t.executor !== CONSENSUS_RUNG &&
         (!r.hosts || (t.host !== null && r.hosts.includes(t.host))),
     )
     .sort(byId);

@@ -1,6 +1,7 @@
 import { taskSubject } from '../audit.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
+import { CONSENSUS_RUNG } from '../escalation.js';
 import { EMPTY_STAGE_RESULT } from '../stage.js';
 import { ok, type Result } from '../result.js';
 import { sourcesOf } from '../task-state-machine.js';
@@ -70,9 +71,10 @@ export async function cancelTask({
   });
   if (!task) return explainMiss(deps, input.taskId, 'cancelled');
   await notifySafely(deps, { type: 'task.changed', task, from: before.status });
-  // Its runner's report will be refused: the claim's reservation is released here.
-  if (before.status === 'running') {
-    await settleAttempt(deps, { task, fencingToken: before.fencingToken, costUsd: 0, at });
+  // Its runner's report will be refused: the claim's reservation is released here. A task
+  // waiting on its consensus rung holds no claim (each side settles its own).
+  if (before.status === 'running' && before.executor !== CONSENSUS_RUNG) {
+    await settleAttempt(deps, { task, fencingToken: before.fencingToken, costUsd: null, at });
   }
   return ok(task);
 }

@@ -19,6 +19,11 @@ export interface StageComparison {
   readonly diffTruncated: boolean;
   /** The two answers and their agreement as a small flowchart; null with fewer than two. */
   readonly mermaid: string | null;
+  /**
+   * Code tasks (agents on a repo): a unified diff between the two sides' changed-files diffs
+   * (SPEC §3.4), empty when they changed the same; null when neither recorded any changes.
+   */
+  readonly changes: { readonly diff: string; readonly truncated: boolean } | null;
   readonly note: string;
 }
 
@@ -48,6 +53,7 @@ export async function compareWorkflowStages({
       diff: null,
       diffTruncated: false,
       mermaid: null,
+      changes: null,
       note: `Consensus needs two finished stages; this workflow has ${done.length}.`,
     });
   }
@@ -62,7 +68,23 @@ export async function compareWorkflowStages({
     }
     return v.stage.output ?? '';
   };
-  const [left, right] = await Promise.all([textOf(a), textOf(b)]);
+  const changesOf = async (v: StageView): Promise<string | null> =>
+    v.stage.kind === 'execution' && v.stage.taskId !== null
+      ? ((await deps.stages.listByTask(v.stage.taskId)).at(-1)?.changesDiff ?? null)
+      : null;
+  const [left, right, changedA, changedB] = await Promise.all([
+    textOf(a),
+    textOf(b),
+    changesOf(a),
+    changesOf(b),
+  ]);
+  const changes =
+    changedA === null && changedB === null
+      ? null
+      : unifiedDiff(changedA ?? '', changedB ?? '', {
+          a: `changes of stage ${a.stage.seq} (${a.stage.name})`,
+          b: `changes of stage ${b.stage.seq} (${b.stage.name})`,
+        });
   const diff = unifiedDiff(left, right, {
     a: `stage ${a.stage.seq} (${a.stage.name})`,
     b: `stage ${b.stage.seq} (${b.stage.name})`,
@@ -73,6 +95,7 @@ export async function compareWorkflowStages({
     agreement,
     diff: diff.text,
     diffTruncated: diff.truncated,
+    changes: changes && { diff: changes.text, truncated: changes.truncated },
     mermaid: consensusMermaid({
       a: sideOf(a),
       b: sideOf(b),

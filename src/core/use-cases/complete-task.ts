@@ -4,8 +4,8 @@ import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
 import type { StageResult, StoredOutput } from '../stage.js';
 import type { Task } from '../task.js';
-import { breakerKey, dayPeriod, estimateTaskUsd, fitsDay, reaches } from '../breaker.js';
-import { CLIMBABLE_FAILURES, nextRung } from '../escalation.js';
+import { CLIMBABLE_FAILURES, CONSENSUS_RUNG, type NextRung } from '../escalation.js';
+import { planClimb, skippedDetail } from './plan-climb.js';
 import { explainLeaseMiss } from './lease-check.js';
 import { recordModelRun } from './record-model-run.js';
 import { settleAttempt } from './spend-ledger.js';
@@ -64,26 +64,36 @@ export async function completeTask({
     cost_usd: result.costUsd,
     latency_ms: result.latencyMs,
   };
+  const next = climb?.next;
+  // A climb is another attempt of the same task on the next rung: back to the queue. A
+  // consensus rung waits there too, under CONSENSUS_RUNG, which no runner claims.
+  const to = next && next.kind !== 'human' ? 'queued' : input.outcome;
+  const executor =
+    next?.kind === 'executor' ? next.executor : next?.kind === 'consensus' ? CONSENSUS_RUNG : null;
   const task = await deps.tasks.transition({
     taskId: input.taskId,
     from: ['running'],
-    // A climb is another attempt of the same task on the next rung: back to the queue.
-    to: climb ? 'queued' : input.outcome,
-    ...(climb ? { executor: climb.executor } : {}),
+    to,
+    ...(executor ? { executor } : {}),
     at,
     changeId: deps.ids.next(),
     fencingToken: input.fencingToken,
     ...ownLease(actor),
     stage: { outcome: input.outcome, result, output: input.output },
     audit: [
-      climb
+      climb && next && executor
         ? auditEntry(deps, actor, at, 'task.escalated', taskSubject(input.taskId), {
             ...detail,
             from: climb.from,
-            to: climb.executor,
-            skipped: climb.skipped,
+            to: executor,
+            ...(next.kind === 'consensus' ? { sides: next.executors } : {}),
+            ...skippedDetail(next.skipped),
           })
-        : auditEntry(deps, actor, at, `task.${input.outcome}`, taskSubject(input.taskId), detail),
+        : auditEntry(deps, actor, at, `task.${input.outcome}`, taskSubject(input.taskId), {
+            ...detail,
+            // The ladder ended here: the operator decides (SPEC §3.3's last rung).
+            ...(next?.kind === 'human' ? { ladder: 'human', ...skippedDetail(next.skipped) } : {}),
+          }),
     ],
   });
   if (!task)
@@ -101,6 +111,7 @@ export async function completeTask({
     at,
   });
   await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
+  if (next?.kind === 'human') await notifySafely(deps, { type: 'task.escalation_ended', task });
   // The reservation made at claim time is released and the real cost booked on the day and
   // month it was reserved on (the attempt's start), so a run across midnight settles correctly.
   await settleAttempt(deps, {
@@ -114,68 +125,24 @@ export async function completeTask({
 }
 
 /**
- * The next rung for a failed escalating agent task, or null when it ends here: it did not
- * fail in a way another agent could fix, or the ladder reached `human` (the operator gets
- * the failure with every rung's stage in its history, and decides).
+ * Where a failed escalating agent task goes next, or null when it does not climb: it did not
+ * fail in a way another agent could fix. `human` ends the ladder: the task fails and the
+ * operator gets the history in chat (the `task.escalation_ended` event).
  */
 async function escalation(
   deps: Deps,
   input: CompleteTaskInput,
-): Promise<{ from: string; executor: string; skipped: readonly string[] } | null> {
+): Promise<{ from: string; next: NextRung } | null> {
   if (input.outcome === 'succeeded') return null;
   const failure = input.outcome === 'timed_out' ? 'timeout' : (input.result.errorClass ?? 'failed');
   if (!CLIMBABLE_FAILURES.has(failure)) return null;
   const task = await deps.tasks.get(input.taskId);
   if (!task?.escalate || task.kind !== 'agent' || !task.executor) return null;
-  const tried = (await deps.stages.listByTask(task.id))
-    .map((s) => s.executor)
-    .filter((e): e is string => e !== null);
-  const affordable = await affordability(deps, task, input.result.costUsd);
-  const next = nextRung({
-    ladder: deps.ladder,
+  const next = await planClimb(deps, {
+    task,
     current: task.executor,
-    tried: [...tried, task.executor],
-    executors: deps.catalog.executors,
-    affordable,
+    costUsd: input.result.costUsd,
+    unsettled: true,
   });
-  return next.kind === 'executor'
-    ? { from: task.executor, executor: next.executor, skipped: next.skipped }
-    : null;
-}
-
-/**
- * Whether a rung's estimate fits what is left: the day's budget (with this attempt's
- * reservation replaced by what it really cost) and the task's own halt limit across all its
- * rungs. A ledger that cannot be read affords nothing (fail closed: the operator decides).
- */
-async function affordability(
-  deps: Deps,
-  task: Task,
-  costUsd: number,
-): Promise<(executor: string) => boolean> {
-  const at = deps.clock.now().toISOString();
-  const limits = deps.breakerLimits;
-  try {
-    const [day, own] = await Promise.all([
-      deps.breakers.get(breakerKey('day', dayPeriod(at))),
-      deps.breakers.get(breakerKey('task', task.id)),
-    ]);
-    const dayNow = day && {
-      ...day,
-      reservedUsd: Math.max(0, day.reservedUsd - estimateTaskUsd(task, limits)),
-      spentUsd: day.spentUsd + costUsd,
-    };
-    // What the task has cost over all its rungs once this attempt is booked (its streamed
-    // spend may already be in its breaker, so the larger of the two, never both).
-    const taskSpent = Math.max(own?.spentUsd ?? 0, task.costUsd + costUsd);
-    return (executor) => {
-      const estimate = estimateTaskUsd({ kind: task.kind, executor }, limits);
-      return (
-        (dayNow === null || fitsDay(dayNow, estimate)) &&
-        !reaches(taskSpent + estimate, limits.taskHaltUsd)
-      );
-    };
-  } catch {
-    return () => false;
-  }
+  return { from: task.executor, next };
 }

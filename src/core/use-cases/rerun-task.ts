@@ -1,4 +1,5 @@
 import type { DomainError } from '../errors.js';
+import { CONSENSUS_RUNG } from '../escalation.js';
 import { err, type Result } from '../result.js';
 import type { TaskDraft } from '../task-draft.js';
 import { isTerminal, type Task } from '../task.js';
@@ -22,7 +23,8 @@ export function draftOf(task: Task): TaskDraft | null {
       kind: 'agent',
       ...where,
       prompt: task.prompt,
-      ...(task.executor ? { executor: task.executor } : {}),
+      // A task that ended on its consensus rung names no one executor: the default runs it.
+      ...(task.executor && task.executor !== CONSENSUS_RUNG ? { executor: task.executor } : {}),
     };
   }
   if ((task.kind === 'template' || task.kind === 'pipeline') && task.template) {
@@ -32,14 +34,17 @@ export function draftOf(task: Task): TaskDraft | null {
 }
 
 /**
- * Re-run (a button, "retry 42"): a new task from the same request. It meets the approval
- * policy again: a tap once is not a tap forever.
+ * Re-run (a button, "retry 42"): a new task from the same request, on another executor when
+ * one is named (an agent task only; it must be configured). It meets the approval policy
+ * again: a tap once is not a tap forever.
  */
 export async function rerunTask({
   deps,
   actor,
   input,
-}: UseCaseArgs<Deps, { readonly taskId: string }>): Promise<Result<Submitted, DomainError>> {
+}: UseCaseArgs<Deps, { readonly taskId: string; readonly executor?: string | undefined }>): Promise<
+  Result<Submitted, DomainError>
+> {
   const denied = await denyUnlessAllowed(deps, actor, 'task.submit', 'task:new');
   if (denied) return denied;
   const task = await deps.tasks.get(input.taskId);
@@ -57,5 +62,13 @@ export async function rerunTask({
       issues: [{ path: 'task', message: `a ${task.kind} task cannot be run again` }],
     });
   }
-  return submitTask({ deps, actor, input: { draft } });
+  if (input.executor !== undefined && draft.kind !== 'agent') {
+    return err({
+      code: 'invalid_input',
+      issues: [{ path: 'executor', message: `a ${task.kind} task has no executor to change` }],
+    });
+  }
+  const on =
+    input.executor !== undefined && draft.kind === 'agent' ? { executor: input.executor } : {};
+  return submitTask({ deps, actor, input: { draft: { ...draft, ...on } } });
 }

@@ -1,4 +1,5 @@
 import {
+  breakerKey,
   budgetFor,
   estimateTaskUsd,
   stateFor,
@@ -75,27 +76,44 @@ export async function settleStageSpend(
 }
 
 /**
- * Settles the attempt a fencing token names, however it ended: completed (its cost), or
- * cancelled / reaped while running (cost 0: its reservation must not hold the day's room).
+ * Settles the attempt a fencing token names, however it ended: completed (its reported cost),
+ * or cancelled / reaped while running (`costUsd` null: no report will come, so what its
+ * streamed usage showed is booked — the CLI spent it — and its reservation is released).
  */
 export async function settleAttempt(
   deps: AttemptDeps,
   input: {
     readonly task: Task;
     readonly fencingToken: number;
-    readonly costUsd: number;
+    readonly costUsd: number | null;
     readonly at: string;
   },
 ): Promise<void> {
+  const estimate = estimateTaskUsd(input.task, deps.breakerLimits);
   // Nothing reserved and nothing spent (a shell command) moves no breaker: no write, no check.
-  if (input.costUsd <= 0 && estimateTaskUsd(input.task, deps.breakerLimits) <= 0) return;
+  if ((input.costUsd ?? 0) <= 0 && estimate <= 0) return;
+  const costUsd = input.costUsd ?? (await streamedSpend(deps, input.task));
   const attempt = (await deps.stages.listByTask(input.task.id)).find(
     (s) => s.fencingToken === input.fencingToken,
   );
   await settleStageSpend(deps, {
     task: input.task,
     startedAt: attempt?.startedAt ?? input.at,
-    costUsd: input.costUsd,
+    costUsd,
     at: input.at,
   });
+}
+
+/**
+ * What an unreported attempt spent, as far as anyone knows: the task breaker's streamed total
+ * beyond what the task's reported attempts cost. A ledger that cannot be read gives 0 (the
+ * reservation is still released; the next read fails closed anyway).
+ */
+async function streamedSpend(deps: AttemptDeps, task: Task): Promise<number> {
+  try {
+    const own = await deps.breakers.get(breakerKey('task', task.id));
+    return Math.max(0, (own?.spentUsd ?? 0) - task.costUsd);
+  } catch {
+    return 0;
+  }
 }

@@ -6,6 +6,7 @@ import { taskSubject, type AuditEvent } from '../audit.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { err, ok, type Result } from '../result.js';
+import { pickDefaultExecutor } from './default-executor.js';
 import { resolveDraft, type ResolvedDraft, type TaskDraft } from '../task-draft.js';
 import type { Gate, Task } from '../task.js';
 import {
@@ -16,7 +17,10 @@ import {
   type UseCaseArgs,
 } from './support.js';
 
-type Deps = Pick<CoreDeps, 'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'policy' | 'catalog'>;
+type Deps = Pick<
+  CoreDeps,
+  'tasks' | 'audit' | 'clock' | 'ids' | 'notifier' | 'policy' | 'catalog' | 'modelStats' | 'chooser'
+>;
 
 /** A follow-up that resumes an earlier task's agent session (see continue-task.ts). */
 export interface Continuation {
@@ -42,7 +46,8 @@ export async function submitTask({
 }: UseCaseArgs<Deps, SubmitTaskInput>): Promise<Result<Submitted, DomainError>> {
   const denied = await denyUnlessAllowed(deps, actor, 'task.submit', 'task:new');
   if (denied) return denied;
-  const resolved = resolveDraft(input.draft, deps.catalog);
+  const pick = await pickDefaultExecutor(deps, input.draft);
+  const resolved = resolveDraft(pick.draft, deps.catalog);
   if (!resolved.ok) return err({ code: 'invalid_input', issues: resolved.issues });
   const draft = resolved.value;
   const assessment = assessRisk(draft, deps.policy);
@@ -60,6 +65,7 @@ export async function submitTask({
       risk: task.risk,
       gate: task.gate,
       reason: task.riskReason,
+      ...(pick.reason ? { executor: task.executor, executor_reason: pick.reason } : {}),
     }),
   ];
   if (approval) {

@@ -9,7 +9,16 @@ import { loadOpenWorkflow } from './workflow-access.js';
 
 type Deps = Pick<
   CoreDeps,
-  'tasks' | 'workflows' | 'audit' | 'clock' | 'ids' | 'notifier' | 'policy' | 'catalog'
+  | 'tasks'
+  | 'workflows'
+  | 'audit'
+  | 'clock'
+  | 'ids'
+  | 'notifier'
+  | 'policy'
+  | 'catalog'
+  | 'modelStats'
+  | 'chooser'
 >;
 
 export interface SubmitWorkflowTaskInput {

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Claim, ClaimRequest, DispatchBudget, JobQueue } from '../../core/ports/job-queue.js';
+import { CONSENSUS_RUNG } from '../../core/escalation.js';
 import { BLOCKED_BY_BREAKER } from '../../core/spend.js';
 import { openStage } from '../../core/stage.js';
 import type { Database } from '../client.js';
@@ -31,6 +32,8 @@ function oldestQueued(db: Database, extra: SQL | undefined) {
         eq(tasks.status, 'queued'),
         // A pipeline is driven step by step (advance-pipelines); its steps are the runnable tasks.
         ne(tasks.kind, 'pipeline'),
+        // A task on its consensus rung waits for its two sides (advance-consensus-rung.ts).
+        sql`coalesce(${tasks.executor}, '') <> ${CONSENSUS_RUNG}`,
         isNull(tasks.deletedAt),
         sql`(${p('hosts')} is null or ${tasks.host} in (select value from json_each(${p('hosts')})))`,
         extra,
@@ -38,6 +41,23 @@ function oldestQueued(db: Database, extra: SQL | undefined) {
     )
     .orderBy(asc(tasks.id))
     .limit(1);
+}
+
+/** Takes the task `next` picks, if it is still queued (and meets `extra`), for this claim. */
+function takeOldest(db: Database, next: ReturnType<typeof oldestQueued>, extra: SQL | undefined) {
+  return db
+    .update(tasks)
+    .set({
+      status: 'running',
+      attempts: sql`${tasks.attempts} + 1`,
+      fencingToken: sql`${tasks.fencingToken} + 1`,
+      leaseOwner: v('runnerId'),
+      leaseExpiresAt: v('leaseExpiresAt'),
+      updatedAt: v('now'),
+      changeId: v('changeId'),
+    })
+    .where(and(eq(tasks.id, sql`(${next})`), eq(tasks.status, 'queued'), extra))
+    .returning();
 }
 
 /** The claim: built once, then only bound (see prepared.ts). */
@@ -59,26 +79,12 @@ function compileClaim(db: Database, next: ReturnType<typeof oldestQueued>) {
         .where(eq(tasks.id, sql`(${next})`)),
     ),
     // One UPDATE … RETURNING picks and takes the oldest queued task: two claimers never get the same one.
-    take: compile(
-      db
-        .update(tasks)
-        .set({
-          status: 'running',
-          attempts: sql`${tasks.attempts} + 1`,
-          fencingToken: sql`${tasks.fencingToken} + 1`,
-          leaseOwner: v('runnerId'),
-          leaseExpiresAt: v('leaseExpiresAt'),
-          updatedAt: v('now'),
-          changeId: v('changeId'),
-        })
-        .where(and(eq(tasks.id, sql`(${next})`), eq(tasks.status, 'queued')))
-        .returning(),
-    ),
+    take: compile(takeOldest(db, next, undefined)),
     openStage: compile(
       db.insert(stages).select(
         sql`select ${p('stageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
           ${tasks.executor}, null, ${tasks.host}, 'running', null, null, null, null, 0, 0, 0,
-          null, null, null, null, ${p('now')}, null, null, null from ${tasks} where ${mine}`,
+          null, null, null, null, ${p('now')}, null, null, null, null from ${tasks} where ${mine}`,
       ),
     ),
     audit: compile(
@@ -150,7 +156,7 @@ function compileBudget(db: Database) {
       db.insert(stages).select(
         sql`select ${p('blockStageId')}, ${tasks.id}, ${tasks.attempts}, ${tasks.fencingToken}, ${p('runnerId')},
           ${tasks.executor}, null, ${tasks.host}, 'failed', null, null, ${BLOCKED_BY_BREAKER}, null, 0, 0, 0,
-          null, null, ${p('blockSummary')}, null, ${p('now')}, ${p('now')}, null, null from ${tasks} where ${blockedMine}`,
+          null, null, ${p('blockSummary')}, null, ${p('now')}, ${p('now')}, null, null, null from ${tasks} where ${blockedMine}`,
       ),
     ),
     blockAudit: compile(
@@ -161,27 +167,7 @@ function compileBudget(db: Database) {
     ),
     // The claim of a task that reserves nothing (a shell command): no day row, no reservation.
     // Guarded on the estimate of the row it takes, since the oldest may have changed since the peek.
-    takeFree: compile(
-      db
-        .update(tasks)
-        .set({
-          status: 'running',
-          attempts: sql`${tasks.attempts} + 1`,
-          fencingToken: sql`${tasks.fencingToken} + 1`,
-          leaseOwner: v('runnerId'),
-          leaseExpiresAt: v('leaseExpiresAt'),
-          updatedAt: v('now'),
-          changeId: v('changeId'),
-        })
-        .where(
-          and(
-            eq(tasks.id, sql`(${oldestQueued(db, undefined)})`),
-            eq(tasks.status, 'queued'),
-            sql`${estimate} <= 0`,
-          ),
-        )
-        .returning(),
-    ),
+    takeFree: compile(takeOldest(db, oldestQueued(db, undefined), sql`${estimate} <= 0`)),
     // In the same write as the claim: the room `fits` saw cannot be taken by another claim.
     reserve: compile(
       db

@@ -103,6 +103,7 @@ function compileChange(db: Database) {
           summary: v('summary'),
           outputPath: v('outputPath'),
           sessionId: v('sessionId'),
+          changesDiff: v('changesDiff'),
           finishedAt: v('at'),
         })
         .where(
@@ -224,7 +225,12 @@ export function createTaskStore(db: Database): TaskStore {
       ];
       if (c.stage && r)
         statements.push(
-          bind(change.closeStage, { ...tie, ...r, outcome: c.stage.outcome, at: c.at }),
+          bind(change.closeStage, {
+            ...tie,
+            ...r,
+            outcome: c.stage.outcome,
+            at: c.at,
+          }),
         );
       const output = c.stage?.output;
       if (output) {

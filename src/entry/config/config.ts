@@ -1,5 +1,6 @@
 import type { ApprovalPolicy } from '../../core/approval-policy.js';
 import type { BreakerLimits } from '../../core/breaker.js';
+import type { ChooserSettings } from '../../core/chooser.js';
 import type { Catalog } from '../../core/task-draft.js';
 import type { TaskTemplate } from '../../core/template.js';
 import type { FileConfig } from './file-schema.js';
@@ -40,6 +41,7 @@ export interface Config {
   readonly executors: readonly ExecutorConfig[];
   readonly defaultExecutor: string | null;
   readonly ladder: readonly string[];
+  readonly chooser: ChooserSettings;
   readonly breakers: BreakerLimits;
   readonly approvalPolicy: ApprovalPolicy;
   readonly templatesDir: string;

@@ -66,6 +66,18 @@ export const fileConfigSchema = z.strictObject({
   executors: z.array(executorSchema).optional(),
   default_executor: name.optional(),
   ladder: z.array(name).optional(),
+  /**
+   * The executor chooser (cheapest executor with enough successes): its thresholds, and with
+   * default_executor: true, the executor of agent tasks that name none (falling back to
+   * default_executor while it has too few runs to go on).
+   */
+  chooser: z
+    .strictObject({
+      default_executor: z.boolean().default(false),
+      min_runs: z.number().int().min(1).max(1_000_000).default(5),
+      min_success_rate: z.number().min(0).max(1).default(0.8),
+    })
+    .default({ default_executor: false, min_runs: 5, min_success_rate: 0.8 }),
   breakers: z
     .strictObject({
       task_warn_usd: usd.default(2),

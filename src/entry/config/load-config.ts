@@ -130,6 +130,11 @@ export function loadConfig(src: ConfigSources): Result<Config, ConfigError> {
     executors,
     defaultExecutor: file.default_executor ?? executors[0]?.name ?? null,
     ladder: file.ladder ?? DEFAULT_LADDER,
+    chooser: {
+      defaultExecutor: file.chooser.default_executor,
+      minRuns: file.chooser.min_runs,
+      minSuccessRate: file.chooser.min_success_rate,
+    },
     breakers: {
       taskWarnUsd: file.breakers.task_warn_usd,
       taskHaltUsd: file.breakers.task_halt_usd,

@@ -201,6 +201,9 @@ export function registerExecuteTool(
             agreement: compared.value.agreement,
             diff: compared.value.diff,
             diff_truncated: compared.value.diffTruncated,
+            // Agents on a repo: where the two sides' changed files differ.
+            changes_diff: compared.value.changes?.diff ?? null,
+            changes_diff_truncated: compared.value.changes?.truncated ?? false,
             mermaid: compared.value.mermaid,
             note: compared.value.note,
           }

@@ -239,8 +239,12 @@ export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: 
           actor,
           input: {
             taskKind: input.task_kind,
-            minSuccessRate: input.min_success_rate ?? DEFAULT_CHOOSER.minSuccessRate,
-            minRuns: input.min_runs ?? DEFAULT_CHOOSER.minRuns,
+            // The configured thresholds (chooser: in the YAML) unless the call names its own.
+            minSuccessRate:
+              input.min_success_rate ??
+              core.chooser?.minSuccessRate ??
+              DEFAULT_CHOOSER.minSuccessRate,
+            minRuns: input.min_runs ?? core.chooser?.minRuns ?? DEFAULT_CHOOSER.minRuns,
           },
         });
         if (!r.ok) return toolError(r.error);
@@ -289,6 +293,8 @@ export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: 
             agreement: r.value.agreement,
             diff: r.value.diff,
             diff_truncated: r.value.diffTruncated,
+            changes_diff: r.value.changes?.diff ?? null,
+            changes_diff_truncated: r.value.changes?.truncated ?? false,
             mermaid: r.value.mermaid,
             note: r.value.note,
           });

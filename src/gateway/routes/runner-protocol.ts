@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
-import { STORED_OUTPUT_BYTES } from '../../core/stage.js';
+import { CHANGES_DIFF_CHARS, STORED_OUTPUT_BYTES } from '../../core/stage.js';
 import { mintAgentToken } from '../agent-token.js';
 import { claimNextTask } from '../../core/use-cases/claim-next-task.js';
 import { completeTask } from '../../core/use-cases/complete-task.js';
@@ -47,6 +47,12 @@ const completeBody = z.strictObject({
     summary: z.string().max(4_000).nullable(),
     outputPath: z.string().max(4_096).nullable(),
     sessionId: z.string().max(256).nullable(),
+    changesDiff: z
+      .string()
+      .max(CHANGES_DIFF_CHARS + 200)
+      .nullable()
+      // Runners that predate it send none.
+      .default(null),
   }),
   // The capped output; each stream's text is at most the whole cap plus the omission marker.
   output: z

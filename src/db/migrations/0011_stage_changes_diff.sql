@@ -1,0 +1,1 @@
+ALTER TABLE `stages` ADD `changes_diff` text;
