@@ -81,6 +81,10 @@ describe('push notices', () => {
       pushNoticeFor({ type: 'task.progress', task: approval.task, outputTail: 'x', elapsedMs: 1 }),
     ).toBeNull();
     expect(pushNoticeFor({ type: 'task.changed', task: approval.task, from: null })).toBeNull();
+    expect(pushNoticeFor({ type: 'task.escalation_ended', task: approval.task })).toMatchObject({
+      audience: 'task.approve',
+      message: { url: '/#/task/task-1', tag: 'escalation-task-1' },
+    });
   });
 
   it('reaches the people whose current role may act', () => {

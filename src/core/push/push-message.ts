@@ -102,6 +102,17 @@ export function pushNoticeFor(event: DomainEvent): PushNotice | null {
           tag: `permission-${event.request.id}`,
         },
       };
+    // The operators decide whether to re-run it (rerun needs the same roles as approving).
+    case 'task.escalation_ended':
+      return {
+        audience: 'task.approve',
+        message: {
+          title: 'Escalation ended: your decision',
+          body: `#${shortRef(event.task.id)} ${whatItDoes(event.task)}`,
+          url: `/#/task/${event.task.id}`,
+          tag: `escalation-${event.task.id}`,
+        },
+      };
     case 'task.changed':
     case 'task.progress':
     case 'permission.decided':
