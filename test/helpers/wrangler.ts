@@ -63,6 +63,8 @@ export interface WranglerDev {
   /** From spawn to the "Ready" line, and to the first 200 from /health. */
   readonly readyMs: number;
   readonly firstHealthMs: number;
+  /** The first /health that answered 200: a new isolate parses its config and builds the app. */
+  readonly coldRequestMs: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -158,8 +160,11 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
       });
     });
     const readyMs = performance.now() - started;
+    let coldRequestMs = 0;
     for (;;) {
+      const sent = performance.now();
       const res = await fetch(`${url}/health`).catch(() => null);
+      coldRequestMs = performance.now() - sent;
       if (res?.status === 200) break;
       if (performance.now() - started > (options.timeoutMs ?? 45_000)) {
         throw new Error(`/health never answered 200 (last ${res?.status}):\n${out}`);
@@ -167,7 +172,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
       await new Promise((r) => setTimeout(r, 50));
     }
     const firstHealthMs = performance.now() - started;
-    return { url, pid, readyMs, firstHealthMs, output: () => out, stop };
+    return { url, pid, readyMs, firstHealthMs, coldRequestMs, output: () => out, stop };
   } catch (e) {
     await stop();
     throw e;
@@ -182,6 +187,8 @@ export interface WorkerBuild {
   /** Modules the bundle imports at run time instead of containing (e.g. node:*). */
   readonly externals: readonly string[];
   readonly code: string;
+  /** Bytes each input contributes to the output, largest first. */
+  readonly contributions: readonly { readonly input: string; readonly bytes: number }[];
 }
 
 /** `wrangler deploy --dry-run`: the bundle a deploy would upload, and what went into it. */
@@ -194,7 +201,13 @@ export async function buildWorker(dir: string): Promise<WorkerBuild> {
   const code = readFileSync(join(outdir, 'worker.js'), 'utf8');
   const meta = JSON.parse(readFileSync(join(outdir, 'meta.json'), 'utf8')) as {
     inputs: Record<string, unknown>;
-    outputs: Record<string, { imports?: { path: string; external?: boolean }[] }>;
+    outputs: Record<
+      string,
+      {
+        imports?: { path: string; external?: boolean }[];
+        inputs?: Record<string, { bytesInOutput: number }>;
+      }
+    >;
   };
   const { gzipSync } = await import('node:zlib');
   const m = /Total Upload: [\d.]+ KiB \/ gzip: ([\d.]+) KiB/.exec(log);
@@ -207,5 +220,9 @@ export async function buildWorker(dir: string): Promise<WorkerBuild> {
       (o.imports ?? []).filter((i) => i.external).map((i) => i.path),
     ),
     code,
+    contributions: Object.values(meta.outputs)
+      .flatMap((o) => Object.entries(o.inputs ?? {}))
+      .map(([input, v]) => ({ input, bytes: v.bytesInOutput }))
+      .sort((a, b) => b.bytes - a.bytes),
   };
 }
