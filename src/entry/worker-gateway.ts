@@ -36,6 +36,8 @@ const CLAIM_POLL_MS = 1_000;
 /** A pending update younger than this may still be in hand in another isolate. */
 const RESUME_AFTER_MS = 60_000;
 const KEEP_UPDATES_MS = 2 * 24 * 3600_000;
+/** Telegram's 429s are waited out only this long, inside the settle bound above. */
+const MAX_RETRY_AFTER_S = 5;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -108,6 +110,7 @@ export function createWorkerGateway(wc: WorkerConfig, db: Database, log: Logger)
             publicUrl: config.publicUrl,
             taskHaltUsd: config.breakers.taskHaltUsd,
             editEveryMs: config.telegram.editEveryMs,
+            maxRetryAfterS: MAX_RETRY_AFTER_S,
           },
         )
       : null;
