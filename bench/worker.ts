@@ -2,7 +2,7 @@
 // upload) and how fast `wrangler dev` (workerd, local D1) serves its first request.
 import { performance } from 'node:perf_hooks';
 import { makeTempDir } from '../test/helpers/temp-db.js';
-import { buildWorker, startWranglerDev } from '../test/helpers/wrangler.js';
+import { buildWorker, prepareD1, startWranglerDev } from '../test/helpers/wrangler.js';
 
 export const WORKER_HEADING = '## Worker gateway (Cloudflare Workers)';
 const BUNDLE_TARGET_BYTES = 1024 * 1024;
@@ -47,8 +47,10 @@ export async function runWorkerBench(
   const starts: WorkerBenchResult['starts'][number][] = [];
   let warmMs: number[] = [];
   for (let i = 0; i < options.starts; i++) {
+    const dir = makeTempDir('switchboard-bench-wrangler-');
+    await prepareD1(dir);
     const dev = await startWranglerDev({
-      dir: makeTempDir('switchboard-bench-wrangler-'),
+      dir,
       vars: { SWITCHBOARD_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
     });
     try {

@@ -9,7 +9,7 @@ import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { runCli, type CliRun } from '../helpers/switchboard-process.js';
 import { startTelegramEmulator, type TelegramEmulator } from '../helpers/telegram-emulator.js';
 import { makeTempDir } from '../helpers/temp-db.js';
-import { startWranglerDev, type WranglerDev } from '../helpers/wrangler.js';
+import { prepareD1, startWranglerDev, type WranglerDev } from '../helpers/wrangler.js';
 
 const ADMIN = 'worker-admin-token-0123456789';
 const SECRET = 'worker-webhook-Secret_0123';
@@ -39,7 +39,17 @@ describe('the gateway on Workers (wrangler dev, D1) with a runner service', () =
 
   beforeAll(async () => {
     dir = makeTempDir('switchboard-worker-');
-    [sshd, emu] = await Promise.all([startSshd({ maxSessions: 10 }), startTelegramEmulator()]);
+    const tokenHash = createHash('sha256').update(runnerToken).digest('hex');
+    const at = new Date().toISOString();
+    [sshd, emu] = await Promise.all([
+      startSshd({ maxSessions: 10 }),
+      startTelegramEmulator(),
+      // What `switchboard token create --role runner` stores: the name and the token's hash.
+      prepareD1(
+        dir,
+        `INSERT INTO runners (id, name, last_seen_at, created_at, token_hash) VALUES ('01900000-0000-7000-8000-000000000001', 'vm-runner', '${at}', '${at}', '${tokenHash}');`,
+      ),
+    ]);
     const vm = {
       name: 'vm',
       address: sshd.host,
@@ -60,8 +70,6 @@ describe('the gateway on Workers (wrangler dev, D1) with a runner service', () =
       telegram: { edit_interval_ms: 200 },
     };
     const botId = Number(emu.token.split(':')[0]);
-    const tokenHash = createHash('sha256').update(runnerToken).digest('hex');
-    const at = new Date().toISOString();
     worker = await startWranglerDev({
       dir,
       vars: {
@@ -77,8 +85,6 @@ describe('the gateway on Workers (wrangler dev, D1) with a runner service', () =
           username: 'TestNameBot',
         }),
       },
-      // What `switchboard token create --role runner` stores: the name and the token's hash.
-      seedSql: `INSERT INTO runners (id, name, last_seen_at, created_at, token_hash) VALUES ('01900000-0000-7000-8000-000000000001', 'vm-runner', '${at}', '${at}', '${tokenHash}');`,
     });
     writeFileSync(join(dir, 'runner.yaml'), JSON.stringify({ hosts: [vm] }));
     runner = runCli(['runner'], dir, {
@@ -131,6 +137,8 @@ describe('the gateway on Workers (wrangler dev, D1) with a runner service', () =
     const card = emu.messages(OWNER).find((m) => m.messageId === done.replyToMessageId);
     expect(card?.text).toContain('from-the-worker');
     expect(emu.webhookStatuses().every((s) => s === 200)).toBe(true);
+    // BOT_INFO is preset: a cold isolate answers its first update without asking getMe.
+    expect(emu.calls('getMe')).toEqual([]);
     const list = (await (
       await fetch(`${worker.url}/api/tasks?status=succeeded`, { headers: admin })
     ).json()) as { items: { id: string; channel: string }[] };
