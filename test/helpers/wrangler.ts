@@ -126,29 +126,23 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   if (pid === undefined) throw new Error('wrangler dev did not start');
   let out = '';
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    // The group: wrangler and the workerd it started.
+  const killGroup = (signal: NodeJS.Signals) => {
     try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const killed = setTimeout(() => {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }, 3_000);
-    await exited;
-    clearTimeout(killed);
-    // workerd may outlive wrangler by a moment: nothing of the group is left running.
-    try {
-      process.kill(-pid, 'SIGKILL');
+      process.kill(-pid, signal);
     } catch {
       // the group is gone
     }
+  };
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      // The group: wrangler and the workerd it started.
+      killGroup('SIGTERM');
+      const killed = setTimeout(() => killGroup('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(killed);
+    }
+    // workerd may outlive wrangler by a moment: nothing of the group is left running.
+    killGroup('SIGKILL');
   };
   try {
     const url = await new Promise<string>((resolve, reject) => {
