@@ -10,6 +10,7 @@ import {
   runCompressionBench,
 } from './compression.js';
 import { DEFAULT_MCP_BENCH_OPTIONS, renderMcpSection, runMcpBench } from './mcp.js';
+import { renderWorkerSection, runWorkerBench, WORKER_HEADING } from './worker.js';
 import { measureOperatorEffort, renderEffortSection } from './operator-effort.js';
 import {
   DEFAULT_TELEGRAM_BENCH_OPTIONS,
@@ -683,6 +684,17 @@ function onlyCompression(): void {
   console.log(`${section}\n\nwrote ${OUT}`);
 }
 
+/** `--only worker`: the Worker bundle and wrangler dev start-up, spliced into BENCHMARKS.md. */
+async function onlyWorker(): Promise<void> {
+  const section = renderWorkerSection(
+    await runWorkerBench(DEFAULT_WORKER_BENCH_OPTIONS, console.log),
+  );
+  spliceSection(WORKER_HEADING, section);
+  console.log(`${section}\n\nwrote ${OUT}`);
+}
+
+const DEFAULT_WORKER_BENCH_OPTIONS = { starts: 3, warm: 50 };
+
 async function main(): Promise<void> {
   const started = performance.now();
   const machine = describeMachine();
@@ -700,6 +712,8 @@ async function main(): Promise<void> {
   const effort = await measureOperatorEffort();
   console.log(`\nMCP tools/call bench`);
   const mcp = await runMcpBench(DEFAULT_MCP_BENCH_OPTIONS, log);
+  console.log(`\nWorker gateway bench`);
+  const worker = await runWorkerBench(DEFAULT_WORKER_BENCH_OPTIONS, log);
   const markdown = [
     renderMarkdown(result, runner, machine, performance.now() - started),
     renderIntentSection(intent),
@@ -707,6 +721,7 @@ async function main(): Promise<void> {
     renderEffortSection(effort),
     renderMcpSection(mcp),
     renderCompressionSection(runCompressionBench()),
+    renderWorkerSection(worker),
   ].join('\n\n');
   writeFileSync(OUT, markdown);
   console.log(`\n${renderTable(result)}\n\n${verdict(result, machine)}\n`);
@@ -723,4 +738,6 @@ await (only && process.argv.includes('telegram')
     ? onlyMcp()
     : only && process.argv.includes('compression')
       ? Promise.resolve(onlyCompression())
-      : main());
+      : only && process.argv.includes('worker')
+        ? onlyWorker()
+        : main());

@@ -27,13 +27,19 @@ const MAX_RETRY_AFTER_S = 60;
  */
 export function createBot(
   deps: Omit<BotDeps, 'board'>,
-  config: BotConfig & { readonly editEveryMs?: number | undefined },
+  config: BotConfig & {
+    readonly editEveryMs?: number | undefined;
+    /** A Worker's request must not sit out a long 429: it fails the call sooner. */
+    readonly maxRetryAfterS?: number | undefined;
+  },
 ): TelegramBot {
   const bot = new Bot<BotContext>(config.token, {
     ...(config.botInfo ? { botInfo: config.botInfo } : {}),
     client: { ...(config.apiRoot ? { apiRoot: config.apiRoot } : {}) },
   });
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: MAX_RETRY_AFTER_S }));
+  bot.api.config.use(
+    autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: config.maxRetryAfterS ?? MAX_RETRY_AFTER_S }),
+  );
   bot.api.config.use(apiThrottler());
   const board = createTaskBoard(bot.api, deps, {
     members: config.members,

@@ -7,8 +7,11 @@ import type { UpdateInbox } from '../core/ports/update-inbox.js';
 export interface UpdateIntake {
   /** Stores the update; true if it is new (a redelivery is acknowledged and dropped). */
   accept(update: Update): Promise<boolean>;
-  /** Hands over updates stored but not handled before a stop, in order. */
-  resume(): Promise<number>;
+  /**
+   * Hands over updates stored but not handled before a stop, in order. With `receivedBefore`,
+   * only those older than that: younger ones may still be in hand elsewhere (another isolate).
+   */
+  resume(options?: { readonly receivedBefore?: string }): Promise<number>;
   /** Resolves when every accepted update has been handled. */
   idle(): Promise<void>;
   /** Accepts nothing more; resolves when what was accepted is handled. */
@@ -100,11 +103,14 @@ export function createUpdateIntake(deps: {
       if (fresh) dispatch(update);
       return fresh;
     },
-    async resume() {
+    async resume(options = {}) {
       let n = 0;
       const seen = new Set<number>();
+      const before = options.receivedBefore;
       for (;;) {
-        const batch = (await deps.inbox.pending(RESUME_BATCH)).filter((u) => !seen.has(u.updateId));
+        const batch = (await deps.inbox.pending(RESUME_BATCH)).filter(
+          (u) => !seen.has(u.updateId) && (before === undefined || u.receivedAt < before),
+        );
         if (!batch.length) return n;
         for (const u of batch) {
           seen.add(u.updateId);

@@ -54,14 +54,17 @@ export function createPermissionCards(
   }
 
   return {
-    notify(event: PermissionEvent) {
+    /** Starts the sending at once; the promise (never rejected) is for whoever waits for idle. */
+    notify(event: PermissionEvent): Promise<void> {
       if (event.type === 'permission.requested') {
         const sending = send(event);
         sent.set(event.request.id, sending);
-        void sending.catch(() => undefined);
-        return;
+        return sending.then(
+          () => undefined,
+          () => undefined,
+        );
       }
-      void update(event).catch((e: unknown) =>
+      return update(event).catch((e: unknown) =>
         deps.log.warn('telegram: permission card update failed', { error: String(e) }),
       );
     },

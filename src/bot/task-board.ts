@@ -32,7 +32,7 @@ export interface TaskBoard extends Notifier {
    * already says, so an unchanged card costs no edit.
    */
   track(taskId: string, shown?: { chatId: number; messageId: number; card: Card }): void;
-  /** Resolves when no render is pending or running (tests, shutdown). */
+  /** Resolves when no render or send is pending or running (tests, shutdown, a Worker's waitUntil). */
   idle(): Promise<void>;
   stop(): void;
 }
@@ -79,6 +79,12 @@ export function createTaskBoard(
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
   const announced = new Set<string>();
+  /** Sends that run beside the state change that caused them; idle() waits for them too. */
+  const chores = new Set<Promise<unknown>>();
+  const spawn = (p: Promise<unknown>) => {
+    chores.add(p);
+    void p.finally(() => chores.delete(p));
+  };
   let stopped = false;
   /** Consensus pairs already reported (workflow ids). */
   const reported = new Set<string>();
@@ -347,15 +353,19 @@ export function createTaskBoard(
         }
         case 'approval.requested':
           // Sending never blocks the state change that caused it.
-          void requestApproval(event.task, event.handoff).catch((e: unknown) =>
-            deps.log.warn('telegram: approval cards failed', { error: String(e) }),
+          spawn(
+            requestApproval(event.task, event.handoff).catch((e: unknown) =>
+              deps.log.warn('telegram: approval cards failed', { error: String(e) }),
+            ),
           );
           return;
         case 'task.changed':
           schedule(event.task.id);
           if (isTerminal(event.task.status) && event.task.kind === 'agent') {
-            void reportConsensus(event.task).catch((e: unknown) =>
-              deps.log.warn('telegram: consensus report failed', { error: String(e) }),
+            spawn(
+              reportConsensus(event.task).catch((e: unknown) =>
+                deps.log.warn('telegram: consensus report failed', { error: String(e) }),
+              ),
             );
           }
           return;
@@ -365,22 +375,26 @@ export function createTaskBoard(
           );
           return;
         case 'oauth.consent_requested':
-          void askConsent(event.client, event.grant);
+          spawn(askConsent(event.client, event.grant));
           return;
         case 'permission.requested':
         case 'permission.decided':
-          permissionCards.notify(event);
+          spawn(permissionCards.notify(event));
           return;
         case 'breaker.alert':
-          void alert(event.breaker).catch((e: unknown) =>
-            deps.log.warn('telegram: breaker alert failed', { error: String(e) }),
+          spawn(
+            alert(event.breaker).catch((e: unknown) =>
+              deps.log.warn('telegram: breaker alert failed', { error: String(e) }),
+            ),
           );
           return;
       }
     },
     track(taskId, shown) {
-      void reportConsensus({ id: taskId }).catch((e: unknown) =>
-        deps.log.warn('telegram: consensus report failed', { error: String(e) }),
+      spawn(
+        reportConsensus({ id: taskId }).catch((e: unknown) =>
+          deps.log.warn('telegram: consensus report failed', { error: String(e) }),
+        ),
       );
       if (shown) {
         messages.set(key(shown), {
@@ -391,9 +405,11 @@ export function createTaskBoard(
       schedule(taskId);
     },
     async idle() {
-      while (timers.size || running.size) {
-        await Promise.all([...running.values()]);
-        if (timers.size && !running.size) await new Promise((r) => setTimeout(r, 10));
+      while (timers.size || running.size || chores.size) {
+        await Promise.all([...running.values(), ...chores]);
+        if (timers.size && !running.size && !chores.size) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
       }
     },
     stop() {

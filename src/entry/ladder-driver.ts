@@ -26,11 +26,12 @@ export function createLadderDriver(core: CoreDeps, log: Logger) {
   };
   return {
     run: () => enqueue(() => advanceConsensusRungs({ deps: core })),
-    onEvent(event: DomainEvent) {
-      if (event.type !== 'task.changed') return;
+    /** Resolves when the step it set off is done (a Worker awaits it in waitUntil). */
+    onEvent(event: DomainEvent): Promise<void> | undefined {
+      if (event.type !== 'task.changed') return undefined;
       const { task } = event;
       const id = task.executor === CONSENSUS_RUNG ? task.id : ladderTaskOf(task.requester);
-      if (id) void enqueue(() => advanceConsensusRung({ deps: core, taskId: id }));
+      return id ? enqueue(() => advanceConsensusRung({ deps: core, taskId: id })) : undefined;
     },
     stop(): Promise<void> {
       stopped = true;

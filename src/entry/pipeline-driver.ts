@@ -40,6 +40,10 @@ export function createPipelineDriver(core: CoreDeps, log: Logger) {
       const { task } = event;
       if (task.kind === 'pipeline' || task.requester.startsWith('pipeline:')) void run();
     },
+    /** Resolves once no run is in progress (a Worker waits for this before its isolate may go). */
+    async idle(): Promise<void> {
+      while (running) await running;
+    },
     /** No more runs; resolves once the one in progress (if any) has finished. */
     stop(): Promise<void> {
       stopped = true;
