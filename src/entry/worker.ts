@@ -18,6 +18,8 @@ import { createWorkerGateway, type WaitUntil, type WorkerGateway } from './worke
 export interface WorkerBindings {
   /** The D1 database, unless LIBSQL_URL names a libSQL server. */
   readonly DB?: D1DatabaseLike;
+  /** The PWA's files ([assets] binding = "ASSETS"). */
+  readonly ASSETS?: { fetch(request: Request): Promise<Response> };
   readonly [name: string]: unknown;
 }
 
@@ -72,6 +74,12 @@ const misconfigured = () =>
 
 export default {
   fetch(request: Request, env: WorkerBindings, ctx: WaitUntil): Promise<Response> | Response {
+    // The bot's /login links open /login#secret: no file has that name, so the app's shell is
+    // served for it, as the Node gateway does (the secret stays in the fragment, never sent).
+    const url = new URL(request.url);
+    if (request.method === 'GET' && url.pathname === '/login' && env.ASSETS) {
+      return env.ASSETS.fetch(new Request(new URL('/', url), request));
+    }
     const g = gatewayFor(env);
     return g.ok ? g.gateway.fetch(request, ctx) : misconfigured();
   },

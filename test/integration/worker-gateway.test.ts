@@ -171,6 +171,27 @@ describe('the gateway on Workers (wrangler dev, D1) with a runner service', () =
     }
   }, 40_000);
 
+  it('serves the web app from its assets, /login links included, and its API from the Worker', async () => {
+    const shell = await fetch(`${worker.url}/`);
+    expect(shell.status).toBe(200);
+    const html = await shell.text();
+    expect(html).toContain('<title>Switchboard</title>');
+    const login = await fetch(`${worker.url}/login`);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toBe(html);
+    const manifest = await fetch(`${worker.url}/manifest.webmanifest`);
+    expect(manifest.status).toBe(200);
+    expect(JSON.parse(await manifest.text())).toMatchObject({ display: 'standalone' });
+    // Signing in with the admin token is the Worker's own route, with a session cookie back.
+    const signIn = await fetch(`${worker.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: worker.url },
+      body: JSON.stringify({ token: ADMIN }),
+    });
+    expect(signIn.status).toBe(201);
+    expect(signIn.headers.get('set-cookie')).toMatch(/switchboard_session=.*HttpOnly/i);
+  }, 20_000);
+
   it('refuses a stale fencing token with 409 after the cron trigger reaped the lease', async () => {
     const created = await fetch(`${worker.url}/api/tasks`, {
       method: 'POST',
