@@ -328,7 +328,8 @@ describe('the PWA files', () => {
   it('precaches every file of the app in the service worker', () => {
     const files = walk(WEB_DIR)
       .map((p) => `/${relative(WEB_DIR, p)}`)
-      .filter((p) => p !== '/sw.js');
+      // Dotfiles are tooling (wrangler's .assetsignore), not the app, and are never served.
+      .filter((p) => p !== '/sw.js' && !p.split('/').at(-1)?.startsWith('.'));
     const sw = readFileSync(join(WEB_DIR, 'sw.js'), 'utf8');
     const shell = [...sw.matchAll(/^\s+'(\/[^']*)',$/gm)].map((m) => m[1]);
     expect(shell.filter((p) => p !== '/').sort()).toEqual(files.sort());
