@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { SYSTEM_ACTOR } from '../core/actor.js';
-import { DEFAULT_MAX_ATTEMPTS, type CoreDeps } from '../core/deps.js';
+import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
 import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
@@ -17,8 +17,8 @@ import { createWebSessionStore } from '../db/repositories/web-sessions.js';
 import { createEventFeed } from '../gateway/event-feed.js';
 import { mintAgentToken } from '../gateway/agent-token.js';
 import { createApp } from '../gateway/app.js';
-import { catalogOf, type Config } from './config/config.js';
-import { vocabularyOf } from './config/vocabulary.js';
+import type { Config } from './config/config.js';
+import { coreSettingsOf } from './core-settings.js';
 import { createCliIntentRouter } from './intent-router.js';
 import { createLadderDriver } from './ladder-driver.js';
 import { createPipelineDriver } from './pipeline-driver.js';
@@ -123,14 +123,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
           await logNotifier.notify(event);
         },
       },
-      policy: config.approvalPolicy,
-      catalog: catalogOf(config),
-      vocabulary: vocabularyOf(config, config.templates),
-      breakerLimits: config.breakers,
-      ladder: config.ladder,
-      chooser: config.chooser,
-      leaseS: config.leaseS,
-      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      ...coreSettingsOf(config),
       intentRouter: createCliIntentRouter(config),
     };
     const oauth = createOAuthStore(handle.db);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { Actor } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
-import { DEFAULT_MAX_ATTEMPTS } from '../core/deps.js';
 import { describeError } from '../core/errors.js';
 import { fileToDraft, resultToFile, taskToFile } from '../core/task-file.js';
 import { isTerminal } from '../core/task.js';
@@ -11,8 +10,8 @@ import { getTaskOutput } from '../core/use-cases/get-task-output.js';
 import { getTask } from '../core/use-cases/get-task.js';
 import { submitTask } from '../core/use-cases/submit-task.js';
 import { createLibsqlStores } from '../db/stores.js';
-import { catalogOf, type Config } from './config/config.js';
-import { vocabularyOf } from './config/vocabulary.js';
+import type { Config } from './config/config.js';
+import { coreSettingsOf } from './core-settings.js';
 import { openMigratedDatabase } from './open-database.js';
 import { systemClock, uuidV7Ids } from './system-ports.js';
 
@@ -26,21 +25,13 @@ type Outcome = { readonly code: number; readonly lines: readonly string[] };
 async function withCore<T>(config: Config, work: (core: CoreDeps) => Promise<T>): Promise<T> {
   const { handle } = await openMigratedDatabase(config);
   try {
-    const catalog = catalogOf(config);
     return await work({
       ...createLibsqlStores(handle.db),
       clock: systemClock,
       ids: uuidV7Ids,
       // A running gateway's runner finds queued tasks on its next poll; nothing to tell here.
       notifier: { notify: () => Promise.resolve() },
-      policy: config.approvalPolicy,
-      catalog,
-      vocabulary: vocabularyOf(config, config.templates),
-      breakerLimits: config.breakers,
-      ladder: config.ladder,
-      chooser: config.chooser,
-      leaseS: config.leaseS,
-      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      ...coreSettingsOf(config),
     });
   } finally {
     handle.close();

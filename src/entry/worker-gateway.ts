@@ -1,7 +1,7 @@
 import { createBot } from '../bot/create-bot.js';
 import { createUpdateIntake } from '../bot/intake.js';
 import { SYSTEM_ACTOR } from '../core/actor.js';
-import { DEFAULT_MAX_ATTEMPTS, type CoreDeps } from '../core/deps.js';
+import type { CoreDeps } from '../core/deps.js';
 import type { DomainEvent } from '../core/events.js';
 import type { Logger } from '../core/ports/logger.js';
 import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
@@ -16,8 +16,7 @@ import { createWebSessionStore } from '../db/repositories/web-sessions.js';
 import { createLibsqlStores } from '../db/stores.js';
 import { createApp } from '../gateway/app.js';
 import { createEventFeed } from '../gateway/event-feed.js';
-import { catalogOf } from './config/config.js';
-import { vocabularyOf } from './config/vocabulary.js';
+import { coreSettingsOf } from './core-settings.js';
 import type { WorkerConfig } from './config/worker-config.js';
 import { createLadderDriver } from './ladder-driver.js';
 import { createPipelineDriver } from './pipeline-driver.js';
@@ -80,14 +79,7 @@ export function createWorkerGateway(wc: WorkerConfig, db: Database, log: Logger)
         await logNotifier.notify(event);
       },
     },
-    policy: config.approvalPolicy,
-    catalog: catalogOf(config),
-    vocabulary: vocabularyOf(config, config.templates),
-    breakerLimits: config.breakers,
-    ladder: config.ladder,
-    chooser: config.chooser,
-    leaseS: config.leaseS,
-    maxAttempts: DEFAULT_MAX_ATTEMPTS,
+    ...coreSettingsOf(config),
     // A router runs a CLI on the gateway's machine; a Worker has none.
     intentRouter: null,
   };
