@@ -78,6 +78,27 @@ export interface WorkflowStage {
 
 export type NewWorkflowStage = Omit<WorkflowStage, 'seq'>;
 
+/** An execution stage logged when its task is submitted: outcome and figures come from the task. */
+export function executionStage(s: {
+  readonly id: string;
+  readonly workflowId: string;
+  readonly name: string;
+  readonly taskId: string;
+  readonly executor: string | null;
+  readonly createdAt: string;
+}): NewWorkflowStage {
+  return {
+    ...s,
+    kind: 'execution',
+    outcome: null,
+    output: null,
+    costUsd: 0,
+    latencyMs: null,
+    tokensIn: 0,
+    tokensOut: 0,
+  };
+}
+
 /** Keeps the head of a long text and says how much was dropped, within `max` characters. */
 export function capText(text: string, max: number): { text: string; truncated: boolean } {
   if (text.length <= max) return { text, truncated: false };

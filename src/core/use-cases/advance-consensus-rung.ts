@@ -4,7 +4,7 @@ import type { CoreDeps } from '../deps.js';
 import { CONSENSUS_RUNG } from '../escalation.js';
 import { EMPTY_STAGE_RESULT } from '../stage.js';
 import { isTerminal, type Task } from '../task.js';
-import type { Workflow } from '../workflow.js';
+import { executionStage, type Workflow } from '../workflow.js';
 import { cancelTask } from './cancel-task.js';
 import { compareWorkflowStages } from './compare-workflow-stages.js';
 import { shortRef } from './find-task.js';
@@ -186,21 +186,16 @@ async function startSides(
       }),
     ]);
     if (workflow) {
-      await deps.workflows.appendStage({
-        id: deps.ids.next(),
-        workflowId: workflow,
-        kind: 'execution',
-        name: `${executor}'s answer`,
-        taskId: side.id,
-        executor,
-        outcome: null,
-        output: null,
-        costUsd: 0,
-        latencyMs: null,
-        tokensIn: 0,
-        tokensOut: 0,
-        createdAt: at,
-      });
+      await deps.workflows.appendStage(
+        executionStage({
+          id: deps.ids.next(),
+          workflowId: workflow,
+          name: `${executor}'s answer`,
+          taskId: side.id,
+          executor,
+          createdAt: at,
+        }),
+      );
     }
     await notifySafely(deps, { type: 'task.changed', task: side, from: null });
   }

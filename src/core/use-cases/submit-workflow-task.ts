@@ -2,7 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { err, ok, type Result } from '../result.js';
 import type { TaskDraft } from '../task-draft.js';
-import { WORKFLOW_LIMITS, type WorkflowStage } from '../workflow.js';
+import { executionStage, WORKFLOW_LIMITS, type WorkflowStage } from '../workflow.js';
 import { submitTask, type Submitted } from './submit-task.js';
 import type { UseCaseArgs } from './support.js';
 import { loadOpenWorkflow } from './workflow-access.js';
@@ -74,20 +74,16 @@ export async function submitWorkflowTask({
   const submitted = await submitTask({ deps, actor, input: { draft: input.draft } });
   if (!submitted.ok) return submitted;
   const { task } = submitted.value;
-  const stage = await deps.workflows.appendStage({
-    id: deps.ids.next(),
-    workflowId: input.workflowId,
-    kind: 'execution',
-    name: input.name?.trim().slice(0, WORKFLOW_LIMITS.stageNameChars) || describeDraft(input.draft),
-    taskId: task.id,
-    executor: task.executor ?? (task.kind === 'shell' ? 'shell' : null),
-    outcome: null,
-    output: null,
-    costUsd: 0,
-    latencyMs: null,
-    tokensIn: 0,
-    tokensOut: 0,
-    createdAt: task.createdAt,
-  });
+  const stage = await deps.workflows.appendStage(
+    executionStage({
+      id: deps.ids.next(),
+      workflowId: input.workflowId,
+      name:
+        input.name?.trim().slice(0, WORKFLOW_LIMITS.stageNameChars) || describeDraft(input.draft),
+      taskId: task.id,
+      executor: task.executor ?? (task.kind === 'shell' ? 'shell' : null),
+      createdAt: task.createdAt,
+    }),
+  );
   return ok({ ...submitted.value, stage });
 }

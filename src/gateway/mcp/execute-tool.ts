@@ -21,6 +21,7 @@ import {
 } from '../../core/use-cases/submit-workflow-task.js';
 import type { WorkflowStage } from '../../core/workflow.js';
 import { toolError, toolResult } from './tool-result.js';
+import { presentComparison } from './workflow-tools.js';
 import type { McpOptions } from './create-mcp-server.js';
 
 /** Claude.ai abandons a tool call after about 60 s: waiting stays well inside that. */
@@ -197,16 +198,7 @@ export function registerExecuteTool(
       workflow_id: r.value.workflow.id,
       runs: runs.map(summary),
       ...(compared?.ok
-        ? {
-            agreement: compared.value.agreement,
-            diff: compared.value.diff,
-            diff_truncated: compared.value.diffTruncated,
-            // Agents on a repo: where the two sides' changed files differ.
-            changes_diff: compared.value.changes?.diff ?? null,
-            changes_diff_truncated: compared.value.changes?.truncated ?? false,
-            mermaid: compared.value.mermaid,
-            note: compared.value.note,
-          }
+        ? presentComparison(compared.value)
         : {
             agreement: null,
             note:

@@ -5,7 +5,10 @@ import { DEFAULT_CHOOSER } from '../../core/chooser.js';
 import type { CoreDeps } from '../../core/deps.js';
 import type { ModelStatView } from '../../core/model-stats.js';
 import { closeWorkflow } from '../../core/use-cases/close-workflow.js';
-import { compareWorkflowStages } from '../../core/use-cases/compare-workflow-stages.js';
+import {
+  compareWorkflowStages,
+  type StageComparison,
+} from '../../core/use-cases/compare-workflow-stages.js';
 import { initWorkflow } from '../../core/use-cases/init-workflow.js';
 import { listModelStats, recommendExecutor } from '../../core/use-cases/query-model-stats.js';
 import { specWorkflow } from '../../core/use-cases/spec-workflow.js';
@@ -129,6 +132,20 @@ const workflowQueryInput = z.object({
 });
 
 /** `workflow`: init → spec → (execute with workflow_id) → write → close (SPEC §3.6). */
+/** Two executions compared, in wire casing (workflow_query consensus, execute with consensus). */
+export function presentComparison(c: StageComparison) {
+  return {
+    agreement: c.agreement,
+    diff: c.diff,
+    diff_truncated: c.diffTruncated,
+    // Agents on a repo: where the two sides' changed files differ.
+    changes_diff: c.changes?.diff ?? null,
+    changes_diff_truncated: c.changes?.truncated ?? false,
+    mermaid: c.mermaid,
+    note: c.note,
+  };
+}
+
 export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: Actor) {
   server.registerTool(
     'workflow',
@@ -290,13 +307,7 @@ export function registerWorkflowTools(server: McpServer, core: CoreDeps, actor: 
           if (!r.ok) return toolError(r.error);
           return toolResult({
             compared: r.value.compared.map(presentStage),
-            agreement: r.value.agreement,
-            diff: r.value.diff,
-            diff_truncated: r.value.diffTruncated,
-            changes_diff: r.value.changes?.diff ?? null,
-            changes_diff_truncated: r.value.changes?.truncated ?? false,
-            mermaid: r.value.mermaid,
-            note: r.value.note,
+            ...presentComparison(r.value),
           });
         }
       }
