@@ -1,13 +1,13 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../core/ports/clock.js';
 import type { IdGen } from '../core/ports/id-gen.js';
 import type { Logger } from '../core/ports/logger.js';
 import type { Notifier } from '../core/ports/notifier.js';
+import { createUuidV7 } from './uuid-v7.js';
 
 export const systemClock: Clock = { now: () => new Date() };
 
 /** UUIDv7: time-ordered and monotonic within a millisecond, so ids sort by creation. */
-export const uuidV7Ids: IdGen = { next: () => uuidv7() };
+export const uuidV7Ids: IdGen = { next: createUuidV7() };
 
 /** Until the chat and PWA notifiers arrive, state changes are logged. */
 export function createLogNotifier(log: Logger): Notifier {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import { hashToken } from '../gateway/token-hash.js';
 import type { ApiClient } from '../core/ports/client-registry.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
 import type { Config } from './config/config.js';
 import { openMigratedDatabase } from './open-database.js';
+import { uuidV7Ids } from './system-ports.js';
 
 /** Registers a runner service; the token is returned once and only its hash is stored. */
 export async function createRunnerToken(
@@ -16,7 +16,7 @@ export async function createRunnerToken(
   try {
     const token = `sbr_${randomBytes(32).toString('base64url')}`;
     const at = new Date().toISOString();
-    const id = uuidv7();
+    const id = uuidV7Ids.next();
     await createRunnerRegistry(handle.db).register(
       { id, name, createdAt: at, lastSeenAt: at },
       await hashToken(token),
@@ -41,7 +41,7 @@ export async function createClientToken(
     const clients = createClientRegistry(handle.db);
     if ((await clients.list()).some((c) => c.name === name)) return { taken: true };
     const token = `sbc_${randomBytes(32).toString('base64url')}`;
-    const id = uuidv7();
+    const id = uuidV7Ids.next();
     await clients.register(
       { id, name, role, createdAt: new Date().toISOString(), lastUsedAt: null },
       await hashToken(token),

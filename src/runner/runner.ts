@@ -155,7 +155,13 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   const pollMs = options.pollMs ?? 1_000;
   const inflight = new Map<
     string,
-    { abort: AbortController; done: Promise<void>; fencingToken: number }
+    {
+      abort: AbortController;
+      done: Promise<void>;
+      fencingToken: number;
+      /** The work is over and its report is on the way (see taskChanged). */
+      reporting: boolean;
+    }
   >();
   let running = false;
   let stopping = false;
@@ -183,6 +189,8 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     output: StoredOutput | null = null,
   ) {
     const token = claim.lease.fencingToken;
+    const entry = inflight.get(task.id);
+    if (entry) entry.reporting = true;
     const accepted = await deps.work.complete(task.id, token, outcome, result, output);
     if (!accepted) deps.log.warn('report refused: the lease was lost', { task: task.id });
   }
@@ -428,7 +436,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
           inflight.delete(id);
           wakeUp?.();
         });
-      inflight.set(id, { abort, done, fencingToken: claim.lease.fencingToken });
+      inflight.set(id, { abort, done, fencingToken: claim.lease.fencingToken, reporting: false });
     }
   }
 
@@ -450,8 +458,14 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     taskChanged(task: Task) {
       const run = inflight.get(task.id);
       // Events can arrive late: the one that announced the task as queued may come after this
-      // runner claimed it. Only a move of the claim it holds (same fencing token) stops it.
-      if (run && task.status !== 'running' && task.fencingToken >= run.fencingToken)
+      // runner claimed it. Only a move of the claim it holds (same fencing token) stops it, and
+      // not the one its own report just made (aborting finished work only costs time).
+      if (
+        run &&
+        !run.reporting &&
+        task.status !== 'running' &&
+        task.fencingToken >= run.fencingToken
+      )
         run.abort.abort();
       if (task.status === 'queued') wakeUp?.();
     },

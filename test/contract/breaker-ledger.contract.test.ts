@@ -146,6 +146,30 @@ describe.each(IMPLEMENTATIONS)('Breaker ledger contract (%s)', (_name, make) => 
     expect(await breakers.get(DAY.key)).toMatchObject({ reservedUsd: 1, spentUsd: 19 });
   });
 
+  it('after commands, an agent at the head of the queue still reserves, or is blocked when it does not fit', async () => {
+    const { tasks, queue, breakers, audit } = stores();
+    await breakers.save({ ...DAY, spentUsd: 19 });
+    await tasks.create(aTask({ id: 't1' }), null, []);
+    await tasks.create(aTask({ id: 't2' }), null, []);
+    await tasks.create(agent('t3', 'claude-opus'), null, []); // $3: no room
+    await tasks.create(agent('t4'), null, []); // $0.50: fits
+    const claimed: string[] = [];
+    const blocked: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await queue.claimWithinBudget(request(), budget());
+      if (r.claim) claimed.push(r.claim.task.id);
+      if (r.blocked) blocked.push(r.blocked.id);
+    }
+    expect(claimed).toEqual(['t1', 't2', 't4']);
+    expect(blocked).toEqual(['t3']);
+    expect(await breakers.get(DAY.key)).toMatchObject({ spentUsd: 19, reservedUsd: 0.5 });
+    expect((await audit.listBySubject('task:t3', 10)).map((e) => e.action)).toEqual([
+      'task.blocked',
+    ]);
+    await tasks.create(aTask({ id: 't5' }), null, []);
+    expect((await queue.claimWithinBudget(request(), budget())).claim?.task.id).toBe('t5');
+  });
+
   it('an overridden day lets every dispatch through', async () => {
     const { tasks, queue, breakers } = stores();
     await breakers.save({ ...DAY, spentUsd: 30, overriddenBy: 'u-owner' });

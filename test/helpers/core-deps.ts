@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidV7Ids } from '../../src/entry/system-ports.js';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
 import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
 import { DEFAULT_LADDER } from '../../src/core/escalation.js';
@@ -13,7 +13,7 @@ export function coreDepsFor(stores: Stores, overrides: Partial<CoreDeps> = {}): 
   return {
     ...stores,
     clock,
-    ids: { next: () => uuidv7() },
+    ids: uuidV7Ids,
     notifier: createRecordingNotifier(),
     policy: DEFAULT_APPROVAL_POLICY,
     catalog: {

@@ -5,7 +5,7 @@ import { BLOCKED_BY_BREAKER } from '../../core/spend.js';
 import { openStage } from '../../core/stage.js';
 import type { Database } from '../client.js';
 import { auditLog, circuitBreakers, stages, tasks } from '../schema.js';
-import { bind, compile, rowMapper } from './prepared.js';
+import { bind, compile, rowMapper, type Compiled } from './prepared.js';
 import { toTask } from './row-mappers.js';
 
 const p = sql.placeholder;
@@ -223,31 +223,49 @@ export function createJobQueue(db: Database): JobQueue {
   const q = compileClaim(db, oldestQueued(db, undefined));
   const qb = compileClaim(db, oldestQueued(db, fits));
   const b = compileBudget(db);
+  // Whether the last claim found a task at the head of the queue that reserves nothing. Under
+  // load it usually still does, and then the claim goes straight to its (guarded) write: the
+  // peek is for an idle or budgeted queue, where it saves a write lock or picks the statements.
+  // Wrong at worst once: an empty write, then the peek again.
+  let headWasFree = false;
+  const takeFree = async (
+    take: Compiled<string>,
+    values: Record<string, unknown>,
+    r: ClaimRequest,
+  ) => {
+    const [taken] = await db.$client.batch(
+      [take, q.openStage, q.audit].map((s) => bind(s, values)),
+      'write',
+    );
+    const claim = toClaim(taken?.rows[0], r);
+    headWasFree = claim !== null;
+    return claim;
+  };
   return {
     async claim(r) {
       const values = claimValues(r);
+      if (headWasFree) {
+        const claim = await takeFree(q.take, values, r);
+        if (claim) return claim;
+      }
       // Racy on purpose: another claimer may take it between the two, and `take` is guarded.
       const waiting = await db.$client.execute(bind(q.peek, values));
       if (waiting.rows.length === 0) return null;
-      const [taken] = await db.$client.batch(
-        [bind(q.take, values), bind(q.openStage, values), bind(q.audit, values)],
-        'write',
-      );
-      return toClaim(taken?.rows[0], r);
+      return takeFree(q.take, values, r);
     },
     async claimWithinBudget(r, budget) {
       const values = { ...claimValues(r), ...budgetValues(budget) };
+      if (headWasFree) {
+        const claim = await takeFree(b.takeFree, values, r);
+        if (claim) return { claim, blocked: null };
+      }
       const waiting = await db.$client.execute(bind(q.peekFits, values));
       const oldest = waiting.rows[0];
       if (!oldest) return { claim: null, blocked: null };
       if (Number(oldest['estimate']) <= 0) {
         // Most tasks are commands: half the statements. If the oldest queued task is no longer
         // one (another claimer was first), the full claim below runs instead.
-        const [taken] = await db.$client.batch(
-          [b.takeFree, q.openStage, q.audit].map((s) => bind(s, values)),
-          'write',
-        );
-        const claim = toClaim(taken?.rows[0], r);
+        const claim = await takeFree(b.takeFree, values, r);
         if (claim) return { claim, blocked: null };
       }
       // The block statements only when the oldest task looked like a misfit: they cost a third

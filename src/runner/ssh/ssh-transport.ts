@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { Client, type ClientChannel } from 'ssh2';
 import { PGID_MARKER, groupSignalCommand, toRemoteCommandLine } from '../command-line.js';
 import { createTextStream, DEFAULT_CAPTURE_BYTES, OutputCapture } from '../output-capture.js';
@@ -10,6 +11,7 @@ import type {
   TransportFailure,
 } from '../transport.js';
 import { classifySshError } from './classify-error.js';
+import { coalesceWrites } from './coalesce-writes.js';
 import { verifyHostKey, type HostKeyPolicy } from './host-key.js';
 import { watchForStop } from '../stop-watch.js';
 
@@ -135,6 +137,9 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
     // Small packets (exec requests, exit status, kill commands) must not wait for an ACK:
     // with Nagle on, every exec here took ~44 ms instead of ~2 ms (BENCHMARKS.md).
     client.setNoDelay(true);
+    // ssh2 made its socket in connect() and keeps it as `_sock` (its own setNoDelay uses it).
+    const socket = (client as unknown as { _sock?: unknown })._sock;
+    if (socket instanceof Socket) coalesceWrites(socket);
     return Object.assign(c, { ready });
   }
 
