@@ -150,19 +150,20 @@ function createProgressReporter(
  * The claim → execute → heartbeat → report loop. A refused heartbeat means the task was
  * cancelled, reaped or re-claimed: the work is killed and nothing is reported for it.
  */
+interface InflightRun {
+  readonly abort: AbortController;
+  done: Promise<void>;
+  readonly fencingToken: number;
+  /** The work is over and its report is on the way (see taskChanged and executing()). */
+  reporting: boolean;
+  /** It still runs commands on the host after reporting (worktree cleanup, MCP config). */
+  needsHostAfterReport: boolean;
+}
+
 export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   const concurrency = options.concurrency ?? 2;
   const pollMs = options.pollMs ?? 1_000;
-  const inflight = new Map<
-    string,
-    {
-      abort: AbortController;
-      done: Promise<void>;
-      fencingToken: number;
-      /** The work is over and its report is on the way (see taskChanged). */
-      reporting: boolean;
-    }
-  >();
+  const inflight = new Map<string, InflightRun>();
   let running = false;
   let stopping = false;
   let loopDone: Promise<void> = Promise.resolve();
@@ -190,13 +191,18 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
   ) {
     const token = claim.lease.fencingToken;
     const entry = inflight.get(task.id);
-    if (entry) entry.reporting = true;
+    if (entry) {
+      entry.reporting = true;
+      // Its slot may be free now (see executing()): the loop looks for the next task.
+      wakeUp?.();
+    }
     const accepted = await deps.work.complete(task.id, token, outcome, result, output);
     if (!accepted) deps.log.warn('report refused: the lease was lost', { task: task.id });
   }
 
-  async function run(claim: Claim, abort: AbortController): Promise<void> {
+  async function run(claim: Claim, entry: InflightRun): Promise<void> {
     const { task } = claim;
+    const { abort } = entry;
     let leaseLost = false;
     let stopLive = () => {};
     let mcpConfig: { transport: Transport; path: string } | null = null;
@@ -244,6 +250,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
           });
         }
         mcpConfig = { transport, path: written.path };
+        entry.needsHostAfterReport = true;
       }
       const invocation = profile.invocation({
         prompt: task.prompt,
@@ -260,6 +267,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       // finds its session by directory (claude keeps sessions per project path).
       const worktreeOwner = task.continuesTaskId ?? task.id;
       if (isolated) {
+        entry.needsHostAfterReport = true;
         const worktree = await prepareWorktree(transport, { repoPath, taskId: worktreeOwner });
         if (!worktree.ok) {
           const summary = `Could not prepare a worktree: ${worktree.reason}`;
@@ -409,34 +417,77 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
 
   let sweepTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * Runs that hold a slot: still working on the host. A run whose work is over and whose report
+   * is on its way (a database write away) frees its slot, so the next task's claim and exec
+   * overlap that write instead of waiting for it; a run with host work after its report
+   * (worktree cleanup, the MCP config file) keeps it. At most `concurrency` more runs may be
+   * reporting, which bounds what waiting reports hold (their capped output).
+   */
+  const executing = () => {
+    let n = 0;
+    for (const r of inflight.values()) if (!r.reporting || r.needsHostAfterReport) n++;
+    return n;
+  };
+
+  // Claims asked for and not answered yet; each holds a slot until it is.
+  const claims = new Set<Promise<void>>();
+  // The last claim found nothing (or failed): no more claims until the poll interval passes
+  // or something is queued (wake, taskChanged) or a run ends.
+  let queueLooksEmpty = false;
+
+  function startRun(claim: Claim): void {
+    const id = claim.task.id;
+    const entry: InflightRun = {
+      abort: new AbortController(),
+      done: Promise.resolve(),
+      fencingToken: claim.lease.fencingToken,
+      reporting: false,
+      needsHostAfterReport: false,
+    };
+    inflight.set(id, entry);
+    entry.done = run(claim, entry)
+      // A failed report must not become an unhandled rejection that ends the process.
+      .catch((e: unknown) => deps.log.error('task report failed', { task: id, error: String(e) }))
+      .finally(() => {
+        inflight.delete(id);
+        wakeUp?.();
+      });
+  }
+
+  async function claimAndStart(): Promise<void> {
+    try {
+      const claim = await deps.work.claim(stopClaiming.signal);
+      // A claim that lands while stopping still runs: stop() kills it and reports it stopped,
+      // rather than leaving its lease to expire.
+      if (claim) startRun(claim);
+      else queueLooksEmpty = true;
+    } catch (e) {
+      queueLooksEmpty = true;
+      if (!stopClaiming.signal.aborted) {
+        deps.log.error('claim failed', { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+
+  function claimOne(): void {
+    const claiming = claimAndStart().finally(() => {
+      claims.delete(claiming);
+      wakeUp?.();
+    });
+    claims.add(claiming);
+  }
+
   async function loop(): Promise<void> {
     while (running) {
-      if (inflight.size >= concurrency) {
-        await Promise.race([...[...inflight.values()].map((r) => r.done), nap(pollMs)]);
-        continue;
-      }
-      let claim: Claim | null = null;
-      try {
-        claim = await deps.work.claim(stopClaiming.signal);
-      } catch (e) {
-        if (!stopClaiming.signal.aborted) {
-          deps.log.error('claim failed', { error: e instanceof Error ? e.message : String(e) });
-        }
-      }
-      if (!claim) {
-        if (running) await nap(pollMs);
-        continue;
-      }
-      const abort = new AbortController();
-      const id = claim.task.id;
-      const done = run(claim, abort)
-        // A failed report must not become an unhandled rejection that ends the process.
-        .catch((e: unknown) => deps.log.error('task report failed', { task: id, error: String(e) }))
-        .finally(() => {
-          inflight.delete(id);
-          wakeUp?.();
-        });
-      inflight.set(id, { abort, done, fencingToken: claim.lease.fencingToken, reporting: false });
+      // Every free slot claims at once: on the local database those claims share one write
+      // (group commit) instead of taking a turn each, which capped a busy runner's pace.
+      const free = Math.min(concurrency - executing(), 2 * concurrency - inflight.size);
+      if (!queueLooksEmpty) for (let i = claims.size; i < free; i++) claimOne();
+      const idle = queueLooksEmpty && claims.size === 0;
+      // Woken early by a claim's answer, a report starting, a run ending or something queued.
+      await nap(pollMs);
+      if (idle) queueLooksEmpty = false;
     }
   }
 
@@ -452,6 +503,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
     },
     /** Something was queued: look now instead of at the next poll. */
     wake() {
+      queueLooksEmpty = false;
       wakeUp?.();
     },
     /** A task left `running` elsewhere (cancelled): kill its work now, not at the next heartbeat. */
@@ -467,7 +519,10 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         task.fencingToken >= run.fencingToken
       )
         run.abort.abort();
-      if (task.status === 'queued') wakeUp?.();
+      if (task.status === 'queued') {
+        queueLooksEmpty = false;
+        wakeUp?.();
+      }
     },
     /** Stops claiming, kills what is running and waits for it to end. */
     async stop() {
@@ -477,6 +532,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       stopClaiming.abort();
       wakeUp?.();
       await loopDone;
+      await Promise.allSettled([...claims]);
       for (const r of inflight.values()) r.abort.abort();
       await Promise.allSettled([...inflight.values()].map((r) => r.done));
     },

@@ -132,6 +132,73 @@ describe('runner loop', () => {
   });
 });
 
+describe('runner slots', () => {
+  it('runs at most `concurrency` tasks on hosts at once, and claims the next while a report is on its way', async () => {
+    const total = 6;
+    let claimed = 0;
+    let reportsCalled = 0;
+    let worstExecuting = 0;
+    const reports: (() => void)[] = [];
+    const work: WorkSource = {
+      leaseS: 30,
+      async claim() {
+        if (claimed === total) return null;
+        // Runs whose report has not been asked for are still on the host.
+        worstExecuting = Math.max(worstExecuting, claimed - reportsCalled + 1);
+        const task = aTask({
+          id: `t-${++claimed}`,
+          status: 'running',
+          argv: ['sh', '-c', 'sleep 0.2'],
+          fencingToken: 1,
+          attempts: 1,
+          timeoutS: 30,
+        });
+        const stage = openStage({
+          id: `s-${claimed}`,
+          task,
+          runnerId: 'r',
+          startedAt: task.createdAt,
+        });
+        return {
+          task,
+          stage,
+          lease: { taskId: task.id, runnerId: 'r', fencingToken: 1, expiresAt: task.createdAt },
+        };
+      },
+      heartbeat: async () => true,
+      progress: async () => true,
+      // Reports land only when the test lets them: a slow database.
+      complete: () => {
+        reportsCalled++;
+        return new Promise<boolean>((resolve) => reports.push(() => resolve(true)));
+      },
+    };
+    const runner = createRunner(
+      {
+        work,
+        log: SILENT_LOGGER,
+        transportFor: () => transport,
+        profileFor: () => SHELL_PROFILE,
+        repoPath: () => null,
+      },
+      { spoolDir: makeTempDir(), pollMs: 50, concurrency: 2 },
+    );
+    runner.start();
+    // Two run, report, and two more are claimed while those reports wait; then the backlog
+    // bound (as many reporting as running) stops further claims.
+    await until(() => reportsCalled === 4);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(claimed).toBe(4);
+    while (reportsCalled < total || reports.length > 0) {
+      reports.splice(0).forEach((land) => land());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await runner.stop();
+    expect(claimed).toBe(total);
+    expect(worstExecuting).toBe(2);
+  });
+});
+
 describe('runner worktree sweep', () => {
   it('removes clean task worktrees past their TTL and keeps young ones', async () => {
     const repo = makeTempDir();
