@@ -405,10 +405,7 @@ function bucketOf(frame: Runtime.CallFrame): CpuBucket | null {
   if (url.includes('/node_modules/@libsql/') || url.includes('/node_modules/libsql/')) {
     return 'libsqlJs';
   }
-  if (
-    url.includes('/node_modules/uuid/') ||
-    (url.includes('/src/') && !url.includes('node_modules'))
-  ) {
+  if (url.includes('/src/') && !url.includes('node_modules')) {
     return 'app';
   }
   // Native frames have no script; on this path they are libsql's Rust binding stepping SQLite.

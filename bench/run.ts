@@ -115,7 +115,7 @@ const BUCKET_LABELS: Record<CpuBucket, string> = {
   sqlite: "native: SQLite inside libsql's Rust binding (prepare, step, index and WAL writes)",
   drizzle: 'drizzle-orm (building SQL, mapping rows)',
   libsqlJs: 'libsql binding JS wrappers and @libsql/client code',
-  app: 'our use cases and repositories (+ uuid)',
+  app: 'our use cases and repositories (+ ids)',
   gc: 'garbage collector',
   other: 'other (Node internals, bench loop)',
 };
@@ -322,6 +322,7 @@ function throughputRow(label: string, t: ThroughputPath, base: ThroughputPath): 
     `${int(t.minPerSecond)}–${int(t.maxPerSecond)}`,
     int(t.refusedOpens),
     `${t.cpuMsPerTask.toFixed(2)} ms`,
+    `${t.elsewhereMsPerTask.toFixed(2)} ms`,
     ratio(t.perSecond / base.perSecond),
   ]);
 }
@@ -337,8 +338,8 @@ function renderThroughputTable(r: RunnerBenchResult): string {
     [`**switchboard: runner.concurrency ${c}, POST → stored**`, t.switchboard],
   ];
   return [
-    '| Path | Tasks/s (median) | Rounds min–max | Refused opens | CPU per task | vs baseline |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| Path | Tasks/s (median) | Rounds min–max | Refused opens | CPU per task, this process | CPU per task, rest of the machine | vs baseline |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(([label, path]) => throughputRow(label, path, t.baseline)),
   ].join('\n');
 }
@@ -346,7 +347,7 @@ function renderThroughputTable(r: RunnerBenchResult): string {
 const OWNER_LABELS: Record<CpuOwner, string> = {
   db: 'database: drizzle, libSQL (JS and native SQLite), src/db',
   http: 'HTTP server: node:http server side, hono, @hono/node-server',
-  app: 'our use cases, gateway routes, runner and entry code (+ zod, uuid)',
+  app: 'our use cases, gateway routes, runner and entry code (+ zod)',
   ssh: 'ssh2: packets, ciphers, channels',
   client:
     "the bench's own bookkeeping here (event tracker, timers; its HTTP client runs in another process)",
@@ -527,7 +528,38 @@ function explainThroughput(r: RunnerBenchResult, cores: number): string {
     `and ${ratio(t.wrapped.perSecond / t.baseline.perSecond)} of the baseline; against that ` +
     `path, which asks the host for the same work, switchboard reaches ` +
     `${ratio(sb.perSecond / t.wrapped.perSecond)}.`;
-  return [raw, cpu, latency, refused, host].join(' ');
+  return [raw, cpu, latency, refused, host, ceiling(r, cores)].join(' ');
+}
+
+/**
+ * What the cores allow: with every core busy, tasks/s cannot pass cores / (host work per task
+ * + this process's CPU per task). The host work is the raw path's running the transport's
+ * command line, the same work switchboard asks of the host.
+ */
+function ceiling(r: RunnerBenchResult, cores: number): string {
+  const t = r.throughput;
+  const host = t.wrapped.elsewhereMsPerTask;
+  const bare = t.baseline.elsewhereMsPerTask;
+  const budgetMs = (cores * 1000) / (TARGET_THROUGHPUT * t.baseline.perSecond) - host;
+  const sb = t.switchboard;
+  const cap = (cores * 1000) / (host + sb.cpuMsPerTask);
+  return (
+    `The cores set the ceiling. Outside this process the machine spent ` +
+    `${bare.toFixed(2)} ms of CPU per exec of the baseline's \`true\` (a shell builtin: sshd ` +
+    `forks and starts one shell) and ${host.toFixed(2)} ms per exec of the transport's command ` +
+    `line (the shell, then \`env -i\`, then the program: two more programs started), ` +
+    `${one(host / bare)}× as much. With all ${cores} cores busy, tasks/s cannot exceed ` +
+    `${cores} × 1000 / (${host.toFixed(2)} ms + this process's CPU per task); at switchboard's ` +
+    `${sb.cpuMsPerTask.toFixed(2)} ms that is ${int(cap)}/s (${ratio(cap / t.baseline.perSecond)} ` +
+    `of the baseline), and it ran at ${int(sb.perSecond)}/s. ` +
+    (budgetMs > 0
+      ? `${ratio(TARGET_THROUGHPUT)} of the baseline (${int(TARGET_THROUGHPUT * t.baseline.perSecond)}/s) ` +
+        `leaves this process at most ${budgetMs.toFixed(2)} ms of CPU per task, for the HTTP ` +
+        `request, three durable state changes and the SSH exec, and only if nothing waits.`
+      : `${ratio(TARGET_THROUGHPUT)} of the baseline (${int(TARGET_THROUGHPUT * t.baseline.perSecond)}/s) ` +
+        `is out of reach on these cores whatever this process does: the host's share alone ` +
+        `exceeds it.`)
+  );
 }
 
 function explainMemory(r: RunnerBenchResult): string {
@@ -590,7 +622,9 @@ or a script's requests are never made by the server's own event loop, and its CP
 as Switchboard's); the clock runs from the first POST to the last result stored, and afterwards every task
 must read \`succeeded\` through GET. ${o.throughputRounds} rounds, the paths taking turns
 round by round; rates are the median round, refused opens and CPU the median per round.
-Refused opens are counted by a synchronous tap on \`Client#exec\`. A further
+Refused opens are counted by a synchronous tap on \`Client#exec\`; "rest of the machine" is every
+core's busy time (\`os.cpus()\`) less this process's: sshd, the shells and programs it starts,
+loopback TCP in the kernel, and on the full path the load generator. A further
 ${int(o.profileTasks)} tasks ran under the CPU profiler (500 µs) to split this process's CPU
 by layer; they are not part of the table.
 
