@@ -413,7 +413,10 @@ function runnerVerdicts(r: RunnerBenchResult): string {
       `${percent(stalled.switchboard)} of switchboard's; against a raw exec with TCP_NODELAY ` +
       `the median is ${ratio(switchboard.p50Ms / noDelay.p50Ms)} (see below).`,
     `- **Throughput:** ${ratio(t)} of raw ssh2 (target ≥ ${TARGET_THROUGHPUT}×, ` +
-      `${metOr(t >= TARGET_THROUGHPUT)}).`,
+      `${metOr(t >= TARGET_THROUGHPUT)}). The baseline's rounds ran at ` +
+      `${int(r.throughput.baseline.minPerSecond)}–${int(r.throughput.baseline.maxPerSecond)}/s ` +
+      `(its delayed-ACK stalls come and go); against its fastest round switchboard's median is ` +
+      `${ratio(r.throughput.switchboard.perSecond / r.throughput.baseline.maxPerSecond)}.`,
     `- **Memory:** RSS grew ${mib(g)} while streaming ${volume(r.memory.worst.bytes)} ` +
       `(target ≤ ${TARGET_GROWTH_MIB} MiB, ${metOr(g <= TARGET_GROWTH_MIB)}).`,
   ].join('\n');

@@ -914,7 +914,10 @@ function ownerOf(frame: Runtime.CallFrame): CpuOwner | null {
     return 'client';
   }
   if (url === 'node:_http_server' || /\/node_modules\/(@hono|hono)\//.test(url)) return 'http';
-  if (url.includes('/node_modules/ssh2/')) return 'ssh';
+  // The transport's write coalescing sends ssh2's packets: its socket writes are ssh2's.
+  if (url.includes('/node_modules/ssh2/') || url.includes('/src/runner/ssh/coalesce-writes')) {
+    return 'ssh';
+  }
   if (/\/node_modules\/(drizzle-orm|libsql|@libsql)\/|\/src\/db\//.test(url)) return 'db';
   if (/\/node_modules\/zod\/|\/src\//.test(url)) return 'app';
   return null;
