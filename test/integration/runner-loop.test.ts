@@ -61,7 +61,7 @@ function scriptedWork(argv: string[], opts: { heartbeatAlive?: boolean; leaseS?:
   return { work, seen };
 }
 
-const runnerFor = (work: WorkSource) =>
+const runnerFor = (work: WorkSource, options: Partial<Parameters<typeof createRunner>[1]> = {}) =>
   createRunner(
     {
       work,
@@ -70,7 +70,7 @@ const runnerFor = (work: WorkSource) =>
       profileFor: () => SHELL_PROFILE,
       repoPath: () => null,
     },
-    { spoolDir: makeTempDir(), pollMs: 50 },
+    { spoolDir: makeTempDir(), pollMs: 50, ...options },
   );
 
 async function until(check: () => boolean, ms = 15_000) {
@@ -173,16 +173,7 @@ describe('runner slots', () => {
         return new Promise<boolean>((resolve) => reports.push(() => resolve(true)));
       },
     };
-    const runner = createRunner(
-      {
-        work,
-        log: SILENT_LOGGER,
-        transportFor: () => transport,
-        profileFor: () => SHELL_PROFILE,
-        repoPath: () => null,
-      },
-      { spoolDir: makeTempDir(), pollMs: 50, concurrency: 2 },
-    );
+    const runner = runnerFor(work, { concurrency: 2 });
     runner.start();
     // Two run, report, and two more are claimed while those reports wait; then the backlog
     // bound (as many reporting as running) stops further claims.
