@@ -620,9 +620,10 @@ ${renderPhaseTable(r)}
 Raw: ${int(o.throughputTasks)} execs over ${r.throughput.channels} parallel channels on one
 connection, a refused open retried after 2 ms. Switchboard: a second instance with
 \`runner.concurrency: ${r.throughput.channels}\`, the tasks posted ${o.postConcurrency} at a
-time over keep-alive HTTP by a load generator in its own process (bench/task-load.mjs: a phone's
-or a script's requests are never made by the server's own event loop, and its CPU is not counted
-as Switchboard's); the clock runs from the first POST to the last result stored, and afterwards every task
+time over ${o.postConcurrency} keep-alive connections by a load generator in its own process
+(bench/task-load.mjs: a phone's or a script's requests are never made by the server's own event
+loop, and its CPU is not counted as Switchboard's; a minimal HTTP/1.1 client, since it shares the
+cores: ${r.throughput.loadGeneratorCpuMsPerTask.toFixed(2)} ms of CPU per task in this run); the clock runs from the first POST to the last result stored, and afterwards every task
 must read \`succeeded\` through GET. ${o.throughputRounds} rounds, the paths taking turns
 round by round; rates are the median round, refused opens and CPU the median per round.
 Refused opens are counted by a synchronous tap on \`Client#exec\`; "rest of the machine" is every

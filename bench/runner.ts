@@ -168,6 +168,8 @@ export interface ThroughputResult {
   readonly switchboard: ThroughputPath;
   /** Over every task of the switchboard rounds. */
   readonly switchboardSplit: TaskSplit;
+  /** The load generator's own CPU per task (median round), part of the full path's "rest of the machine". */
+  readonly loadGeneratorCpuMsPerTask: number;
   /** A further, profiled run on the same instance; not part of the figures above. */
   readonly cpu: CpuSplit;
 }
@@ -664,21 +666,27 @@ function startLoadProcess(inst: Instance) {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   type Answer =
-    | { type: 'posted'; posted: { id: string; status: string; at: number }[] }
+    | { type: 'posted'; posted: { id: string; status: string; at: number }[]; cpuMs: number }
     | { type: 'error'; message: string };
   return {
-    /** Posts `count` tasks from the child; `at` comes back on this process's clock. */
+    /**
+     * Posts `count` tasks from the child; `at` comes back on this process's clock, with the
+     * child's CPU time for the run.
+     */
     post(
       count: number,
       concurrency: number,
-    ): Promise<{ id: string; status: string; at: number }[]> {
+    ): Promise<{ posted: { id: string; status: string; at: number }[]; cpuMs: number }> {
       return new Promise((resolve, reject) => {
         const onExit = () => reject(new Error('the load generator exited'));
         child.once('exit', onExit);
         child.once('message', (m: Answer) => {
           child.off('exit', onExit);
           if (m.type === 'error') return reject(new Error(m.message));
-          resolve(m.posted.map((p) => ({ ...p, at: p.at - performance.timeOrigin })));
+          resolve({
+            posted: m.posted.map((p) => ({ ...p, at: p.at - performance.timeOrigin })),
+            cpuMs: m.cpuMs,
+          });
         });
         child.send({
           type: 'run',
@@ -702,12 +710,15 @@ function startLoadProcess(inst: Instance) {
  */
 function createSwitchboardLoad(inst: Instance, o: RunnerBenchOptions) {
   const posted: Posted[] = [];
+  const cpuMsPerTask: number[] = [];
   const client = startLoadProcess(inst);
   return {
     async run(count: number): Promise<number> {
       const mine: Posted[] = [];
       try {
-        for (const { id, status, at } of await client.post(count, o.postConcurrency)) {
+        const sent = await client.post(count, o.postConcurrency);
+        cpuMsPerTask.push(sent.cpuMs / count);
+        for (const { id, status, at } of sent.posted) {
           if (status !== 'queued') fail(`\`true\` was not queued at once: ${status}`);
           mine.push({ id, at, stored: inst.events.terminal(id) });
         }
@@ -717,6 +728,8 @@ function createSwitchboardLoad(inst: Instance, o: RunnerBenchOptions) {
       }
     },
     split: () => splitTasks(inst, posted, o.postConcurrency),
+    /** The load generator's CPU per task, median over the runs. */
+    cpuMsPerTask: () => median(cpuMsPerTask),
     stop: () => client.stop(),
   };
 }
@@ -1091,6 +1104,7 @@ async function runThroughput(
   }
   const path = (key: keyof typeof runs) => throughputPath(rounds.get(key) ?? []);
   const switchboardSplit = await load.split();
+  const loadGeneratorCpuMsPerTask = load.cpuMsPerTask();
   load.stop();
   const cpu = await profileThroughput(wide, o);
   // Closed now so its runner and connection stop competing with the memory runs.
@@ -1106,6 +1120,7 @@ async function runThroughput(
     wrapped: path('wrapped'),
     switchboard: path('switchboard'),
     switchboardSplit,
+    loadGeneratorCpuMsPerTask,
     cpu,
   };
 }
