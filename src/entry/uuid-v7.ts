@@ -63,29 +63,11 @@ export function createUuidV7(source: UuidV7Source = systemSource): () => string 
     b[9] = (seq >>> 6) & 0xff;
     b[10] = ((seq << 2) & 0xff) | (pool[r + 10]! & 0x03);
     for (let i = 11; i < 16; i++) b[i] = pool[r + i]!;
-    // Used bytes are wiped: a later reader of the pool learns nothing about issued ids.
-    pool.fill(0, r, r + 16);
-    return (
-      HEX[b[0]!]! +
-      HEX[b[1]!]! +
-      HEX[b[2]!]! +
-      HEX[b[3]!]! +
-      '-' +
-      HEX[b[4]!]! +
-      HEX[b[5]!]! +
-      '-' +
-      HEX[b[6]!]! +
-      HEX[b[7]!]! +
-      '-' +
-      HEX[b[8]!]! +
-      HEX[b[9]!]! +
-      '-' +
-      HEX[b[10]!]! +
-      HEX[b[11]!]! +
-      HEX[b[12]!]! +
-      HEX[b[13]!]! +
-      HEX[b[14]!]! +
-      HEX[b[15]!]!
-    );
+    let id = '';
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) id += '-';
+      id += HEX[b[i]!]!;
+    }
+    return id;
   };
 }

@@ -58,6 +58,19 @@ function setup(start = '2026-03-15T12:00:00.000Z') {
     if (!r.ok) throw new Error(r.error.code);
     return r.value;
   };
+  /** Reports a running claim's streamed spend; resolves with whether it must halt. */
+  const progress = async (c: { task: Task; lease: { fencingToken: number } }, costUsd: number) => {
+    const input = {
+      taskId: c.task.id,
+      fencingToken: c.lease.fencingToken,
+      outputTail: '',
+      elapsedMs: 1,
+      costUsd,
+    };
+    const r = await reportProgress({ deps, actor: RUNNER, input });
+    if (!r.ok) throw new Error(r.error.code);
+    return r.value.halt;
+  };
   /** Queues, claims and completes one agent task costing costUsd. */
   const spend = async (costUsd: number) => {
     await queue();
@@ -73,7 +86,7 @@ function setup(start = '2026-03-15T12:00:00.000Z') {
     notifier.events.filter(
       (e): e is Extract<DomainEvent, { type: 'breaker.alert' }> => e.type === 'breaker.alert',
     );
-  return { stores, clock, deps, queue, claim, complete, spend, seed, alerts };
+  return { stores, clock, deps, queue, claim, complete, progress, spend, seed, alerts };
 }
 
 describe('breaker thresholds (pure)', () => {
@@ -120,18 +133,7 @@ describe('per-task breaker', () => {
     await t.queue();
     const c = await t.claim();
     if (!c) throw new Error('nothing claimed');
-    const report = async (costUsd: number) => {
-      const input = {
-        taskId: c.task.id,
-        fencingToken: c.lease.fencingToken,
-        outputTail: '',
-        elapsedMs: 1,
-        costUsd,
-      };
-      const r = await reportProgress({ deps: t.deps, actor: RUNNER, input });
-      if (!r.ok) throw new Error(r.error.code);
-      return r.value.halt;
-    };
+    const report = (costUsd: number) => t.progress(c, costUsd);
     expect(await report(1.99)).toBe(false);
     expect(t.alerts()).toHaveLength(0);
     expect(await report(2.0)).toBe(false);
@@ -300,19 +302,9 @@ describe('reservations of attempts that never report', () => {
     await t.queue();
     await t.queue();
     const running = [await t.claim(), await t.claim()];
-    const progress = async (i: number, costUsd: number) => {
-      const c = running[i]!;
-      const input = {
-        taskId: c.task.id,
-        fencingToken: c.lease.fencingToken,
-        outputTail: '',
-        elapsedMs: 1,
-        costUsd,
-      };
-      expect((await reportProgress({ deps: t.deps, actor: RUNNER, input })).ok).toBe(true);
-    };
-    await progress(0, 1.2);
-    await progress(1, 0.8);
+    // t.progress throws unless the report is accepted.
+    await t.progress(running[0]!, 1.2);
+    await t.progress(running[1]!, 0.8);
     await cancelTask({ deps: t.deps, actor: OWNER, input: { taskId: running[0]!.task.id } });
     expect(await t.stores.breakers.get('day:2026-03-15')).toMatchObject({
       spentUsd: 0.25 + 1.2,
