@@ -228,7 +228,8 @@ export function createJobQueue(db: Database): JobQueue {
   // peek is for an idle or budgeted queue, where it saves a write lock or picks the statements.
   // Wrong at worst once: an empty write, then the peek again.
   let headWasFree = false;
-  const takeFree = async (
+  /** One write: `take` (a guarded claim statement), then the claim's stage and audit entry. */
+  const takeAndOpen = async (
     take: Compiled<string>,
     values: Record<string, unknown>,
     r: ClaimRequest,
@@ -245,18 +246,18 @@ export function createJobQueue(db: Database): JobQueue {
     async claim(r) {
       const values = claimValues(r);
       if (headWasFree) {
-        const claim = await takeFree(q.take, values, r);
+        const claim = await takeAndOpen(q.take, values, r);
         if (claim) return claim;
       }
       // Racy on purpose: another claimer may take it between the two, and `take` is guarded.
       const waiting = await db.$client.execute(bind(q.peek, values));
       if (waiting.rows.length === 0) return null;
-      return takeFree(q.take, values, r);
+      return takeAndOpen(q.take, values, r);
     },
     async claimWithinBudget(r, budget) {
       const values = { ...claimValues(r), ...budgetValues(budget) };
       if (headWasFree) {
-        const claim = await takeFree(b.takeFree, values, r);
+        const claim = await takeAndOpen(b.takeFree, values, r);
         if (claim) return { claim, blocked: null };
       }
       const waiting = await db.$client.execute(bind(q.peekFits, values));
@@ -265,7 +266,7 @@ export function createJobQueue(db: Database): JobQueue {
       if (Number(oldest['estimate']) <= 0) {
         // Most tasks are commands: half the statements. If the oldest queued task is no longer
         // one (another claimer was first), the full claim below runs instead.
-        const claim = await takeFree(b.takeFree, values, r);
+        const claim = await takeAndOpen(b.takeFree, values, r);
         if (claim) return { claim, blocked: null };
       }
       // The block statements only when the oldest task looked like a misfit: they cost a third
