@@ -19,6 +19,15 @@ export function createOutputSpool(
   let fd: number | null = null;
   let written = 0;
   let stopped = false;
+  // A stderr line can arrive in pieces (a packet boundary, a program writing it in parts):
+  // only a piece that starts a line gets the mark.
+  let stderrAtLineStart = true;
+  const markStderr = (text: string) => {
+    const marked = text.replace(/\n(?=[^\n])/g, '\n! ');
+    const mark = stderrAtLineStart && text !== '' && !text.startsWith('\n');
+    if (text !== '') stderrAtLineStart = text.endsWith('\n');
+    return mark ? `! ${marked}` : marked;
+  };
   const append = (text: string) => {
     try {
       if (fd === null) {
@@ -38,7 +47,7 @@ export function createOutputSpool(
     },
     write(stream: 'stdout' | 'stderr', text: string) {
       if (stopped) return;
-      const chunk = stream === 'stderr' ? text.replace(/^(?=.)/gm, '! ') : text;
+      const chunk = stream === 'stderr' ? markStderr(text) : text;
       written += Buffer.byteLength(chunk);
       if (written > maxBytes) {
         stopped = true;

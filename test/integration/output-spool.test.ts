@@ -31,6 +31,17 @@ describe('output spool', () => {
     expect(readFileSync(fileOf(spool), 'utf8')).toBe('out\n! err1\n! err2\n');
   });
 
+  it('marks a stderr line that arrives in pieces once, at its start', () => {
+    const spool = createOutputSpool(makeTempDir(), 't-5', 1);
+    for (const piece of ['Error: ', 'disk ', 'full\n\nhint', ': free ', 'space\n', '', 'next\n']) {
+      spool.write('stderr', piece);
+    }
+    spool.close();
+    expect(readFileSync(fileOf(spool), 'utf8')).toBe(
+      '! Error: disk full\n\n! hint: free space\n! next\n',
+    );
+  });
+
   it('leaves no file, and no path, when the command printed nothing', () => {
     const dir = join(makeTempDir(), 'spool');
     const spool = createOutputSpool(dir, 't-3', 1);
