@@ -573,13 +573,13 @@ function explainMemory(r: RunnerBenchResult): string {
     `${one(m.elapsedMs / 1000)} s (${int(rate)} MiB/s, ssh2 decrypting in this process and ` +
     `the runner appending every chunk to the task's spool file). While the output arrived, RSS ` +
     `grew ${mib(m.streamingGrowthMiB)}: external memory went from ${mib(m.before.external)} to ` +
-    `${mib(m.streamingPeak.external)} (ssh2's packet buffers awaiting GC, and the capped ` +
-    `capture that keeps the first and last ${mib(DEFAULT_CAPTURE_BYTES / 2 / 1024 ** 2)} of each ` +
-    `stream) and heap in use from ` +
-    `${mib(m.before.heapUsed)} to ${mib(m.streamingPeak.heapUsed)} (each chunk is decoded to a ` +
-    `string for the spool file, which appends it synchronously so nothing queues, and for the ` +
-    `live-output tail). At the end heap in use reached ${mib(m.peak.heapUsed)}: the capture ` +
-    `becomes text (head and tail decoded and joined with a marker), which is stored in ` +
+    `${mib(m.streamingPeak.external)} (ssh2's packet buffers awaiting GC; the capture copies ` +
+    `the first and last ${mib(DEFAULT_CAPTURE_BYTES / 2 / 1024 ** 2)} of each stream rather ` +
+    `than keep views that would hold whole read buffers alive) and heap in use from ` +
+    `${mib(m.before.heapUsed)} to ${mib(m.streamingPeak.heapUsed)} (the spool file gets the ` +
+    `raw bytes, appended synchronously so nothing queues; each chunk is decoded to text only ` +
+    `for the live-output tail). At the end heap in use reached ${mib(m.peak.heapUsed)}: the ` +
+    `capture becomes text (head and tail decoded and joined with a marker), which is stored in ` +
     `\`stage_outputs\` with the completion and parsed by the executor profile.`
   );
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createTextStream, DEFAULT_CAPTURE_BYTES, OutputCapture } from './output-capture.js';
+import { DEFAULT_CAPTURE_BYTES, OutputCapture } from './output-capture.js';
 import { DEFAULT_KILL_GRACE_MS, killGroup } from './process-group.js';
 import type {
   ExecRequest,
@@ -58,12 +58,10 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       capture: OutputCapture,
       name: 'stdout' | 'stderr',
     ) => {
-      const text = req.onOutput ? createTextStream((t) => req.onOutput?.(name, t)) : null;
       stream?.on('data', (chunk: Buffer) => {
         capture.push(chunk);
-        text?.write(chunk);
+        req.onOutput?.(name, chunk);
       });
-      stream?.on('end', () => text?.end());
     };
     pipe(child.stdout, stdout, 'stdout');
     pipe(child.stderr, stderr, 'stderr');

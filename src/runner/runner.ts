@@ -12,6 +12,7 @@ import type { CompletionOutcome } from '../core/use-cases/complete-task.js';
 import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profile.js';
 import { priceTokens, type Price } from './executors/usage-meter.js';
 import { removeMcpConfig, writeMcpConfig, type AgentMcpGrant } from './mcp-config-file.js';
+import { createTextStream } from './output-capture.js';
 import { createOutputSpool } from './output-spool.js';
 import type { ExecResult, Transport } from './transport.js';
 import type { WorkSource } from './work-source.js';
@@ -122,11 +123,18 @@ function createProgressReporter(
   const started = Date.now();
   let tailText = '';
   let dirty = false;
+  // One decoder per stream: a character split across chunks of one stream decodes whole.
+  const keep = (text: string) => {
+    tailText = (tailText + text).slice(-PROGRESS_CHARS);
+    dirty = true;
+  };
+  const decoders = { stdout: createTextStream(keep), stderr: createTextStream(keep) };
   const timer = setInterval(() => {
     if (!dirty) return;
     dirty = false;
+    const tail = printable(tailText);
     void deps.work
-      .progress(claim.task.id, claim.lease.fencingToken, tailText, Date.now() - started, spent())
+      .progress(claim.task.id, claim.lease.fencingToken, tail, Date.now() - started, spent())
       .then((reply) => {
         if (reply === 'halt') on.halt();
         else if (!reply) on.leaseLost();
@@ -136,9 +144,8 @@ function createProgressReporter(
       });
   }, everyMs);
   return {
-    push(text: string) {
-      tailText = printable((tailText + text).slice(-PROGRESS_CHARS));
-      dirty = true;
+    push(stream: 'stdout' | 'stderr', chunk: Buffer) {
+      decoders[stream].write(chunk);
     },
     stop() {
       clearInterval(timer);
@@ -283,6 +290,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
       const base = isolated && cwd ? await worktreeHead(transport, cwd) : null;
       const spool = createOutputSpool(options.spoolDir, task.id, claim.stage.attempt);
       const meter = profile.meter?.() ?? null;
+      const meterText = meter ? createTextStream((text) => meter.push(text)) : null;
       let halted = false;
       const live = createProgressReporter(
         deps,
@@ -308,12 +316,13 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         cwd,
         timeoutMs: task.timeoutS * 1_000,
         signal: abort.signal,
-        onOutput: (stream, text) => {
-          spool.write(stream, text);
-          if (stream === 'stdout') meter?.push(text);
-          live.push(text);
+        onOutput: (stream, chunk) => {
+          spool.write(stream, chunk);
+          if (stream === 'stdout') meterText?.write(chunk);
+          live.push(stream, chunk);
         },
       });
+      meterText?.end();
       live.stop();
       spool.close();
       if (leaseLost) return;

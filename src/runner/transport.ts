@@ -14,8 +14,11 @@ export interface ExecRequest {
   readonly timeoutMs: number;
   /** Aborting it cancels the command: TERM to the group, grace, KILL, verify. */
   readonly signal?: AbortSignal | undefined;
-  /** Called with output as it arrives; the transport itself keeps only a capped copy. */
-  readonly onOutput?: ((stream: 'stdout' | 'stderr', chunk: string) => void) | undefined;
+  /**
+   * Called with the raw bytes as they arrive (a chunk may end inside a multi-byte character;
+   * it is only valid during the call); the transport itself keeps only a capped copy.
+   */
+  readonly onOutput?: ((stream: 'stdout' | 'stderr', chunk: Buffer) => void) | undefined;
 }
 
 /** Exit code, killed by a signal, and no exit status at all are different outcomes. */

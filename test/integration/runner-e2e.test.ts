@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
@@ -147,6 +147,23 @@ describe('tasks run end to end: HTTP → queue → runner → local and SSH host
     expect(spool.startsWith(join(dir, 'data'))).toBe(true);
     expect(statSync(spool).size).toBe(bytes + '! oops\n'.length);
   }, 90_000);
+
+  it('spools the bytes as printed, and marks a stderr line that arrives in pieces once', async () => {
+    // Not UTF-8 (0xff 0xfe), then é as two octal escapes; the stderr line comes in two writes.
+    const script = `printf '\\377\\376 caf\\303\\251\\n'; sleep 0.2; printf half >&2; sleep 0.2; printf ' line\\n' >&2`;
+    const { body } = await post('/api/tasks', {
+      kind: 'shell',
+      host: 'vm',
+      argv: ['sh', '-c', script],
+    });
+    await post(`/api/tasks/${body.id}/approve`, {});
+    const done = await settled(body.id);
+    expect(done.status).toBe('succeeded');
+    const spool = readFileSync(done.stages[0]?.output_path ?? '');
+    expect(spool).toEqual(
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(' café\n! half line\n')]),
+    );
+  });
 
   it('runs an agent prompt through its CLI profile: prompt on stdin, result, cost and session', async () => {
     const { body } = await post('/api/tasks', {

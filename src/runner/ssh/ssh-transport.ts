@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { Client, type ClientChannel } from 'ssh2';
 import { PGID_MARKER, groupSignalCommand, toRemoteCommandLine } from '../command-line.js';
-import { createTextStream, DEFAULT_CAPTURE_BYTES, OutputCapture } from '../output-capture.js';
+import { DEFAULT_CAPTURE_BYTES, OutputCapture } from '../output-capture.js';
 import { DEFAULT_KILL_GRACE_MS } from '../process-group.js';
 import type {
   ExecRequest,
@@ -260,11 +260,9 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
         return gone;
       });
     };
-    const outText = req.onOutput ? createTextStream((t) => req.onOutput?.('stdout', t)) : null;
-    const errText = req.onOutput ? createTextStream((t) => req.onOutput?.('stderr', t)) : null;
     const passErr = (chunk: Buffer) => {
       stderr.push(chunk);
-      errText?.write(chunk);
+      req.onOutput?.('stderr', chunk);
     };
     // The first stderr line is the wrapper's pgid report; it is not the command's output.
     let head: Buffer | null = Buffer.alloc(0);
@@ -289,7 +287,7 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
     const wire = (s: ClientChannel) => {
       s.on('data', (chunk: Buffer) => {
         stdout.push(chunk);
-        outText?.write(chunk);
+        req.onOutput?.('stdout', chunk);
       });
       s.stderr.on('data', onStderr);
       s.on('error', () => {});
@@ -330,8 +328,6 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
     const disarm = watchForStop(req, stop);
     await opened.wired;
     disarm();
-    outText?.end();
-    errText?.end();
     if (killing) await killing;
     if (exit.kind === 'missing' && failure === null && opened.conn.broken)
       failure = 'connection_lost';
