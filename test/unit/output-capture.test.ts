@@ -45,6 +45,20 @@ describe('OutputCapture', () => {
     }
   });
 
+  it('grows its tail in steps and wraps it once full, with the same result', () => {
+    const limit = 40_000; // a 20,000-byte tail: grown from 4 KiB through 8 and 16 KiB
+    for (const total of [19_999, 20_000, 20_001, 40_000, 40_001, 45_000, 100_000]) {
+      for (const maxChunk of [700, 5_000, 30_000]) {
+        const chunks = chunked(total, total + maxChunk, maxChunk);
+        const capture = new OutputCapture(limit);
+        chunks.forEach((c) => capture.push(c));
+        const got = capture.result();
+        const want = expected(Buffer.concat(chunks), limit);
+        expect({ text: got.text, truncated: got.truncated }, `${total}/${maxChunk}`).toEqual(want);
+      }
+    }
+  });
+
   it('copies what it keeps: a chunk reused after push does not change the result', () => {
     const capture = new OutputCapture(8);
     const reused = Buffer.alloc(6);
