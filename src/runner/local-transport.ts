@@ -71,10 +71,13 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
 
     const exit = await new Promise<ExitStatus>((resolve) => {
       child.once('error', (e: NodeJS.ErrnoException) => {
-        // Like a shell: a program that cannot be started exits 127 with the reason on stderr.
-        stderr.push(
-          Buffer.from(`${program}: ${e.code === 'ENOENT' ? 'command not found' : e.message}\n`),
+        // Like a shell: a program that cannot be started exits 127 with the reason on stderr,
+        // streamed like any other output (so the spool file has it too).
+        const reason = Buffer.from(
+          `${program}: ${e.code === 'ENOENT' ? 'command not found' : e.message}\n`,
         );
+        stderr.push(reason);
+        req.onOutput?.('stderr', reason);
         resolve({ kind: 'exited', code: e.code === 'ENOENT' ? 127 : 126 });
       });
       child.once('exit', (code, signal) =>

@@ -32,9 +32,15 @@ describe('local transport', () => {
     expect(ok.failure).toBeNull();
     expect(ok.stdout.text).toBe('hello\n');
     expect(ok.stderr.text).toBe('err\n');
-    const missing = await t.exec({ argv: ['definitely-not-a-program'], timeoutMs: 5_000 });
+    const streamed: string[] = [];
+    const missing = await t.exec({
+      argv: ['definitely-not-a-program'],
+      timeoutMs: 5_000,
+      onOutput: (stream, chunk) => streamed.push(`${stream}:${chunk}`),
+    });
     expect(missing.exit).toEqual({ kind: 'exited', code: 127 });
-    expect(missing.stderr.text).toContain('command not found');
+    expect(missing.stderr.text).toBe('definitely-not-a-program: command not found\n');
+    expect(streamed).toEqual(['stderr:definitely-not-a-program: command not found\n']);
   });
 
   it('tells a signal death apart from an exit code', async () => {
