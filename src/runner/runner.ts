@@ -14,6 +14,7 @@ import { priceTokens, type Price } from './executors/usage-meter.js';
 import { removeMcpConfig, writeMcpConfig, type AgentMcpGrant } from './mcp-config-file.js';
 import { createTextStream } from './output-capture.js';
 import { createOutputSpool } from './output-spool.js';
+import { OutputTail } from './output-tail.js';
 import type { ExecResult, Transport } from './transport.js';
 import type { WorkSource } from './work-source.js';
 import {
@@ -121,18 +122,13 @@ function createProgressReporter(
   on: { leaseLost: () => void; halt: () => void },
 ) {
   const started = Date.now();
-  let tailText = '';
+  // Raw bytes, decoded only when sent: at most 4 bytes a character.
+  const output = new OutputTail(4 * PROGRESS_CHARS);
   let dirty = false;
-  // One decoder per stream: a character split across chunks of one stream decodes whole.
-  const keep = (text: string) => {
-    tailText = (tailText + text).slice(-PROGRESS_CHARS);
-    dirty = true;
-  };
-  const decoders = { stdout: createTextStream(keep), stderr: createTextStream(keep) };
   const timer = setInterval(() => {
     if (!dirty) return;
     dirty = false;
-    const tail = printable(tailText);
+    const tail = printable(output.text(PROGRESS_CHARS));
     void deps.work
       .progress(claim.task.id, claim.lease.fencingToken, tail, Date.now() - started, spent())
       .then((reply) => {
@@ -145,7 +141,8 @@ function createProgressReporter(
   }, everyMs);
   return {
     push(stream: 'stdout' | 'stderr', chunk: Buffer) {
-      decoders[stream].write(chunk);
+      output.push(stream, chunk);
+      dirty = true;
     },
     stop() {
       clearInterval(timer);

@@ -1,0 +1,70 @@
+/**
+ * The latest output of a run, stdout and stderr as they arrived, for live progress. It keeps
+ * the last `maxBytes` raw bytes in a ring and decodes them only when asked (every couple of
+ * seconds), not every chunk as it arrives: decoding each chunk of a GiB-long stream made a
+ * GiB of short-lived strings, and a heap busy with garbage grows.
+ *
+ * Characters stay whole: a chunk that ends inside a multi-byte character holds those bytes
+ * back until its stream's next chunk, so the other stream cannot land between them.
+ */
+export class OutputTail {
+  private readonly ring: Buffer;
+  private end = 0;
+  private filled = 0;
+  private readonly carry = { stdout: EMPTY, stderr: EMPTY };
+
+  constructor(private readonly maxBytes: number) {
+    this.ring = Buffer.alloc(maxBytes);
+  }
+
+  push(stream: 'stdout' | 'stderr', chunk: Uint8Array): void {
+    const carried = this.carry[stream];
+    const bytes = carried.length > 0 ? Buffer.concat([carried, chunk]) : chunk;
+    const cut = bytes.length - unfinishedSuffix(bytes);
+    this.write(bytes.subarray(0, cut));
+    this.carry[stream] = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : EMPTY;
+  }
+
+  /** The last `maxChars` characters (fewer when less arrived). */
+  text(maxChars: number): string {
+    const bytes =
+      this.filled < this.ring.length
+        ? this.ring.subarray(0, this.filled)
+        : Buffer.concat([this.ring.subarray(this.end), this.ring.subarray(0, this.end)]);
+    // The oldest bytes may start inside a character that fell out of the ring.
+    let start = 0;
+    while (start < 3 && start < bytes.length && isContinuation(bytes[start]!)) start++;
+    const text = bytes.subarray(start).toString('utf8');
+    return text.length > maxChars ? text.slice(-maxChars) : text;
+  }
+
+  private write(bytes: Uint8Array): void {
+    const size = this.ring.length;
+    if (bytes.length >= size) {
+      this.ring.set(bytes.subarray(bytes.length - size));
+      this.end = 0;
+      this.filled = size;
+      return;
+    }
+    const first = Math.min(bytes.length, size - this.end);
+    this.ring.set(bytes.subarray(0, first), this.end);
+    this.ring.set(bytes.subarray(first), 0);
+    this.end = (this.end + bytes.length) % size;
+    this.filled = Math.min(size, this.filled + bytes.length);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+const isContinuation = (byte: number) => (byte & 0xc0) === 0x80;
+
+/** Bytes at the end that begin a multi-byte character still missing its last bytes (0–3). */
+function unfinishedSuffix(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if (isContinuation(byte)) continue;
+    const needs = byte < 0xc0 ? 1 : byte < 0xe0 ? 2 : byte < 0xf0 ? 3 : byte < 0xf8 ? 4 : 1;
+    return needs > back ? back : 0;
+  }
+  return 0;
+}
