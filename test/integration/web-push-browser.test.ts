@@ -220,7 +220,8 @@ describe('Web Push in Chromium: the notifications control and the service worker
             data: n.data as unknown,
           }));
         });
-      await expect.poll(shown).toHaveLength(1);
+      // The service worker may take seconds to wake under a loaded suite (it missed 1 s once).
+      await expect.poll(shown, { timeout: 15_000 }).toHaveLength(1);
       expect((await shown())[0]).toEqual({
         title: message.title,
         body: message.body,
