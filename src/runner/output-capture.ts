@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { STORED_OUTPUT_BYTES } from '../core/stage.js';
+import { ByteRing } from './byte-ring.js';
 import type { CapturedOutput } from './transport.js';
 
 /** Per stream: stdout and stderr together stay within the stored-output cap. */
@@ -18,14 +19,12 @@ export class OutputCapture {
   private readonly half: number;
   private readonly head: Buffer[] = [];
   private headBytes = 0;
-  /** The tail, written round: it grows by doubling to `half`, then wraps at `ringEnd`. */
-  private ring: Buffer = Buffer.alloc(0);
-  private ringEnd = 0;
-  private ringFilled = 0;
+  private readonly tail: ByteRing;
   private total = 0;
 
   constructor(limitBytes = DEFAULT_CAPTURE_BYTES) {
     this.half = Math.max(1, Math.floor(limitBytes / 2));
+    this.tail = new ByteRing(this.half);
   }
 
   push(chunk: Uint8Array): void {
@@ -37,40 +36,12 @@ export class OutputCapture {
       this.headBytes += take.length;
       rest = rest.subarray(take.length);
     }
-    if (rest.length > 0) this.pushTail(rest);
-  }
-
-  private pushTail(bytes: Uint8Array): void {
-    const keep = bytes.length > this.half ? bytes.subarray(bytes.length - this.half) : bytes;
-    this.reserve(keep.length);
-    const first = Math.min(keep.length, this.ring.length - this.ringEnd);
-    this.ring.set(keep.subarray(0, first), this.ringEnd);
-    this.ring.set(keep.subarray(first), 0);
-    this.ringEnd = (this.ringEnd + keep.length) % this.ring.length;
-    this.ringFilled = Math.min(this.half, this.ringFilled + keep.length);
-  }
-
-  /** Grows the ring (still unwrapped) so `more` bytes fit without overwriting, up to `half`. */
-  private reserve(more: number): void {
-    const want = Math.min(this.half, this.ringFilled + more);
-    if (want <= this.ring.length) return;
-    let size = Math.max(this.ring.length, 4096);
-    while (size < want) size *= 2;
-    const grown = Buffer.allocUnsafe(Math.min(size, this.half));
-    // Growing happens only before the ring wraps, so its bytes are in order from 0.
-    this.ring.copy(grown, 0, 0, this.ringFilled);
-    this.ring = grown;
-    this.ringEnd = this.ringFilled;
-  }
-
-  private tailBytes(): Buffer {
-    if (this.ringFilled < this.ring.length) return this.ring.subarray(0, this.ringFilled);
-    return Buffer.concat([this.ring.subarray(this.ringEnd), this.ring.subarray(0, this.ringEnd)]);
+    if (rest.length > 0) this.tail.write(rest);
   }
 
   result(): CapturedOutput {
     const head = Buffer.concat(this.head);
-    const tail = this.tailBytes();
+    const tail = this.tail.bytes();
     const dropped = this.total - head.length - tail.length;
     if (dropped <= 0)
       return {

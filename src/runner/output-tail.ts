@@ -1,3 +1,5 @@
+import { ByteRing } from './byte-ring.js';
+
 /**
  * The latest output of a run, stdout and stderr as they arrived, for live progress. It keeps
  * the last `maxBytes` raw bytes in a ring and decodes them only when asked (every couple of
@@ -8,49 +10,29 @@
  * back until its stream's next chunk, so the other stream cannot land between them.
  */
 export class OutputTail {
-  private readonly ring: Buffer;
-  private end = 0;
-  private filled = 0;
+  private readonly ring: ByteRing;
   private readonly carry = { stdout: EMPTY, stderr: EMPTY };
 
-  constructor(private readonly maxBytes: number) {
-    this.ring = Buffer.alloc(maxBytes);
+  constructor(maxBytes: number) {
+    this.ring = new ByteRing(maxBytes);
   }
 
   push(stream: 'stdout' | 'stderr', chunk: Uint8Array): void {
     const carried = this.carry[stream];
     const bytes = carried.length > 0 ? Buffer.concat([carried, chunk]) : chunk;
     const cut = bytes.length - unfinishedSuffix(bytes);
-    this.write(bytes.subarray(0, cut));
+    this.ring.write(bytes.subarray(0, cut));
     this.carry[stream] = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : EMPTY;
   }
 
   /** The last `maxChars` characters (fewer when less arrived). */
   text(maxChars: number): string {
-    const bytes =
-      this.filled < this.ring.length
-        ? this.ring.subarray(0, this.filled)
-        : Buffer.concat([this.ring.subarray(this.end), this.ring.subarray(0, this.end)]);
+    const bytes = this.ring.bytes();
     // The oldest bytes may start inside a character that fell out of the ring.
     let start = 0;
     while (start < 3 && start < bytes.length && isContinuation(bytes[start]!)) start++;
     const text = bytes.subarray(start).toString('utf8');
     return text.length > maxChars ? text.slice(-maxChars) : text;
-  }
-
-  private write(bytes: Uint8Array): void {
-    const size = this.ring.length;
-    if (bytes.length >= size) {
-      this.ring.set(bytes.subarray(bytes.length - size));
-      this.end = 0;
-      this.filled = size;
-      return;
-    }
-    const first = Math.min(bytes.length, size - this.end);
-    this.ring.set(bytes.subarray(0, first), this.end);
-    this.ring.set(bytes.subarray(first), 0);
-    this.end = (this.end + bytes.length) % size;
-    this.filled = Math.min(size, this.filled + bytes.length);
   }
 }
 
