@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  eachLine,
   jsonValues,
   lastLine,
   oneLine,
@@ -103,11 +104,20 @@ describe('classify helpers', () => {
   it('finds the last non-empty line and squeezes text onto one capped line', () => {
     expect(lastLine('first\nsecond  \n\n  \n')).toBe('second');
     expect(lastLine(' \n\n')).toBeNull();
+    expect(lastLine('')).toBeNull();
+    expect(lastLine('only')).toBe('only');
+    expect(lastLine('\nlast\r\n')).toBe('last');
+    expect(lastLine('a\n\nb\n\n')).toBe('b');
     expect(oneLine('  a\n\n b\tc ')).toBe('a b c');
     expect(oneLine('')).toBeNull();
     const long = oneLine('x'.repeat(1000));
     expect(long).toHaveLength(300);
     expect(long?.endsWith('…')).toBe(true);
+  });
+
+  it('walks lines like split would, without holding them all', () => {
+    for (const text of ['', 'a', 'a\n', '\na', 'a\n\nb', '\n\n', 'x\r\ny\n'])
+      expect([...eachLine(text)]).toEqual(text.split('\n'));
   });
 
   it('reads one document, JSONL, or a pretty document after noise', () => {

@@ -67,14 +67,28 @@ export function textOutcome(text: string | null): 'auth_failure' | 'network_fail
   return null;
 }
 
-/** The last non-empty line, trimmed; null when there is none. */
+/**
+ * The last non-empty line, trimmed; null when there is none. It walks back from the end instead
+ * of splitting: a capture of `yes` holds millions of lines, and splitting it costs ~100 MiB.
+ */
 export function lastLine(text: string): string | null {
-  const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i -= 1) {
-    const line = lines[i]?.trim();
+  for (let end = text.length; end > 0;) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(start, end).trim();
     if (line) return line;
+    end = start - 1;
   }
   return null;
+}
+
+/** Each line of the text in order, without holding them all at once (see lastLine). */
+export function* eachLine(text: string): Generator<string> {
+  for (let start = 0; start <= text.length;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    yield text.slice(start, end);
+    start = end + 1;
+  }
 }
 
 /** Text squeezed onto one chat line, capped so a long answer cannot flood a message. */
@@ -163,7 +177,7 @@ export function jsonValues(text: string): unknown[] {
   const whole = tryJson(text.trim());
   if (whole !== undefined) return [whole];
   const values: unknown[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of eachLine(text)) {
     const trimmed = line.trim();
     if (!trimmed.startsWith('{')) continue;
     const value = tryJson(trimmed);
