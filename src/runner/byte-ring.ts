@@ -26,8 +26,15 @@ export class ByteRing {
 
   /** The kept bytes, oldest first. */
   bytes(): Buffer {
-    if (this.filled < this.ring.length) return this.ring.subarray(0, this.filled);
-    return Buffer.concat([this.ring.subarray(this.end), this.ring.subarray(0, this.end)]);
+    const [older, newer] = this.segments();
+    return newer.length === 0 ? older : Buffer.concat([older, newer]);
+  }
+
+  /** The kept bytes, oldest first, as views into the ring: valid until the next write. */
+  segments(): readonly [Buffer, Buffer] {
+    if (this.filled < this.ring.length)
+      return [this.ring.subarray(0, this.filled), Buffer.alloc(0)];
+    return [this.ring.subarray(this.end), this.ring.subarray(0, this.end)];
   }
 
   /** Grows the ring (still unwrapped) so `more` bytes fit without overwriting, up to the max. */

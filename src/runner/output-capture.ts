@@ -39,22 +39,19 @@ export class OutputCapture {
     if (rest.length > 0) this.tail.write(rest);
   }
 
+  /**
+   * The kept bytes as one string, decoded in one pass: a string joined from decoded pieces is
+   * copied again by the first search in it (the shell profile's last line), and a marker outside
+   * Latin-1 made that copy two bytes a character. A character cut at either edge of the dropped
+   * middle decodes to U+FFFD, as it would have at the end (or start) of its own piece.
+   */
   result(): CapturedOutput {
-    const head = Buffer.concat(this.head);
-    const tail = this.tail.bytes();
-    const dropped = this.total - head.length - tail.length;
-    if (dropped <= 0)
-      return {
-        text: new StringDecoder('utf8').end(Buffer.concat([head, tail])),
-        totalBytes: this.total,
-        truncated: false,
-      };
-    const marker = `\n… ${dropped} bytes omitted …\n`;
-    return { text: decode(head) + marker + decode(tail), totalBytes: this.total, truncated: true };
+    const dropped = this.total - this.headBytes - this.tail.length;
+    const marker = dropped > 0 ? [Buffer.from(`\n... ${dropped} bytes omitted ...\n`)] : [];
+    const bytes = Buffer.concat([...this.head, ...marker, ...this.tail.segments()]);
+    return { text: bytes.toString('utf8'), totalBytes: this.total, truncated: dropped > 0 };
   }
 }
-
-const decode = (b: Buffer) => new StringDecoder('utf8').end(b);
 
 /** Splits a byte stream into text without breaking multi-byte characters across chunks. */
 export function createTextStream(onText: (text: string) => void): {

@@ -140,7 +140,7 @@ describe('tasks run end to end: HTTP → queue → runner → local and SSH host
     expect(output.stderr).toBe('oops\n');
     expect(output.stdout.startsWith('STARTaaa')).toBe(true);
     expect(output.stdout.endsWith('aaaEND')).toBe(true);
-    expect(output.stdout).toMatch(/\n… \d+ bytes omitted …\n/);
+    expect(output.stdout).toMatch(/\n\.\.\. \d+ bytes omitted \.\.\.\n/);
     expect(Buffer.byteLength(output.stdout)).toBeLessThanOrEqual(5 * 1024 * 1024 + 100);
     expect(stage?.stdout_tail?.endsWith('aaaEND')).toBe(true);
     const spool = stage?.output_path ?? '';

@@ -8,7 +8,7 @@ function expected(stream: Buffer, limit: number): { text: string; truncated: boo
   const head = stream.subarray(0, half).toString();
   const tail = stream.subarray(stream.length - half).toString();
   const dropped = stream.length - 2 * half;
-  return { text: `${head}\n… ${dropped} bytes omitted …\n${tail}`, truncated: true };
+  return { text: `${head}\n... ${dropped} bytes omitted ...\n${tail}`, truncated: true };
 }
 
 /** A deterministic stream of printable bytes cut into chunks of varied sizes (0 included). */
@@ -67,7 +67,32 @@ describe('OutputCapture', () => {
       capture.push(reused);
     }
     reused.fill('x');
-    expect(capture.result().text).toBe('abcd\n… 10 bytes omitted …\nopqr');
+    expect(capture.result().text).toBe('abcd\n... 10 bytes omitted ...\nopqr');
+  });
+
+  it('decodes head and tail as if each were a stream of its own, cut characters included', () => {
+    // Multi-byte characters and invalid bytes, so cuts land inside characters everywhere.
+    const alphabet = ['a', '\n', 'é', '✓', '🚀', '\u2028'].map((c) => Buffer.from(c));
+    alphabet.push(Buffer.from([0xff]), Buffer.from([0x82]), Buffer.from([0xe2, 0x82]));
+    let seed = 7;
+    const next = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+    for (let round = 0; round < 300; round++) {
+      const stream = Buffer.concat(
+        Array.from({ length: 1 + next(60) }, () => alphabet[next(alphabet.length)]!),
+      );
+      const limit = 1 + next(40);
+      const capture = new OutputCapture(limit);
+      for (let at = 0; at < stream.length;) {
+        const size = 1 + next(9);
+        capture.push(stream.subarray(at, at + size));
+        at += size;
+      }
+      const got = capture.result();
+      expect({ text: got.text, truncated: got.truncated }, `round ${round}`).toEqual(
+        expected(stream, limit),
+      );
+      expect(got.totalBytes).toBe(stream.length);
+    }
   });
 
   it('decodes a multi-byte character split across chunks whole', () => {
