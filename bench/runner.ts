@@ -30,6 +30,11 @@ import { toRemoteCommandLine } from '../src/runner/command-line.js';
 import { createSshTransport } from '../src/runner/ssh/ssh-transport.js';
 import type { Transport } from '../src/runner/transport.js';
 import { startSshd, type Sshd } from '../test/helpers/sshd.js';
+import {
+  runServiceMemory,
+  streamCommand,
+  type ServiceMemoryResult,
+} from './runner-service-memory.js';
 import { median, percentile } from './stats.js';
 
 export interface RunnerBenchOptions {
@@ -210,6 +215,8 @@ export interface RunnerBenchResult {
   readonly dispatch: DispatchResult;
   readonly throughput: ThroughputResult;
   readonly memory: MemoryResult;
+  /** The same stream through a fresh `switchboard runner` process (the runner service). */
+  readonly serviceMemory: ServiceMemoryResult;
   readonly elapsedMs: number;
   /** os.loadavg() (1 min) before and after: other work on the machine skews every figure. */
   readonly load: readonly [number, number];
@@ -874,7 +881,7 @@ const streamTimeoutS = (bytes: number): number => 60 + Math.ceil(bytes / (8 * Mi
 
 async function runMemory(inst: Instance, o: RunnerBenchOptions): Promise<MemoryRun> {
   checkStreamFits(inst.dataDir, o.streamBytes);
-  const command = `head -c ${o.streamBytes} /dev/zero | tr '\\0' a`;
+  const command = streamCommand(o.streamBytes);
   const timeout_s = streamTimeoutS(o.streamBytes);
   const body = { kind: 'shell', host: 'vm', argv: ['sh', '-c', command], timeout_s };
   const { id, status } = await postTask(inst, body);
@@ -1172,12 +1179,26 @@ export async function runRunnerBench(
     log(`memory: streaming ${o.streamBytes / MiB} MiB through one task, ${o.memoryRuns}×…`);
     const memory = await runMemories(rig.inst, o, log);
     checkProblems(rig.inst);
+
+    log(`runner service: the same stream through a fresh process, ${o.memoryRuns}×…`);
+    const serviceMemory = await runServiceMemory({
+      sshd: s.sshd,
+      dir: s.dir,
+      bytes: o.streamBytes,
+      runs: o.memoryRuns,
+      sampleEveryMs: o.sampleEveryMs,
+      timeoutS: streamTimeoutS(o.streamBytes),
+    });
+    for (const run of serviceMemory.runs) {
+      log(`  RSS growth ${fixed(run.growthMiB)} MiB in ${fixed(run.elapsedMs / 1000)} s`);
+    }
     return {
       options: o,
       openssh: opensshVersion(),
       dispatch,
       throughput,
       memory,
+      serviceMemory,
       elapsedMs: performance.now() - started,
       load: [loadBefore, loadavg()[0] ?? Number.NaN],
     };
