@@ -154,9 +154,9 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
 const SLICE_CHARS = 64 * 1024;
 
 /**
- * The completion's JSON, in pieces. Its output holds up to 10 MiB a stream; as one
- * JSON.stringify and then its UTF-8 bytes, a report held that output twice more at once, which
- * took a fresh runner service from ~40 MiB of RSS growth over a 1 GiB stream to ~100 MiB.
+ * The completion's JSON, in pieces. Its output holds up to 5 MiB a stream; as one
+ * JSON.stringify and then its UTF-8 bytes, a report held that output twice more at once (more
+ * where escaping grows it), on top of the capture itself.
  */
 export function* completionJson(report: object, output: StoredOutput): Generator<string> {
   const { stdout, stderr, ...counts } = output;

@@ -69,7 +69,7 @@ export function textOutcome(text: string | null): 'auth_failure' | 'network_fail
 
 /**
  * The last non-empty line, trimmed; null when there is none. It walks back from the end instead
- * of splitting: a capture of `yes` holds millions of lines, and splitting it costs ~100 MiB.
+ * of splitting: a capture of `yes` holds millions of lines, and splitting it cost tens of MiB.
  */
 export function lastLine(text: string): string | null {
   for (let end = text.length; end > 0;) {
