@@ -208,11 +208,18 @@ describe('the real sshd test harness', { timeout: 120_000 }, () => {
     expect(detached.code).toBe(0);
     const pids = sshd.pids();
     expect(pids.length).toBeGreaterThanOrEqual(4);
-    const ps = await execResult('ps', ['-u', sshd.user, '-o', 'pid=,args=']);
-    const orphans = ps.stdout
-      .split('\n')
-      .filter((line) => line.trim().endsWith(` ${orphanMark}`))
-      .map((line) => Number(line.trim().split(/\s+/)[0]));
+    // The marked shell forks to run `sleep`; between that fork and its exec the child still
+    // shows the mark, so a ps at that instant sees two. Look again until the fork has exec'd.
+    const marked = async () =>
+      (await execResult('ps', ['-u', sshd.user, '-o', 'pid=,args='])).stdout
+        .split('\n')
+        .filter((line) => line.trim().endsWith(` ${orphanMark}`))
+        .map((line) => Number(line.trim().split(/\s+/)[0]));
+    let orphans = await marked();
+    for (let tries = 0; orphans.length !== 1 && tries < 50; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      orphans = await marked();
+    }
     expect(orphans).toHaveLength(1);
     expect(pids).not.toContain(orphans[0]);
 
