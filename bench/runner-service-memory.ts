@@ -15,6 +15,7 @@ import { loadConfig } from '../src/entry/config/load-config.js';
 import { startSwitchboard } from '../src/entry/node.js';
 import { createRunnerToken } from '../src/entry/tokens.js';
 import type { Sshd } from '../test/helpers/sshd.js';
+import { procMemoryMiB, resetHwm } from './proc-memory.js';
 
 const BIN = fileURLToPath(new URL('../bin/switchboard.js', import.meta.url));
 const TOKEN = 'bench-service-admin-token-0123456789';
@@ -57,24 +58,7 @@ function fail(message: string): never {
   throw new Error(`runner service memory: ${message}`);
 }
 
-/** VmRSS and VmHWM of a process, in MiB. */
-function procMemory(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-  const rss = kib('VmRSS');
-  const hwm = kib('VmHWM');
-  if (!Number.isFinite(rss) || !Number.isFinite(hwm)) fail(`no VmRSS/VmHWM for pid ${pid}`);
-  return { rss: rss / 1024, hwm: hwm / 1024 };
-}
-
-function resetHwm(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
+const procMemory = (pid: number) => procMemoryMiB(pid) ?? fail(`no VmRSS/VmHWM for pid ${pid}`);
 
 const fileSize = (path: string): number => {
   try {

@@ -30,6 +30,7 @@ import { toRemoteCommandLine } from '../src/runner/command-line.js';
 import { createSshTransport } from '../src/runner/ssh/ssh-transport.js';
 import type { Transport } from '../src/runner/transport.js';
 import { startSshd, type Sshd } from '../test/helpers/sshd.js';
+import { procMemoryMiB, resetHwm } from './proc-memory.js';
 import {
   runServiceMemory,
   streamCommand,
@@ -792,21 +793,6 @@ const gc = (): void => {
   (runInNewContext('gc') as () => void)();
 };
 
-const readHwmMiB = (): number | null => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : null;
-};
-
-/** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0). */
-function resetHwm(): boolean {
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const spoolFiles = (dataDir: string, taskId: string): string[] => {
   const dir = join(dataDir, 'output');
   return readdirSync(dir)
@@ -899,7 +885,7 @@ async function runMemory(inst: Instance, o: RunnerBenchOptions): Promise<MemoryR
     w = watch.stop();
   }
   const elapsedMs = performance.now() - t0;
-  const hwm = hwmReset ? readHwmMiB() : null;
+  const hwm = hwmReset ? (procMemoryMiB()?.hwm ?? null) : null;
   expectSucceeded(await getTask(inst, id));
   const spoolBytes = spoolSize(inst.dataDir, id);
   if (spoolBytes !== o.streamBytes) fail(`spooled ${spoolBytes} of ${o.streamBytes} bytes`);
