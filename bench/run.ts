@@ -342,6 +342,10 @@ function renderThroughputTable(r: RunnerBenchResult): string {
     [`baseline: raw ssh2, ${c} parallel channels (ssh2 defaults)`, t.baseline],
     [`raw ssh2, ${c} channels, TCP_NODELAY set (diagnostic)`, t.noDelay],
     [`raw ssh2, ${c} channels, retrying on the transport's schedule (diagnostic)`, t.backoff],
+    [
+      `raw ssh2, ${c} channels, TCP_NODELAY, \`exec true\`: the program exec'd (diagnostic)`,
+      t.programOnly,
+    ],
     [`raw ssh2, ${c} channels, TCP_NODELAY, the transport's command line (diagnostic)`, t.wrapped],
     [`**switchboard: runner.concurrency ${c}, POST → stored**`, t.switchboard],
   ];
@@ -440,11 +444,32 @@ function runnerVerdicts(r: RunnerBenchResult): string {
       `${metOr(t >= TARGET_THROUGHPUT)}). The baseline's rounds ran at ` +
       `${int(r.throughput.baseline.minPerSecond)}–${int(r.throughput.baseline.maxPerSecond)}/s ` +
       `(its delayed-ACK stalls come and go); against its fastest round switchboard's median is ` +
-      `${ratio(r.throughput.switchboard.perSecond / r.throughput.baseline.maxPerSecond)}.`,
+      `${ratio(r.throughput.switchboard.perSecond / r.throughput.baseline.maxPerSecond)}. ` +
+      programCeiling(r),
     `- **Memory:** RSS grew ${mib(g)} while streaming ${volume(r.memory.worst.bytes)} ` +
       `through the embedded runner and ${mib(gs)} through a fresh runner service process ` +
       `(target ≤ ${TARGET_GROWTH_MIB} MiB, ${metOr(Math.max(g, gs) <= TARGET_GROWTH_MIB)}).`,
   ].join('\n');
+}
+
+/**
+ * The baseline's `true` is a shell builtin: sshd starts a shell and nothing more. A task's argv
+ * names a program, which must be exec'd, so raw ssh2 running `exec true` (no pgid report, no
+ * env allow-list, no gateway) is the most any runner honouring argv can reach on this host.
+ */
+function programCeiling(r: RunnerBenchResult): string {
+  const t = r.throughput;
+  const cap = t.programOnly.perSecond / t.baseline.perSecond;
+  return (
+    `A task's program is exec'd, while the baseline's \`true\` is a shell builtin: raw ssh2 ` +
+    `running \`exec true\` (the program exec'd and nothing else of ours) ran at ` +
+    `${int(t.programOnly.perSecond)}/s, ${ratioVs(cap, TARGET_THROUGHPUT)} of the baseline, ` +
+    (cap < TARGET_THROUGHPUT
+      ? `so on this machine the target is out of reach for any runner that execs its argv. `
+      : `the most any runner that execs its argv could reach here. `) +
+    `Against raw ssh2 running the transport's own command line (the same work on the host) ` +
+    `switchboard's median is ${ratio(t.switchboard.perSecond / t.wrapped.perSecond)}.`
+  );
 }
 
 /** Why some execs take ~40 ms longer; the trace behind it was taken by hand on this machine. */
@@ -574,9 +599,10 @@ function ceiling(r: RunnerBenchResult, cores: number): string {
   return (
     `The cores set the ceiling. Outside this process the machine spent ` +
     `${bare.toFixed(2)} ms of CPU per exec of the baseline's \`true\` (a shell builtin: sshd ` +
-    `forks and starts one shell) and ${host.toFixed(2)} ms per exec of the transport's command ` +
+    `forks and starts one shell), ${t.programOnly.elsewhereMsPerTask.toFixed(2)} ms per ` +
+    `\`exec true\` (the same and one program started) and ${host.toFixed(2)} ms per exec of the transport's command ` +
     `line (the shell, then \`env -i\`, then the program: two more programs started), ` +
-    `${one(host / bare)}× as much. With all ${cores} cores busy, tasks/s cannot exceed ` +
+    `${one(host / bare)}× the baseline's. With all ${cores} cores busy, tasks/s cannot exceed ` +
     `${cores} × 1000 / (${host.toFixed(2)} ms + this process's CPU per task); at switchboard's ` +
     `${sb.cpuMsPerTask.toFixed(2)} ms that is ${int(cap)}/s (${ratio(cap / t.baseline.perSecond)} ` +
     `of the baseline), and it ran at ${int(sb.perSecond)}/s. ` +

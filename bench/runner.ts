@@ -169,6 +169,11 @@ export interface ThroughputResult {
   readonly noDelay: ThroughputPath;
   /** The baseline again, retrying refused opens on the transport's schedule. */
   readonly backoff: ThroughputPath;
+  /**
+   * Raw, TCP_NODELAY, running `exec true`: the program started as a program (what argv means)
+   * and nothing else, so the most any runner that execs its argv can reach on this host.
+   */
+  readonly programOnly: ThroughputPath;
   /** Raw, TCP_NODELAY, running the transport's command line (pgid report, env -i) for `true`. */
   readonly wrapped: ThroughputPath;
   readonly switchboard: ThroughputPath;
@@ -1078,12 +1083,14 @@ async function runThroughput(
   const load = createSwitchboardLoad(wide, o);
   const wrappedLine = toRemoteCommandLine({ argv: ['true'] });
   const runs: Record<
-    'baseline' | 'noDelay' | 'backoff' | 'wrapped' | 'switchboard',
+    'baseline' | 'noDelay' | 'backoff' | 'programOnly' | 'wrapped' | 'switchboard',
     () => Promise<number>
   > = {
     baseline: () => rawThroughput(rig.raw, n, o.channels),
     noDelay: () => rawThroughput(rig.rawNoDelay, n, o.channels),
     backoff: () => rawThroughput(rig.raw, n, o.channels, TRANSPORT_RETRY),
+    // `true` is a shell builtin in the baseline; a task's program is always exec'd.
+    programOnly: () => rawThroughput(rig.rawNoDelay, n, o.channels, QUICK_RETRY, 'exec true'),
     // What the transport sends, on a socket set up like the transport's: the host's share.
     wrapped: () => rawThroughput(rig.rawNoDelay, n, o.channels, QUICK_RETRY, wrappedLine),
     switchboard: () => load.run(n),
@@ -1110,6 +1117,7 @@ async function runThroughput(
     baseline: path('baseline'),
     noDelay: path('noDelay'),
     backoff: path('backoff'),
+    programOnly: path('programOnly'),
     wrapped: path('wrapped'),
     switchboard: path('switchboard'),
     switchboardSplit,
