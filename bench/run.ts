@@ -331,7 +331,7 @@ function throughputRow(label: string, t: ThroughputPath, base: ThroughputPath): 
     int(t.refusedOpens),
     `${t.cpuMsPerTask.toFixed(2)} ms`,
     `${t.elsewhereMsPerTask.toFixed(2)} ms`,
-    ratio(t.perSecond / base.perSecond),
+    ratioVs(t.perSecond / base.perSecond, TARGET_THROUGHPUT),
   ]);
 }
 
