@@ -460,15 +460,17 @@ function runnerVerdicts(r: RunnerBenchResult): string {
 function programCeiling(r: RunnerBenchResult): string {
   const t = r.throughput;
   const cap = t.programOnly.perSecond / t.baseline.perSecond;
+  const line = t.wrapped.perSecond / t.baseline.perSecond;
   return (
     `A task's program is exec'd, while the baseline's \`true\` is a shell builtin: raw ssh2 ` +
     `running \`exec true\` (the program exec'd and nothing else of ours) ran at ` +
     `${int(t.programOnly.perSecond)}/s, ${ratioVs(cap, TARGET_THROUGHPUT)} of the baseline, ` +
-    (cap < TARGET_THROUGHPUT
-      ? `so on this machine the target is out of reach for any runner that execs its argv. `
-      : `the most any runner that execs its argv could reach here. `) +
-    `Against raw ssh2 running the transport's own command line (the same work on the host) ` +
-    `switchboard's median is ${ratio(t.switchboard.perSecond / t.wrapped.perSecond)}.`
+    `the most any runner that execs its argv could reach here with nothing else to do; raw ` +
+    `ssh2 running the transport's own command line (pgid report, \`env -i\` with the ` +
+    `allow-list) ran at ${int(t.wrapped.perSecond)}/s, ${ratioVs(line, TARGET_THROUGHPUT)}` +
+    (line < TARGET_THROUGHPUT ? ', below the target before switchboard does anything. ' : '. ') +
+    `Against that same work on the host, switchboard's median is ` +
+    `${ratio(t.switchboard.perSecond / t.wrapped.perSecond)}.`
   );
 }
 
