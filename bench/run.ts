@@ -452,19 +452,15 @@ function runnerVerdicts(r: RunnerBenchResult): string {
   ].join('\n');
 }
 
-/**
- * The baseline's `true` is a shell builtin: sshd starts a shell and nothing more. A task's argv
- * names a program, which must be exec'd, so raw ssh2 running `exec true` (no pgid report, no
- * env allow-list, no gateway) is the most any runner honouring argv can reach on this host.
- */
+/** What the host's share alone allows: the `programOnly` and `wrapped` paths (runner.ts). */
 function programCeiling(r: RunnerBenchResult): string {
   const t = r.throughput;
-  const cap = t.programOnly.perSecond / t.baseline.perSecond;
+  const program = t.programOnly.perSecond / t.baseline.perSecond;
   const line = t.wrapped.perSecond / t.baseline.perSecond;
   return (
     `A task's program is exec'd, while the baseline's \`true\` is a shell builtin: raw ssh2 ` +
     `running \`exec true\` (the program exec'd and nothing else of ours) ran at ` +
-    `${int(t.programOnly.perSecond)}/s, ${ratioVs(cap, TARGET_THROUGHPUT)} of the baseline, ` +
+    `${int(t.programOnly.perSecond)}/s, ${ratioVs(program, TARGET_THROUGHPUT)} of the baseline, ` +
     `the most any runner that execs its argv could reach here with nothing else to do; raw ` +
     `ssh2 running the transport's own command line (pgid report, \`env -i\` with the ` +
     `allow-list) ran at ${int(t.wrapped.perSecond)}/s, ${ratioVs(line, TARGET_THROUGHPUT)}` +
@@ -602,8 +598,9 @@ function ceiling(r: RunnerBenchResult, cores: number): string {
     `The cores set the ceiling. Outside this process the machine spent ` +
     `${bare.toFixed(2)} ms of CPU per exec of the baseline's \`true\` (a shell builtin: sshd ` +
     `forks and starts one shell), ${t.programOnly.elsewhereMsPerTask.toFixed(2)} ms per ` +
-    `\`exec true\` (the same and one program started) and ${host.toFixed(2)} ms per exec of the transport's command ` +
-    `line (the shell, then \`env -i\`, then the program: two more programs started), ` +
+    `\`exec true\` (the same and one program started) and ${host.toFixed(2)} ms per exec of ` +
+    `the transport's command line (the shell, then \`env -i\`, then the program: two more ` +
+    `programs started), ` +
     `${one(host / bare)}× the baseline's. With all ${cores} cores busy, tasks/s cannot exceed ` +
     `${cores} × 1000 / (${host.toFixed(2)} ms + this process's CPU per task); at switchboard's ` +
     `${sb.cpuMsPerTask.toFixed(2)} ms that is ${int(cap)}/s (${ratio(cap / t.baseline.perSecond)} ` +
