@@ -75,7 +75,14 @@ describe('callback data fits Telegram’s 64 bytes, whatever the ids and names',
           expect(parseCallback(data)).toEqual({ action: 'answer', nonce, choice });
         },
       ),
-      { ...RUNS, examples: [['z'.repeat(16), 99], ['z'.repeat(62), 9], ['z'.repeat(80), 99]] },
+      {
+        ...RUNS,
+        examples: [
+          ['z'.repeat(16), 99],
+          ['z'.repeat(62), 9],
+          ['z'.repeat(80), 99],
+        ],
+      },
     );
   });
 
@@ -110,7 +117,13 @@ describe('callback data fits Telegram’s 64 bytes, whatever the ids and names',
           executor === null ? { kind: 'drop', taskId } : { kind: 'rerun', taskId, executor },
         );
       }),
-      { ...RUNS, examples: [[TASK_ID, 'x'.repeat(28)], [TASK_ID, 'x'.repeat(29)]] },
+      {
+        ...RUNS,
+        examples: [
+          [TASK_ID, 'x'.repeat(28)],
+          [TASK_ID, 'x'.repeat(29)],
+        ],
+      },
     );
     expect(ladderCallback(TASK_ID, 'x'.repeat(28))).toHaveLength(LIMIT);
   });
