@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  APPROVER,
   isCard,
+  OWNER,
   owner,
+  VIEWER,
   startTelegramApp,
   taskIdOf,
   type TelegramApp,
@@ -11,6 +14,7 @@ const CONFLICT = {
   error_code: 409,
   description: 'Conflict: terminated by other getUpdates request',
 };
+const isConflictAlert = (text: string) => text.startsWith('⚠️ Another process is receiving');
 const TOO_MANY = (method: string) => ({
   error_code: 429,
   description: `Too Many Requests: retry after 1 (${method})`,
@@ -45,13 +49,32 @@ describe('Telegram errors: a 409 while polling, 429s on sends and edits', () => 
     expect((await t.chat(userId).until(card, 'succeeded')).text).toContain('Linux');
   }, 20_000);
 
+  it('tells every owner once, in their chat, that another process took the updates', async () => {
+    const owners = [OWNER, ...Array.from({ length: 8 }, (_, i) => owner(i + 1).userId)];
+    for (const id of owners) {
+      const alerts = await t.emu.waitFor('the alert', () => {
+        const found = t.emu.messages(id).filter((m) => isConflictAlert(m.text));
+        return found.length > 0 && found;
+      });
+      // Two refused polls, one alert: they are paced, not one per 409.
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]?.text).toContain('terminated by other getUpdates request');
+    }
+    // Approvers and viewers cannot stop another instance: they are not bothered.
+    for (const id of [APPROVER, VIEWER])
+      expect(t.emu.messages(id).filter((m) => isConflictAlert(m.text))).toEqual([]);
+  });
+
   it('waits out a 429 (retry_after 1) on sendMessage: the card still arrives, once', async () => {
     const { userId } = owner(2);
     const chat = t.chat(userId);
     t.emu.failNext('sendMessage', 1, TOO_MANY('sendMessage'));
     await t.emu.user({ userId }).send('run `uname -r` on local');
     const card = await chat.cardAfter(0);
-    const sends = t.emu.calls('sendMessage').filter((c) => Number(c.body.chat_id) === userId);
+    // (The start-up 409s alerted every owner, this one too: that message is not the card.)
+    const sends = t.emu
+      .calls('sendMessage')
+      .filter((c) => Number(c.body.chat_id) === userId && !isConflictAlert(String(c.body.text)));
     // The refused call and its retry, the same message, at least retry_after apart.
     expect(sends.length).toBeGreaterThanOrEqual(2);
     expect(sends[1]!.body.text).toBe(sends[0]!.body.text);
