@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   APPROVER,
@@ -63,6 +64,31 @@ describe('Telegram errors: a 409 while polling, 429s on sends and edits', () => 
     // Approvers and viewers cannot stop another instance: they are not bothered.
     for (const id of [APPROVER, VIEWER])
       expect(t.emu.messages(id).filter((m) => isConflictAlert(m.text))).toEqual([]);
+  });
+
+  it('polls only: the webhook was deleted before the first poll, and no webhook route takes updates', async () => {
+    const methods = t.emu.calls().map((c) => c.method);
+    expect(methods.indexOf('deleteWebhook')).toBeGreaterThan(-1);
+    expect(methods.indexOf('deleteWebhook')).toBeLessThan(methods.indexOf('getUpdates'));
+    expect(t.emu.calls('setWebhook')).toEqual([]);
+    // Even with the very secret webhook mode would use, a POSTed update makes nothing.
+    const secret = createHash('sha256').update(`switchboard-webhook:${t.emu.token}`).digest('hex');
+    const res = await fetch(`${t.app.url}/telegram/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': secret },
+      body: JSON.stringify({
+        update_id: 990_001,
+        message: {
+          message_id: 990_001,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: OWNER, type: 'private', first_name: 'Ops' },
+          from: { id: OWNER, is_bot: false, first_name: 'Ops' },
+          text: 'run `echo via-webhook` on local',
+        },
+      }),
+    });
+    expect(res.status).toBe(404);
+    expect((await t.tasks()).some((x) => x.argv?.includes('via-webhook'))).toBe(false);
   });
 
   it('waits out a 429 (retry_after 1) on sendMessage: the card still arrives, once', async () => {
