@@ -107,7 +107,8 @@ export function ladderCallback(taskId: string, executor: string | null): string 
   if (executor === null) return `${LADDER.drop}:${compact(taskId)}`;
   if (!EXECUTOR_NAME.test(executor)) return null;
   const data = `${LADDER.rerun}:${compact(taskId)}:${executor}`;
-  return data.length <= MAX_CALLBACK_BYTES ? data : null;
+  // Telegram counts bytes, not UTF-16 units: the same while names stay ASCII, safe if not.
+  return new TextEncoder().encode(data).length <= MAX_CALLBACK_BYTES ? data : null;
 }
 
 /** The ladder decision a button names, or null for anything we did not make. */

@@ -11,7 +11,20 @@ export interface PollingOptions {
   /** …up to this. */
   readonly conflictRetryMaxMs?: number | undefined;
   readonly timeoutS?: number | undefined;
+  /** Chats told when another process takes this bot's updates (the owners'). */
+  readonly alertChats?: readonly number[] | undefined;
+  /** At most one such alert per this long: two pollers fighting 409 each other every second. */
+  readonly alertEveryMs?: number | undefined;
+  readonly now?: (() => number) | undefined;
 }
+
+const ALERT_EVERY_MS = 15 * 60_000;
+
+/** What the owners read: the cause and the fix, no jargon beyond what they must search for. */
+export const conflictAlertText = (description: string): string =>
+  '⚠️ Another process is receiving this bot’s Telegram updates, so some messages and taps ' +
+  `may never reach this Switchboard (409 Conflict: ${description.slice(0, 200)}). ` +
+  'Stop the other instance, or remove its webhook.';
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -34,6 +47,22 @@ export async function startPolling(
   // Polling and a webhook exclude each other: a leftover webhook would make every poll a 409.
   await bot.api.deleteWebhook();
   let conflicted = false;
+  let alertedAt = -Infinity;
+  const now = options.now ?? Date.now;
+  const alertEvery = options.alertEveryMs ?? ALERT_EVERY_MS;
+  // A 409 is never benign: Telegram answers it to the poll another getUpdates (or a webhook)
+  // replaced, so updates are going elsewhere. The log hears of it at once, the owners too.
+  const alert = (description: string) => {
+    if (now() - alertedAt < alertEvery) return;
+    alertedAt = now();
+    for (const chatId of options.alertChats ?? []) {
+      bot.api
+        .sendMessage(chatId, conflictAlertText(description))
+        .catch((e: unknown) =>
+          log.warn('telegram: could not send the polling conflict alert', { error: String(e) }),
+        );
+    }
+  };
   const first = options.conflictRetryMs ?? 1_000;
   const max = options.conflictRetryMaxMs ?? 30_000;
   let wait = first;
@@ -62,6 +91,7 @@ export async function startPolling(
               return updates;
             } catch (e) {
               if (signal.aborted || !(e instanceof GrammyError) || e.error_code !== 409) throw e;
+              alert(e.description);
               if (!conflicted) {
                 log.error(
                   'telegram: another process is receiving this bot’s updates (409 Conflict: ' +

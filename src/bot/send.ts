@@ -43,6 +43,11 @@ export async function sendRich(
   return sent;
 }
 
+// The Bot API's exact words for "nothing to change" and "that message is no more". Anything
+// else ("chat not found", entity errors, …) is a fault and must reach the caller's log.
+const NOT_MODIFIED = /^Bad Request: message is not modified\b/;
+const GONE = /^Bad Request: (message to edit not found|message can't be edited)\b/;
+
 /** Edits a message in place; an unchanged one counts as done, a vanished one as gone. */
 export async function editRich(
   api: Api,
@@ -61,8 +66,8 @@ export async function editRich(
     return 'edited';
   } catch (e) {
     if (e instanceof GrammyError && e.error_code === 400) {
-      if (/not modified/i.test(e.description)) return 'unchanged';
-      if (/not found|can't be edited|message to edit/i.test(e.description)) return 'gone';
+      if (NOT_MODIFIED.test(e.description)) return 'unchanged';
+      if (GONE.test(e.description)) return 'gone';
     }
     throw e;
   }

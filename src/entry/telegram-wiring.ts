@@ -102,7 +102,9 @@ export function createTelegramService(
             log.error('telegram: setWebhook failed', { url, error: String(e) }),
           );
       } else {
-        polling = await startPolling(bot, intake, log);
+        // Owners hear of a second poller in the chat too: the log alone may go unread.
+        const owners = config.users.filter((u) => u.role === 'owner').map((u) => u.telegram_id);
+        polling = await startPolling(bot, intake, log, { alertChats: owners });
         log.info('telegram: long polling');
       }
     },

@@ -185,3 +185,28 @@ describe('Telegram webhook mode (setWebhook with a secret, updates POSTed to the
     expect(cardsFor(userId, 'uname -m')).toHaveLength(1);
   });
 });
+
+describe('Telegram webhook mode when setWebhook is refused', () => {
+  let t: TelegramApp;
+  beforeAll(async () => {
+    t = await startTelegramApp({
+      yaml: ['public_url: https://switchboard.example.com'],
+      beforeStart: (emu) =>
+        emu.failNext('setWebhook', 1, {
+          error_code: 400,
+          description: 'Bad Request: bad webhook: Failed to resolve host',
+        }),
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('does not fall back to polling: webhook and polling never run side by side', async () => {
+    // start() has returned: the mode was chosen and its one attempt made.
+    expect(t.emu.calls('setWebhook')).toHaveLength(1);
+    expect(t.emu.calls('getUpdates')).toEqual([]);
+    // Nor does it delete a webhook: that is polling's first step, and would undo the other's.
+    expect(t.emu.calls('deleteWebhook')).toEqual([]);
+  });
+});
