@@ -2,10 +2,8 @@ import { PRODUCTION_PHRASE } from './approval.js';
 import type { Environment, Gate, Risk, TaskKind } from './task.js';
 
 /**
- * One command that runs without a gate. An argv matches when it starts with exactly `argv`
- * and every further word is one of `args` (any order, any number of times) or, with `paths`,
- * a word that does not start with `-` (a name to read, which can never be taken for a flag).
- * Nothing else: one undeclared word and the command waits for a tap.
+ * A command that runs without a gate: exactly `argv`, then only words from `args` or, with
+ * `paths`, words not starting with `-` (so never a flag). Any other word means a tap.
  */
 export interface AllowedCommand {
   readonly argv: readonly string[];
@@ -26,13 +24,11 @@ export const allowCommand = (
   paths = false,
 ): AllowedCommand => ({ argv, args, paths });
 
-// Only flags that change what is printed: nothing here writes, sets, loops or reads a file
-// named by an option. `date` and `hostname` take no arguments at all: `date -s` sets the
-// clock, `date -f FILE` echoes the file's lines in its errors, `hostname NAME` renames the
-// host. `free -s N` repeats forever and `ls -R` can walk a whole disk, so both are left out.
-// `ls` also takes paths; `git status` may refresh the index's stat cache, nothing more.
+/** Read-only commands; their flags only change what is printed (none writes, sets or loops). */
 export const DEFAULT_SHELL_ALLOW_LIST: readonly AllowedCommand[] = [
+  // Reads the work tree; at most it refreshes the index's stat cache.
   allowCommand(['git', 'status'], ['-s', '--short', '-b', '--branch', '--porcelain']),
+  // Not -R: it can walk a whole disk.
   allowCommand(
     ['ls'],
     ['-l', '-a', '-A', '-h', '-1', '-d', '-t', '-r', '-S', '-la', '-al', '-lh', '-lah', '-alh'],
@@ -42,9 +38,12 @@ export const DEFAULT_SHELL_ALLOW_LIST: readonly AllowedCommand[] = [
   allowCommand(['whoami']),
   allowCommand(['uptime'], ['-p', '-s']),
   allowCommand(['df'], ['-h', '-H', '-i', '-T']),
+  // Not -s N: it repeats forever.
   allowCommand(['free'], ['-h', '-m', '-g', '-k']),
   allowCommand(['uname'], ['-a', '-s', '-n', '-r', '-v', '-m', '-p', '-i', '-o']),
+  // No arguments: `hostname NAME` renames the host.
   allowCommand(['hostname']),
+  // No arguments: `date -s` sets the clock, `date -f FILE` prints the file's lines in errors.
   allowCommand(['date']),
 ];
 
