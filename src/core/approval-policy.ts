@@ -1,24 +1,50 @@
 import { PRODUCTION_PHRASE } from './approval.js';
 import type { Environment, Gate, Risk, TaskKind } from './task.js';
 
+/**
+ * A command that runs without a gate: exactly `argv`, then only words from `args` or, with
+ * `paths`, words not starting with `-` (so never a flag). Any other word means a tap.
+ */
+export interface AllowedCommand {
+  readonly argv: readonly string[];
+  readonly args: readonly string[];
+  readonly paths: boolean;
+}
+
 export interface ApprovalPolicy {
-  /** argv prefixes that count as read-only; a shell command matching one needs no gate. */
-  readonly shellAllowList: readonly (readonly string[])[];
+  /** Read-only commands that need no gate (see AllowedCommand for what matches). */
+  readonly shellAllowList: readonly AllowedCommand[];
   readonly approvalTimeoutS: number;
 }
 
-/** Read-only commands whose flags cannot write files (unlike `git log --output`). */
-export const DEFAULT_SHELL_ALLOW_LIST: readonly (readonly string[])[] = [
-  ['git', 'status'],
-  ['ls'],
-  ['pwd'],
-  ['whoami'],
-  ['uptime'],
-  ['df'],
-  ['free'],
-  ['uname'],
-  ['hostname'],
-  ['date'],
+/** An allow-list entry: exactly `argv`, plus the further words it declares. */
+export const allowCommand = (
+  argv: readonly string[],
+  args: readonly string[] = [],
+  paths = false,
+): AllowedCommand => ({ argv, args, paths });
+
+/** Read-only commands; their flags only change what is printed (none writes, sets or loops). */
+export const DEFAULT_SHELL_ALLOW_LIST: readonly AllowedCommand[] = [
+  // Reads the work tree; at most it refreshes the index's stat cache.
+  allowCommand(['git', 'status'], ['-s', '--short', '-b', '--branch', '--porcelain']),
+  // Not -R: it can walk a whole disk.
+  allowCommand(
+    ['ls'],
+    ['-l', '-a', '-A', '-h', '-1', '-d', '-t', '-r', '-S', '-la', '-al', '-lh', '-lah', '-alh'],
+    true,
+  ),
+  allowCommand(['pwd']),
+  allowCommand(['whoami']),
+  allowCommand(['uptime'], ['-p', '-s']),
+  allowCommand(['df'], ['-h', '-H', '-i', '-T']),
+  // Not -s N: it repeats forever.
+  allowCommand(['free'], ['-h', '-m', '-g', '-k']),
+  allowCommand(['uname'], ['-a', '-s', '-n', '-r', '-v', '-m', '-p', '-i', '-o']),
+  // No arguments: `hostname NAME` renames the host.
+  allowCommand(['hostname']),
+  // No arguments: `date -s` sets the clock, `date -f FILE` prints the file's lines in errors.
+  allowCommand(['date']),
 ];
 
 export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
@@ -50,14 +76,21 @@ export const gateFor = (risk: Risk): Gate => GATE_FOR[risk];
 export const phraseFor = (gate: Gate): string | null =>
   gate === 'typed_phrase' ? PRODUCTION_PHRASE : null;
 
+/** A word an entry with `paths` takes: never empty, never a flag. */
+const isPathWord = (word: string): boolean => word.length > 0 && !word.startsWith('-');
+
+const matches = (argv: readonly string[], entry: AllowedCommand): boolean =>
+  entry.argv.length > 0 &&
+  entry.argv.length <= argv.length &&
+  entry.argv.every((word, i) => argv[i] === word) &&
+  argv
+    .slice(entry.argv.length)
+    .every((word) => entry.args.includes(word) || (entry.paths && isPathWord(word)));
+
 export const isAllowListed = (
   argv: readonly string[],
   allowList: ApprovalPolicy['shellAllowList'],
-) =>
-  allowList.some(
-    (prefix) =>
-      prefix.length > 0 && prefix.length <= argv.length && prefix.every((p, i) => argv[i] === p),
-  );
+): boolean => allowList.some((entry) => matches(argv, entry));
 
 function baseline(input: RiskInput, policy: ApprovalPolicy): { risk: Risk; reason: string } {
   if (input.environment === 'production') return { risk: 'high', reason: 'production environment' };

@@ -4,6 +4,8 @@ export const AUDIT_ACTIONS = [
   'task.submitted',
   'task.approval_requested',
   'task.approved',
+  /** A decision that was refused (detail.reason), e.g. a client approving its own request. */
+  'task.approval_refused',
   'task.rejected',
   'task.cancelled',
   'task.approval_expired',

@@ -48,6 +48,10 @@ export const isPipelineDone = (p: Pipeline): boolean =>
 /** The requester of a step's task: the pipeline it belongs to. */
 export const stepRequester = (pipelineTaskId: string): string => `pipeline:${pipelineTaskId}`;
 
+/** The pipeline task a step's task belongs to, from its requester; null for any other task. */
+export const pipelineOfStep = (requester: string): string | null =>
+  requester.startsWith('pipeline:') ? requester.slice('pipeline:'.length) : null;
+
 const money = (usd: number) => `$${usd.toFixed(2)}`;
 
 /**

@@ -57,7 +57,7 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
         'hosts:',
         `  - { name: vm, address: ${sshd.host}, port: ${sshd.port}, user: ${sshd.user}, key_file: ${sshd.clientKeyPath}, host_key: "${sshd.hostKeySha256}", max_sessions: 10 }`,
         `templates_dir: ${join(dir, 'templates')}`,
-        "approvals: { timeout_s: 10, shell_allow_list: ['uname', 'head'] }",
+        'approvals: { timeout_s: 10, shell_allow_list: [{ argv: [uname], args: [-a, -s, -m, -r] }, { argv: [head], args: [-c], paths: true }] }',
         'telegram: { edit_interval_ms: 100 }',
         'executors: [{ name: claude-sonnet, cli: claude, model: sonnet }]',
       ].join('\n'),

@@ -18,7 +18,10 @@ describe.concurrent('Telegram: long output goes whole, never in a message over 4
   beforeAll(async () => {
     // `emit <n>` (on PATH) prints exactly n characters; allow-listed, so it runs at once.
     t = await startTelegramApp({
-      yaml: ["approvals: { shell_allow_list: ['emit'] }", 'runner: { concurrency: 4 }'],
+      yaml: [
+        'approvals: { shell_allow_list: [{ argv: [emit], paths: true }] }',
+        'runner: { concurrency: 4 }',
+      ],
     });
   }, 60_000);
   afterAll(async () => {

@@ -65,7 +65,13 @@ describe('the gateway on Workers (wrangler dev, D1) with a runner service', () =
         { name: 'vm', address: sshd.host, port: sshd.port, user: sshd.user },
         { name: 'elsewhere', address: '192.0.2.1', user: 'x' },
       ],
-      approvals: { shell_allow_list: ['echo', 'uname', 'sleep'] },
+      approvals: {
+        shell_allow_list: [
+          { argv: ['echo'], paths: true },
+          { argv: ['uname'], args: ['-s'] },
+          { argv: ['sleep'], paths: true },
+        ],
+      },
       lease_s: 5,
       telegram: { edit_interval_ms: 200 },
     };

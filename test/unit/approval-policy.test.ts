@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_APPROVAL_POLICY,
   DEFAULT_SHELL_ALLOW_LIST,
+  allowCommand,
   assessRisk,
   gateFor,
   isAllowListed,
@@ -151,7 +152,10 @@ describe('assessRisk (SPEC §3.1)', () => {
   });
 
   it('uses the policy allow-list it is given, not the default one', () => {
-    const policy: ApprovalPolicy = { shellAllowList: [['npm', 'test']], approvalTimeoutS: 60 };
+    const policy: ApprovalPolicy = {
+      shellAllowList: [allowCommand(['npm', 'test'])],
+      approvalTimeoutS: 60,
+    };
     expect(assess({ kind: 'shell', argv: ['npm', 'test'] }, policy)).toMatchObject({
       gate: 'none',
     });
@@ -162,13 +166,27 @@ describe('assessRisk (SPEC §3.1)', () => {
 });
 
 describe('isAllowListed', () => {
-  const list = [['git', 'status'], ['ls']] as const;
+  const list = [allowCommand(['git', 'status'], ['-s']), allowCommand(['ls'], ['-l'], true)];
 
-  it('matches an argv that starts with a listed prefix', () => {
+  it('matches the exact argv, and further words only when the entry declares them', () => {
     expect(isAllowListed(['git', 'status'], list)).toBe(true);
     expect(isAllowListed(['git', 'status', '-s'], list)).toBe(true);
+    expect(isAllowListed(['git', 'status', '-s', '-s'], list)).toBe(true);
     expect(isAllowListed(['ls'], list)).toBe(true);
-    expect(isAllowListed(['ls', '-la'], list)).toBe(true);
+    expect(isAllowListed(['ls', '-l'], list)).toBe(true);
+    // Once a prefix was enough; now an undeclared word leaves the command gated.
+    expect(isAllowListed(['git', 'status', '--porcelain'], list)).toBe(false);
+    expect(isAllowListed(['git', 'status', 'x'], list)).toBe(false);
+    expect(isAllowListed(['ls', '-la'], list)).toBe(false);
+  });
+
+  it('takes paths only where declared, and never a word that could be a flag', () => {
+    expect(isAllowListed(['ls', '/srv', '-l', 'a b', '.'], list)).toBe(true);
+    expect(isAllowListed(['ls', '-R', '/'], list)).toBe(false);
+    expect(isAllowListed(['ls', '--', '-l'], list)).toBe(false);
+    expect(isAllowListed(['ls', '--dired'], list)).toBe(false);
+    expect(isAllowListed(['ls', ''], list)).toBe(false);
+    expect(isAllowListed(['git', 'status', 'src'], list)).toBe(false);
   });
 
   it('compares whole tokens, never substrings', () => {
@@ -177,31 +195,48 @@ describe('isAllowListed', () => {
     expect(isAllowListed(['git', 'stat'], list)).toBe(false);
     expect(isAllowListed(['lsof'], list)).toBe(false);
     expect(isAllowListed(['git status'], list)).toBe(false);
+    expect(isAllowListed(['git', 'status', '-sb'], list)).toBe(false);
   });
 
-  it('refuses an argv shorter than the prefix', () => {
+  it('refuses an argv shorter than the entry', () => {
     expect(isAllowListed(['git'], list)).toBe(false);
     expect(isAllowListed([], list)).toBe(false);
   });
 
-  it('requires the prefix at the start, case-sensitively', () => {
+  it('requires the entry at the start, case-sensitively', () => {
     expect(isAllowListed(['sudo', 'git', 'status'], list)).toBe(false);
     expect(isAllowListed(['env', 'ls'], list)).toBe(false);
     expect(isAllowListed(['Git', 'Status'], list)).toBe(false);
     expect(isAllowListed(['LS'], list)).toBe(false);
   });
 
-  it('never matches through an empty prefix or an empty list', () => {
-    expect(isAllowListed(['rm', '-rf', '/'], [[]])).toBe(false);
+  it('never matches through an empty entry or an empty list', () => {
+    expect(isAllowListed(['rm', '-rf', '/'], [allowCommand([], [], true)])).toBe(false);
+    expect(isAllowListed([], [allowCommand([], [], true)])).toBe(false);
     expect(isAllowListed(['ls'], [])).toBe(false);
   });
 
   it('holds only read-only commands in the default list', () => {
-    expect(isAllowListed(['git', 'status', '-s'], DEFAULT_SHELL_ALLOW_LIST)).toBe(true);
-    expect(isAllowListed(['uname', '-a'], DEFAULT_SHELL_ALLOW_LIST)).toBe(true);
-    expect(isAllowListed(['git', 'push'], DEFAULT_SHELL_ALLOW_LIST)).toBe(false);
-    expect(isAllowListed(['git', 'log', '--output=x'], DEFAULT_SHELL_ALLOW_LIST)).toBe(false);
-    expect(isAllowListed(['rm', '-rf', '/'], DEFAULT_SHELL_ALLOW_LIST)).toBe(false);
+    const listed = (...argv: string[]) => isAllowListed(argv, DEFAULT_SHELL_ALLOW_LIST);
+    expect(listed('git', 'status', '-s')).toBe(true);
+    expect(listed('uname', '-a')).toBe(true);
+    expect(listed('df', '-h')).toBe(true);
+    expect(listed('free', '-h')).toBe(true);
+    expect(listed('ls', '-la', '/var/log')).toBe(true);
+    expect(listed('date')).toBe(true);
+    expect(listed('hostname')).toBe(true);
+    expect(listed('git', 'push')).toBe(false);
+    expect(listed('git', 'log', '--output=x')).toBe(false);
+    expect(listed('rm', '-rf', '/')).toBe(false);
+    // Each of these once passed as an allow-listed prefix.
+    expect(listed('date', '-f', '/etc/passwd')).toBe(false);
+    expect(listed('date', '-s', '2020-01-01')).toBe(false);
+    expect(listed('date', '+%s')).toBe(false);
+    expect(listed('hostname', 'evil')).toBe(false);
+    expect(listed('free', '-s', '1')).toBe(false);
+    expect(listed('ls', '-R', '/')).toBe(false);
+    expect(listed('git', 'status', '--output=x')).toBe(false);
+    expect(listed('uname', '--help')).toBe(false);
   });
 });
 

@@ -17,6 +17,7 @@ import { testTemplate } from '../helpers/templates.js';
 
 const OWNER: Actor = { id: 'ops', role: 'owner', channel: 'telegram' };
 const RUNNER: Actor = { id: 'runner-1', role: 'runner', channel: 'runner' };
+const CLIENT: Actor = { id: 'client:planner', role: 'owner', channel: 'mcp' };
 
 // plan → [tap] → apply → [validation] check
 const RELEASE = testTemplate({
@@ -54,10 +55,14 @@ function setup() {
   return { deps, notifier };
 }
 
-async function submitRelease(deps: CoreDeps, environment: 'dev' | 'production' = 'dev') {
+async function submitRelease(
+  deps: CoreDeps,
+  environment: 'dev' | 'production' = 'dev',
+  actor: Actor = OWNER,
+) {
   const r = await submitTask({
     deps,
-    actor: OWNER,
+    actor,
     input: { draft: { kind: 'template', template: 'release', environment, params: {} } },
   });
   if (!r.ok) throw new Error(JSON.stringify(r.error));
@@ -224,5 +229,59 @@ describe('pipelines (SPEC §3.9)', () => {
       argv: ['echo', 'apply'],
       status: 'awaiting_approval',
     });
+  });
+
+  it('never lets the client that started a pipeline approve its gate steps, and audits the refusal', async () => {
+    const { deps } = setup();
+    const parent = await submitRelease(deps, 'dev', CLIENT);
+    await advancePipelines({ deps });
+    await runNext(deps, 'succeeded');
+    await advancePipelines({ deps });
+    const gateId = (await pipelineOf(deps, parent.id)).steps[1]?.taskId ?? '';
+    const refused = await approveTask({ deps, actor: CLIENT, input: { taskId: gateId } });
+    expect(refused).toEqual({ ok: false, error: { code: 'self_approval', taskId: gateId } });
+    expect((await deps.tasks.get(gateId))?.status).toBe('awaiting_approval');
+    const trail = await deps.audit.listBySubject(`task:${gateId}`, 50);
+    expect(trail.at(-1)).toMatchObject({
+      actor: CLIENT.id,
+      channel: 'mcp',
+      action: 'task.approval_refused',
+      detail: { reason: 'self_approval', gate: 'tap' },
+    });
+    // Another approver (a person, or another client) decides it.
+    const other: Actor = { id: 'client:reviewer', role: 'approver', channel: 'mcp' };
+    const approved = await approveTask({ deps, actor: other, input: { taskId: gateId } });
+    expect(approved.ok && approved.value.status).toBe('queued');
+  });
+
+  it('asks the typed phrase again at each gate of a production pipeline', async () => {
+    const { deps } = setup();
+    const parent = await submitRelease(deps, 'production');
+    await approveTask({
+      deps,
+      actor: OWNER,
+      input: { taskId: parent.id, phrase: 'DEPLOY TO PRODUCTION' },
+    });
+    await advancePipelines({ deps });
+    await runNext(deps, 'succeeded');
+    await advancePipelines({ deps });
+    const gateId = (await pipelineOf(deps, parent.id)).steps[1]?.taskId ?? '';
+    expect(await deps.tasks.get(gateId)).toMatchObject({
+      status: 'awaiting_approval',
+      risk: 'high',
+      gate: 'typed_phrase',
+    });
+    const tap = await approveTask({ deps, actor: OWNER, input: { taskId: gateId } });
+    expect(tap).toEqual({
+      ok: false,
+      error: { code: 'phrase_required', taskId: gateId, phrase: 'DEPLOY TO PRODUCTION' },
+    });
+    expect((await deps.tasks.get(gateId))?.status).toBe('awaiting_approval');
+    const typed = await approveTask({
+      deps,
+      actor: OWNER,
+      input: { taskId: gateId, phrase: 'DEPLOY TO PRODUCTION' },
+    });
+    expect(typed.ok && typed.value.status).toBe('queued');
   });
 });

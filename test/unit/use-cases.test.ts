@@ -425,7 +425,15 @@ describe('approveTask', () => {
       code: 'self_approval',
       taskId: task.id,
     });
-    expect(await snapshot(ctx, task.id)).toEqual(before);
+    // Nothing changed but the audit trail, which now records who tried, from where and why.
+    const after = await snapshot(ctx, task.id);
+    expect({ ...after, audit: after.audit.slice(0, -1) }).toEqual(before);
+    expect(after.audit.at(-1)).toMatchObject({
+      actor: mcp.id,
+      channel: 'mcp',
+      action: 'task.approval_refused',
+      detail: { reason: 'self_approval', gate: 'tap' },
+    });
     // The same person approving their own chat request is the policy's one tap.
     const own = await submit(ctx, STAGING, APPROVER);
     expect(unwrap(await approve(ctx, own.task.id, APPROVER)).status).toBe('queued');

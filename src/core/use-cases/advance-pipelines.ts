@@ -190,6 +190,17 @@ async function startStep(deps: Deps, parent: Task, p: Pipeline, index: number): 
   return true;
 }
 
+/**
+ * What a step's approval gate asks: one tap, or, when the pipeline itself needed the typed
+ * phrase (production, or a high-risk template), the phrase again. Typing it once for the
+ * whole pipeline must not wave through each later step that deploys.
+ */
+function stepGate(parent: Task): { risk: 'medium' | 'high'; gate: 'tap' | 'typed_phrase' } {
+  return parent.risk === 'high' || parent.environment === 'production'
+    ? { risk: 'high', gate: 'typed_phrase' }
+    : { risk: 'medium', gate: 'tap' };
+}
+
 async function createStepTask(deps: Deps, parent: Task, p: Pipeline, index: number) {
   const step = p.steps[index];
   if (!step?.taskId) return;
@@ -220,12 +231,12 @@ async function createStepTask(deps: Deps, parent: Task, p: Pipeline, index: numb
     },
     // The pipeline was approved as a whole; only its gates ask again.
     assessment: gated
-      ? { risk: 'medium', gate: 'tap', reason: `gate before step ${index + 1} (${step.name})` }
+      ? { ...stepGate(parent), reason: `gate before step ${index + 1} (${step.name})` }
       : { risk: parent.risk, gate: 'none', reason: `step ${index + 1} of an approved pipeline` },
     actor,
     at,
   });
-  const approval = gated ? buildApproval(deps, task.id, 'tap', now) : null;
+  const approval = gated ? buildApproval(deps, task.id, stepGate(parent).gate, now) : null;
   const audit = [
     auditEntry(deps, actor, at, 'task.submitted', taskSubject(task.id), {
       pipeline: parent.id,

@@ -1,7 +1,10 @@
+import type { Actor } from '../actor.js';
+import type { Approval } from '../approval.js';
 import { taskSubject } from '../audit.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { err, ok, type Result } from '../result.js';
+import { pipelineOfStep } from '../pipeline.js';
 import type { Task } from '../task.js';
 import { loadPendingApproval } from './pending-approval.js';
 import {
@@ -31,11 +34,8 @@ export async function approveTask({
   const pending = await loadPendingApproval(deps, input.taskId, 'queued');
   if (!pending.ok) return pending;
   const { approval, task: pendingTask } = pending.value;
-  // A program (an MCP client) never opens its own gate: that would skip the human the gate
-  // is for. A person approving their own request in chat is the policy's one tap.
-  if (actor.channel === 'mcp' && pendingTask.requester === actor.id) {
-    return err({ code: 'self_approval', taskId: input.taskId });
-  }
+  const selfApproval = await refuseSelfApproval(deps, actor, pendingTask, approval);
+  if (selfApproval) return selfApproval;
   if (approval.requiredPhrase !== null && input.phrase?.trim() !== approval.requiredPhrase) {
     return err({ code: 'phrase_required', taskId: input.taskId, phrase: approval.requiredPhrase });
   }
@@ -62,4 +62,39 @@ export async function approveTask({
   if (!task) return explainMiss(deps, input.taskId, 'queued');
   await notifySafely(deps, { type: 'task.changed', task, from: 'awaiting_approval' });
   return ok(task);
+}
+
+/**
+ * A program (an MCP client) never opens its own gate: that would skip the human the gate is
+ * for. A person approving their own request in chat is the policy's one tap. The refusal is
+ * audited, so an operator sees a client that tried.
+ */
+async function refuseSelfApproval(
+  deps: Deps,
+  actor: Actor,
+  task: Task,
+  approval: Approval,
+): Promise<{ ok: false; error: DomainError } | null> {
+  if (actor.channel !== 'mcp') return null;
+  const requester = await startedBy(deps, task);
+  if (requester !== null && requester !== actor.id) return null;
+  const at = deps.clock.now().toISOString();
+  await deps.audit.append(
+    auditEntry(deps, actor, at, 'task.approval_refused', taskSubject(task.id), {
+      reason: 'self_approval',
+      gate: approval.gate,
+    }),
+  );
+  return err({ code: 'self_approval', taskId: task.id });
+}
+
+/**
+ * Who asked for the task: a pipeline's step counts as requested by whoever started the
+ * pipeline, so a client cannot open the gates inside a pipeline it started itself.
+ */
+async function startedBy(deps: Pick<Deps, 'tasks'>, task: Task): Promise<string | null> {
+  const pipelineId = pipelineOfStep(task.requester);
+  if (pipelineId === null) return task.requester;
+  // Unknown starter (its pipeline task is gone): null, and no program may decide the step.
+  return (await deps.tasks.get(pipelineId))?.requester ?? null;
 }

@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { DEFAULT_SHELL_ALLOW_LIST } from '../../core/approval-policy.js';
+import { allowCommand, DEFAULT_SHELL_ALLOW_LIST } from '../../core/approval-policy.js';
 import type { TaskTemplate } from '../../core/template.js';
 import { DEFAULT_EXECUTORS, DEFAULT_LADDER, type Config, type ExecutorConfig } from './config.js';
 import type { Env } from './env-schema.js';
@@ -131,7 +131,11 @@ export function assembleConfig(parts: ConfigParts): Config {
     approvalPolicy: {
       approvalTimeoutS: file.approvals.timeout_s,
       shellAllowList: file.approvals.shell_allow_list
-        ? file.approvals.shell_allow_list.map((cmd) => cmd.split(/\s+/))
+        ? file.approvals.shell_allow_list.map((entry) =>
+            typeof entry === 'string'
+              ? allowCommand(entry.split(/\s+/))
+              : allowCommand(entry.argv, entry.args, entry.paths),
+          )
         : DEFAULT_SHELL_ALLOW_LIST,
     },
     templatesDir: parts.templatesDir,

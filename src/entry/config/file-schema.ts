@@ -8,6 +8,22 @@ const name = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a name of letters, digits, ".", "_" or "-"');
 const usd = z.number().nonnegative();
 
+const word = z.string().min(1).max(256);
+
+/**
+ * One gateless command. A string ("git status") is exactly that argv, nothing added. The
+ * object form declares what may follow: `args`, words taken as they are (flags like -s), and
+ * `paths: true`, any word that does not start with "-" (so it can never be a flag).
+ */
+export const allowListEntrySchema = z.union([
+  z.string().trim().min(1).max(256),
+  z.strictObject({
+    argv: z.array(word).min(1).max(16),
+    args: z.array(word).max(64).default([]),
+    paths: z.boolean().default(false),
+  }),
+]);
+
 export const userSchema = z.strictObject({
   telegram_id: z.number().int().positive(),
   name: z.string().min(1).max(64),
@@ -104,8 +120,8 @@ export const fileConfigSchema = z.strictObject({
         .default(600),
       /** How long an agent's tool-use permission request waits for a tap before it is denied. */
       tool_timeout_s: z.number().int().min(1).max(600).optional(),
-      /** Commands that run without a gate, as argv prefixes: "git status" allows `git status -s`. */
-      shell_allow_list: z.array(z.string().trim().min(1)).optional(),
+      /** Read-only commands that run without a gate; replaces the default list when given. */
+      shell_allow_list: z.array(allowListEntrySchema).max(200).optional(),
     })
     .default({ timeout_s: 600 }),
   /** Relative to this file; without it a missing ./templates folder just means no templates. */

@@ -95,7 +95,8 @@ export function registerTaskTools(server: McpServer, core: CoreDeps, actor: Acto
       title: 'Decide an approval',
       description:
         'Approves or rejects a task that waits for approval. Only for callers with an approver ' +
-        'identity, and never for a task this same client requested: its gate is for a person.',
+        'identity, and never for a task this same client requested (or a gate step of a ' +
+        'pipeline it started): its gate is for a person.',
       inputSchema: approveInput,
       annotations: { destructiveHint: true },
     },
