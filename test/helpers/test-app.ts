@@ -10,7 +10,7 @@ import type { Role } from '../../src/core/actor.js';
 import type { LoginLinks } from '../../src/core/ports/login-links.js';
 import { createEventFeed, type EventFeed } from '../../src/gateway/event-feed.js';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
-import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
+import { DEFAULT_BREAKER_LIMITS, type BreakerLimits } from '../../src/core/breaker.js';
 import { DEFAULT_LADDER } from '../../src/core/escalation.js';
 import type { CoreDeps, Stores } from '../../src/core/deps.js';
 import { createFixedClock, type FixedClock } from '../../src/core/fakes/fixed-clock.js';
@@ -95,6 +95,10 @@ export interface TestAppOptions {
   readonly pushPublicKey?: string;
   /** Hears every domain event, as the listeners of `switchboard start` do. */
   readonly onEvent?: (event: DomainEvent) => void;
+  /** The configured spend limits (the defaults otherwise). */
+  readonly breakerLimits?: BreakerLimits;
+  /** Start over an existing database (a restart); it is left for its creator to dispose. */
+  readonly db?: TempDb;
 }
 
 export interface TestApp {
@@ -122,7 +126,7 @@ export interface TestApp {
 
 /** The real gateway over a real migrated libSQL file, with a clock and ids a test controls. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTempDb();
+  const db = options.db ?? (await createTempDb());
   const clock = createFixedClock(options.now ?? T0);
   const notifier = createRecordingNotifier();
   const log = createRecordingLogger();
@@ -143,7 +147,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     policy: DEFAULT_APPROVAL_POLICY,
     catalog: options.catalog ?? TEST_CATALOG,
     vocabulary: TEST_VOCABULARY,
-    breakerLimits: DEFAULT_BREAKER_LIMITS,
+    breakerLimits: options.breakerLimits ?? DEFAULT_BREAKER_LIMITS,
     ladder: DEFAULT_LADDER,
     leaseS: 30,
     maxAttempts: 3,
@@ -211,6 +215,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     raw,
     call,
     send,
-    dispose: () => db.dispose(),
+    dispose: () => (options.db ? undefined : db.dispose()),
   };
 }
