@@ -25,6 +25,7 @@ import type { Catalog } from '../../src/core/task-draft.js';
 import { createLibsqlStores } from '../../src/db/stores.js';
 import { createApp } from '../../src/gateway/app.js';
 import type { GatewayOptions } from '../../src/gateway/deps.js';
+import type { HostDirectory } from '../../src/gateway/host-directory.js';
 import { createTempDb, type TempDb } from './temp-db.js';
 import { testParam, testTemplate } from './templates.js';
 import { TEST_VOCABULARY } from './vocabulary.js';
@@ -99,6 +100,8 @@ export interface TestAppOptions {
   readonly breakerLimits?: BreakerLimits;
   /** Start over an existing database (a restart); it is left for its creator to dispose. */
   readonly db?: TempDb;
+  /** The hosts page's directory (none by default, as in the Worker). */
+  readonly hosts?: HostDirectory;
 }
 
 export interface TestApp {
@@ -186,6 +189,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         ? { publicKey: options.pushPublicKey, subscriptions: pushSubscriptions }
         : null,
       waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      ...(options.hosts ? { hosts: options.hosts } : {}),
     },
     gatewayOptions,
   );
