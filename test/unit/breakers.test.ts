@@ -17,6 +17,7 @@ import { claimNextTask } from '../../src/core/use-cases/claim-next-task.js';
 import { completeTask } from '../../src/core/use-cases/complete-task.js';
 import { cancelTask } from '../../src/core/use-cases/cancel-task.js';
 import { overrideBreaker } from '../../src/core/use-cases/override-breaker.js';
+import { planClimb } from '../../src/core/use-cases/plan-climb.js';
 import { reapExpiredLeases } from '../../src/core/use-cases/reap-expired-leases.js';
 import { reportProgress } from '../../src/core/use-cases/report-progress.js';
 import { aTask } from '../helpers/builders.js';
@@ -302,6 +303,20 @@ describe('day breaker', () => {
     const next = await t.queue();
     expect(await t.claim()).toBeNull();
     expect((await t.stores.tasks.get(next.id))?.status).toBe('failed');
+  });
+});
+
+describe('a day row written under another limit', () => {
+  it('is judged against the limit configured now when a climb checks what it can afford', async () => {
+    const t = setup();
+    // Written while the day limit was $1; the config now says $20.
+    await t.seed('day', '2026-03-15', { thresholdUsd: 1, spentUsd: 0.9, state: 'ok' });
+    const task = await t.queue({ executor: 'codex' });
+    const next = await planClimb(
+      { ...t.deps, ladder: ['codex', 'claude-sonnet', 'human'] },
+      { task, current: 'codex', costUsd: 0, unsettled: false },
+    );
+    expect(next).toMatchObject({ kind: 'executor', executor: 'claude-sonnet', skipped: [] });
   });
 });
 
