@@ -8,6 +8,7 @@ import { commands } from './features/commands.js';
 import { consentButtons } from './features/consent-buttons.js';
 import { ladderButtons } from './features/ladder-buttons.js';
 import { permissionButtons } from './features/permission-buttons.js';
+import { recordRefusedTap } from './features/refused-tap.js';
 import { requests } from './features/requests.js';
 import { taskButtons } from './features/task-buttons.js';
 import { createTaskBoard, type TaskBoard } from './task-board.js';
@@ -55,10 +56,12 @@ export function createBot(
   bot.use(ladderButtons(full, config));
   bot.use(consentButtons(full));
   bot.use(requests(full, config));
-  // Every tap gets an answer, even one on a button we no longer recognise.
-  bot.on('callback_query', (ctx) =>
-    ctx.answerCallbackQuery({ text: 'This button is no longer active.' }),
-  );
+  // Every tap gets an answer, even one on a button we no longer recognise; a member's such
+  // tap (data no handler parsed: forged or from an older version) is on the record.
+  bot.on('callback_query', async (ctx) => {
+    await ctx.answerCallbackQuery({ text: 'This button is no longer active.' });
+    await recordRefusedTap(ctx, full, 'callback', 'malformed');
+  });
   bot.catch((e) =>
     deps.log.error('telegram: handler failed', {
       update_id: e.ctx.update.update_id,

@@ -23,7 +23,8 @@ export type Action =
   | 'workflow.read'
   | 'permission.request'
   | 'permission.decide'
-  | 'breaker.override';
+  | 'breaker.override'
+  | 'host.probe';
 
 const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'task.submit': ['owner', 'approver'],
@@ -44,6 +45,8 @@ const ALLOWED: Readonly<Record<Action, readonly Role[]>> = {
   'permission.decide': ['owner', 'approver'],
   // Spending past the day's limit is the owner's call alone (SPEC §3.2).
   'breaker.override': ['owner'],
+  // A probe opens SSH to a host and runs its checks: for those who may run work there.
+  'host.probe': ['owner', 'approver'],
 };
 
 export const isAllowed = (actor: Actor, action: Action): boolean =>

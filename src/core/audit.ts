@@ -40,6 +40,11 @@ export const AUDIT_ACTIONS = [
   'workflow.closed',
   'session.opened',
   'session.closed',
+  // Crossings, refused button taps and host probes: nothing that moves or is refused goes unrecorded.
+  'breaker.crossed',
+  'callback.refused',
+  'host.probed',
+  'host.probe_refused',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

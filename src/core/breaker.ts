@@ -124,6 +124,40 @@ export function stateFor(
   }
 }
 
+/** The configured limit a scope is held to (a task's breaker is its halt limit). */
+export function limitFor(scope: BreakerScope, limits: BreakerLimits): number {
+  switch (scope) {
+    case 'task':
+      return limits.taskHaltUsd;
+    case 'day':
+      return limits.dayBlockUsd;
+    case 'month':
+      return limits.monthFlagUsd;
+  }
+}
+
+const sameUsd = (a: number, b: number): boolean => Math.abs(a - b) <= USD_EPSILON;
+
+/**
+ * A stored breaker as the limits configured now see it: a row keeps the limit it was written
+ * with, so its limit is read from config and its state from its spend against that limit.
+ */
+export function againstLimits(b: Breaker, limits: BreakerLimits): Breaker {
+  return {
+    ...b,
+    thresholdUsd: limitFor(b.scope, limits),
+    state: stateFor(b.scope, b.spentUsd, limits),
+  };
+}
+
+/**
+ * A row brought to the limit configured now. A state set against another limit starts over at
+ * ok, so the next crossing check raises it (and alerts) against the limit that applies now.
+ */
+export function relimited(b: Breaker, thresholdUsd: number): Breaker {
+  return sameUsd(b.thresholdUsd, thresholdUsd) ? b : { ...b, thresholdUsd, state: 'ok' };
+}
+
 /** States a breaker may move to `to` from (ok → warn → open; ok → flagged). */
 export function statesBefore(to: BreakerState): readonly BreakerState[] {
   switch (to) {

@@ -16,7 +16,7 @@ export interface FieldIssue {
 export type DomainError =
   | {
       readonly code: 'not_found';
-      readonly entity: 'task' | 'output' | 'workflow' | 'permission request';
+      readonly entity: 'task' | 'output' | 'workflow' | 'permission request' | 'host';
       readonly id: string;
     }
   | { readonly code: 'forbidden'; readonly action: Action; readonly role: Role }

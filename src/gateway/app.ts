@@ -98,7 +98,7 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
   app.route('/api/oauth/grants', createConsentRoutes(deps.core, deps.oauth));
   app.route(
     '/api',
-    createHostRoutes(deps.hosts ?? null, deps.runners, options.embeddedRunner ?? null),
+    createHostRoutes(deps.core, deps.hosts ?? null, deps.runners, options.embeddedRunner ?? null),
   );
   app.route('/api/parse', createParseRoute(deps.core));
   app.route('/api/breakers', createBreakerRoutes(deps.core));

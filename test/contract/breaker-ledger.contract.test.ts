@@ -62,6 +62,34 @@ describe.each(IMPLEMENTATIONS)('Breaker ledger contract (%s)', (_name, make) => 
     expect((await breakers.book({ fresh: task, at: NOW, minSpentUsd: 1 })).spentUsd).toBe(2);
   });
 
+  it('a booking or claim under a changed limit takes it; a state set against the old one starts over', async () => {
+    const { breakers, tasks, queue } = stores();
+    const old = freshBreaker('month', '2026-01', 1, NOW);
+    await breakers.book({ fresh: old, at: NOW, addSpentUsd: 1.5 });
+    await breakers.advance(old.key, ['ok'], 'flagged', NOW);
+    // Same limit: the state stays.
+    expect(await breakers.book({ fresh: old, at: NOW, addSpentUsd: 0 })).toMatchObject({
+      thresholdUsd: 1,
+      state: 'flagged',
+    });
+    const raised = freshBreaker('month', '2026-01', 3, NOW);
+    expect(await breakers.book({ fresh: raised, at: NOW, addSpentUsd: 0.1 })).toMatchObject({
+      thresholdUsd: 3,
+      spentUsd: 1.6,
+      state: 'ok',
+    });
+    // The day's row, brought to the limit a claim carries.
+    await breakers.save({ ...DAY, thresholdUsd: 1, spentUsd: 1.2, state: 'open' });
+    await tasks.create(agent('relimit-1'), null, [], null);
+    const { claim } = await queue.claimWithinBudget(request(), budget());
+    expect(claim?.task.id).toBe('relimit-1');
+    expect(await breakers.get(DAY.key)).toMatchObject({
+      thresholdUsd: 20,
+      state: 'ok',
+      reservedUsd: 0.5,
+    });
+  });
+
   it('moves a state only from the given states: one of several racers wins', async () => {
     const { breakers } = stores();
     await breakers.book({ fresh: DAY, at: NOW });

@@ -10,7 +10,7 @@ import type { Role } from '../../src/core/actor.js';
 import type { LoginLinks } from '../../src/core/ports/login-links.js';
 import { createEventFeed, type EventFeed } from '../../src/gateway/event-feed.js';
 import { DEFAULT_APPROVAL_POLICY } from '../../src/core/approval-policy.js';
-import { DEFAULT_BREAKER_LIMITS } from '../../src/core/breaker.js';
+import { DEFAULT_BREAKER_LIMITS, type BreakerLimits } from '../../src/core/breaker.js';
 import { DEFAULT_LADDER } from '../../src/core/escalation.js';
 import type { CoreDeps, Stores } from '../../src/core/deps.js';
 import { createFixedClock, type FixedClock } from '../../src/core/fakes/fixed-clock.js';
@@ -25,6 +25,7 @@ import type { Catalog } from '../../src/core/task-draft.js';
 import { createLibsqlStores } from '../../src/db/stores.js';
 import { createApp } from '../../src/gateway/app.js';
 import type { GatewayOptions } from '../../src/gateway/deps.js';
+import type { HostDirectory } from '../../src/gateway/host-directory.js';
 import { createTempDb, type TempDb } from './temp-db.js';
 import { testParam, testTemplate } from './templates.js';
 import { TEST_VOCABULARY } from './vocabulary.js';
@@ -95,6 +96,12 @@ export interface TestAppOptions {
   readonly pushPublicKey?: string;
   /** Hears every domain event, as the listeners of `switchboard start` do. */
   readonly onEvent?: (event: DomainEvent) => void;
+  /** The configured spend limits (the defaults otherwise). */
+  readonly breakerLimits?: BreakerLimits;
+  /** Start over an existing database (a restart); it is left for its creator to dispose. */
+  readonly db?: TempDb;
+  /** The hosts page's directory (none by default, as in the Worker). */
+  readonly hosts?: HostDirectory;
 }
 
 export interface TestApp {
@@ -122,7 +129,7 @@ export interface TestApp {
 
 /** The real gateway over a real migrated libSQL file, with a clock and ids a test controls. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTempDb();
+  const db = options.db ?? (await createTempDb());
   const clock = createFixedClock(options.now ?? T0);
   const notifier = createRecordingNotifier();
   const log = createRecordingLogger();
@@ -143,7 +150,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     policy: DEFAULT_APPROVAL_POLICY,
     catalog: options.catalog ?? TEST_CATALOG,
     vocabulary: TEST_VOCABULARY,
-    breakerLimits: DEFAULT_BREAKER_LIMITS,
+    breakerLimits: options.breakerLimits ?? DEFAULT_BREAKER_LIMITS,
     ladder: DEFAULT_LADDER,
     leaseS: 30,
     maxAttempts: 3,
@@ -182,6 +189,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         ? { publicKey: options.pushPublicKey, subscriptions: pushSubscriptions }
         : null,
       waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      ...(options.hosts ? { hosts: options.hosts } : {}),
     },
     gatewayOptions,
   );
@@ -211,6 +219,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     raw,
     call,
     send,
-    dispose: () => db.dispose(),
+    dispose: () => (options.db ? undefined : db.dispose()),
   };
 }

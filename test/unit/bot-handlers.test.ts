@@ -2,7 +2,12 @@ import type { Update } from 'grammy/types';
 import { createMemoryOAuthStore } from '../../src/core/fakes/memory-oauth-store.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createBot } from '../../src/bot/create-bot.js';
-import { parseCallback, taskCallback } from '../../src/bot/callback-data.js';
+import {
+  ladderCallback,
+  parseCallback,
+  permissionCallback,
+  taskCallback,
+} from '../../src/bot/callback-data.js';
 import type { CoreDeps } from '../../src/core/deps.js';
 import { createMemoryChatStores } from '../../src/core/fakes/memory-chat-stores.js';
 import { createMemoryStores } from '../../src/core/fakes/memory-stores.js';
@@ -183,6 +188,44 @@ describe('bot handlers (bot.handleUpdate, Bot API answered in-process)', () => {
     expect(
       (await t.core.approvals.listByTask(task!.id)).map((a) => [a.status, a.decidedBy]),
     ).toEqual([['approved', 'ops']]);
+  });
+
+  it("puts a member's refused tap on the record with why; a stranger's stays one refusal", async () => {
+    await t.bot.handleUpdate(t.message(OWNER, 'run `make deploy` on build-vm'));
+    const [task] = (await t.core.tasks.list({ limit: 10 })).items;
+    const ghost = '0190aaaa-bbbb-7ccc-8ddd-eeeeeeeeeeee';
+    await t.bot.handleUpdate(t.tap(OWNER, 'ap:not-a-task'));
+    await t.bot.handleUpdate(t.tap(OWNER, taskCallback('approve', ghost)));
+    await t.bot.handleUpdate(t.tap(OWNER, permissionCallback('allow', ghost)));
+    await t.bot.handleUpdate(t.tap(OWNER, ladderCallback(ghost, null)!));
+    await t.bot.handleUpdate(t.tap(VIEWER, taskCallback('approve', task!.id)));
+    await t.bot.handleUpdate(t.tap(OWNER, taskCallback('approve', task!.id)));
+    await t.bot.handleUpdate(t.tap(OWNER, taskCallback('approve', task!.id)));
+    await t.bot.handleUpdate(t.tap(OWNER, 'q:zzz:0'));
+    await t.bot.handleUpdate(t.tap(STRANGER, taskCallback('cancel', task!.id)));
+    const refused = async (subject: string) =>
+      (await t.core.audit.listBySubject(subject, 20))
+        .filter((e) => e.action === 'callback.refused')
+        .map((e) => [e.actor, e.channel, e.detail['reason'], e.detail['data']]);
+    expect(await refused('callback')).toEqual([['ops', 'telegram', 'malformed', 'ap:not-a-task']]);
+    expect(await refused(`task:${ghost}`)).toEqual([
+      ['ops', 'telegram', 'unknown_id', taskCallback('approve', ghost)],
+      ['ops', 'telegram', 'unknown_id', ladderCallback(ghost, null)],
+    ]);
+    expect(await refused(`permission:${ghost}`)).toEqual([
+      ['ops', 'telegram', 'unknown_id', permissionCallback('allow', ghost)],
+    ]);
+    expect(await refused(`task:${task!.id}`)).toEqual([
+      ['watcher', 'telegram', 'forbidden', taskCallback('approve', task!.id)],
+      ['ops', 'telegram', 'stale', taskCallback('approve', task!.id)],
+    ]);
+    expect(await refused(`chat:${OWNER}`)).toEqual([['ops', 'telegram', 'stale', 'q:zzz:0']]);
+    // A stranger is refused before any button handler: one access entry, no tap entries.
+    const strangerRows = await t.core.audit.listBySubject('access:unknown_user', 20);
+    expect(strangerRows.map((e) => [e.actor, e.action, e.detail['attempted']])).toEqual([
+      ['telegram:3003', 'access.denied', 'button'],
+    ]);
+    expect(t.sent('answerCallbackQuery')).toHaveLength(9);
   });
 
   it('/login stores only the hash of a one-time secret and sends the link in private only', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { answerCallback, parseCallback, taskCallback } from '../../src/bot/callback-data.js';
 import { echoLine, formatDuration, lastLines } from '../../src/bot/views/describe-task.js';
 import { REQUEST_IN_CARD_CHARS, taskCard } from '../../src/bot/views/task-card.js';
-import { breakerLine } from '../../src/bot/views/overview.js';
+import { breakerAlert, breakerLine } from '../../src/bot/views/overview.js';
 import { PRODUCTION_PHRASE } from '../../src/core/approval.js';
 import { freshBreaker } from '../../src/core/breaker.js';
 import { openStage } from '../../src/core/stage.js';
@@ -185,5 +185,15 @@ describe('breaker lines', () => {
     const overridden = breakerLine({ ...day, spentUsd: 21, state: 'open', overriddenBy: 'ops' });
     expect(overridden).not.toMatch(/blocked/);
     expect(overridden).toMatch(/over the limit, overridden by ops/);
+  });
+});
+
+describe('breaker alerts', () => {
+  it('a per-task halt says that task stopped, not that new executions are blocked', () => {
+    const task = freshBreaker('task', 'aaaaaaaa-0000-4000-8000-000000000000', 5, 'x');
+    const text = breakerAlert({ ...task, spentUsd: 5.2, state: 'open' }).text;
+    expect(text).not.toMatch(/new executions/);
+    expect(text).toMatch(/^🛑 Per-task spend limit reached: this task is stopped/);
+    expect(text).toMatch(/\$5\.20 of \$5\.00 · limit reached, task stopped$/);
   });
 });

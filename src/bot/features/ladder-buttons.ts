@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR } from '../../core/actor.js';
 import { describeError } from '../../core/errors.js';
 import { decideEscalation } from '../../core/use-cases/decide-escalation.js';
 import { escalationHistory } from '../../core/use-cases/escalation-history.js';
+import { taskSubject } from '../../core/audit.js';
 import { parseLadderCallback } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import type { BotConfig, BotDeps } from '../deps.js';
@@ -10,6 +11,7 @@ import { postTask } from '../post-task.js';
 import { editRich } from '../send.js';
 import { taskRef } from '../views/describe-task.js';
 import { ladderMessage } from '../views/ladder-message.js';
+import { recordRefusedTap } from './refused-tap.js';
 
 /**
  * Re-run on … / Drop it, under the message that ends an escalation ladder. The button names a
@@ -52,6 +54,7 @@ export function ladderButtons(deps: BotDeps, config: BotConfig) {
         await editRich(ctx.api, message.chat.id, message.message_id, view.text, view.keyboard);
       }
     }
+    if (!r.ok) await recordRefusedTap(ctx, deps, taskSubject(data.taskId), r.error);
     if (r.ok && r.value.kind === 'rerun') await postTask(ctx, deps, config, r.value.submitted);
   });
   return composer;

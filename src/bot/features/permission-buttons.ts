@@ -1,9 +1,11 @@
 import { Composer } from 'grammy';
 import { describeError } from '../../core/errors.js';
 import { decidePermission } from '../../core/use-cases/decide-permission.js';
+import { permissionSubject } from '../../core/audit.js';
 import { parsePermissionCallback } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import type { BotDeps } from '../deps.js';
+import { recordRefusedTap } from './refused-tap.js';
 
 /**
  * Approve once / Deny on an agent's tool-use card. The button only names the request; the
@@ -34,6 +36,7 @@ export function permissionButtons(deps: BotDeps) {
           ? 'Only an approver can do that.'
           : describeError(error).slice(0, 200),
     });
+    await recordRefusedTap(ctx, deps, permissionSubject(data.requestId), error);
   });
   return composer;
 }

@@ -18,6 +18,7 @@ import type { BotContext } from '../context.js';
 import type { BotConfig, BotDeps } from '../deps.js';
 import { postTask } from '../post-task.js';
 import { answerQuery } from './queries.js';
+import { recordRefusedTap } from './refused-tap.js';
 
 /** Questions older than this are forgotten: a late tap or answer starts afresh. */
 const QUESTION_TTL_MS = 15 * 60_000;
@@ -135,7 +136,7 @@ export function requests(deps: BotDeps, config: BotConfig) {
     const choice = pending?.nonce === data.nonce ? pending.choices[data.choice] : undefined;
     if (!pending || !choice) {
       await ctx.answerCallbackQuery({ text: 'That question is no longer open.' });
-      return;
+      return recordRefusedTap(ctx, deps, `chat:${ctx.chat?.id ?? 'unknown'}`, 'stale');
     }
     await ctx.answerCallbackQuery({ text: choice.label });
     await ctx

@@ -6,10 +6,12 @@ import { findTask } from '../../core/use-cases/find-task.js';
 import { getTaskOutput } from '../../core/use-cases/get-task-output.js';
 import { rejectTask } from '../../core/use-cases/reject-task.js';
 import { rerunTask } from '../../core/use-cases/rerun-task.js';
+import { taskSubject } from '../../core/audit.js';
 import { parseCallback } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import type { BotConfig, BotDeps } from '../deps.js';
 import { postTask } from '../post-task.js';
+import { recordRefusedTap } from './refused-tap.js';
 import { sendRich, sendTextFile } from '../send.js';
 import { outputFile } from '../views/completion.js';
 import { taskRef } from '../views/describe-task.js';
@@ -44,6 +46,8 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
     if (!data || data.action === 'answer') return next();
     const input = { taskId: data.taskId };
     const actor = ctx.actor;
+    const refused = (why: DomainError) =>
+      recordRefusedTap(ctx, deps, taskSubject(data.taskId), why);
     switch (data.action) {
       case 'approve':
       case 'reject':
@@ -62,11 +66,15 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
         });
         // Either way the card shows the truth now: who decided, no stale buttons.
         deps.board.track(data.taskId);
+        if (!r.ok) await refused(r.error);
         return;
       }
       case 'output': {
         const r = await getTaskOutput({ deps: core, actor, input });
-        if (!r.ok) return void (await ctx.answerCallbackQuery({ text: toast(r.error) }));
+        if (!r.ok) {
+          await ctx.answerCallbackQuery({ text: toast(r.error) });
+          return refused(r.error);
+        }
         await ctx.answerCallbackQuery();
         const found = await findTask({ deps: core, actor, input: { ref: data.taskId } });
         const task = found.ok ? found.value : null;
@@ -98,7 +106,10 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
       }
       case 'rerun': {
         const r = await rerunTask({ deps: core, actor, input });
-        if (!r.ok) return void (await ctx.answerCallbackQuery({ text: toast(r.error) }));
+        if (!r.ok) {
+          await ctx.answerCallbackQuery({ text: toast(r.error) });
+          return refused(r.error);
+        }
         await ctx.answerCallbackQuery({ text: `Running it again as ${taskRef(r.value.task)}.` });
         await postTask(ctx, deps, config, r.value);
         return;
@@ -106,8 +117,10 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
       case 'continue': {
         const found = await findTask({ deps: core, actor, input: { ref: data.taskId } });
         const task = found.ok ? found.value : null;
-        if (!task || !ctx.chat)
-          return void (await ctx.answerCallbackQuery({ text: 'No such task.' }));
+        if (!task || !ctx.chat) {
+          await ctx.answerCallbackQuery({ text: 'No such task.' });
+          return found.ok ? undefined : refused(found.error);
+        }
         await ctx.answerCallbackQuery();
         const sent = await ctx.reply(
           `What should ${task.executor ?? 'the agent'} do next in ${taskRef(task)}? Reply to this message.`,

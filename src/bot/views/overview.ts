@@ -10,6 +10,10 @@ const BREAKER_WORDS: Readonly<Record<Breaker['state'], string>> = {
   flagged: 'flagged',
 };
 
+// A task's open breaker stopped that task alone: nothing else is blocked.
+const stateWords = (b: Breaker): string =>
+  b.scope === 'task' && b.state === 'open' ? 'limit reached, task stopped' : BREAKER_WORDS[b.state];
+
 export function breakerLine(b: Breaker): string {
   const scope =
     b.scope === 'day'
@@ -21,7 +25,7 @@ export function breakerLine(b: Breaker): string {
   const words =
     b.overriddenBy && b.state === 'open'
       ? `over the limit, overridden by ${b.overriddenBy} until the period ends`
-      : `${BREAKER_WORDS[b.state]}${b.overriddenBy ? `, overridden by ${b.overriddenBy}` : ''}`;
+      : `${stateWords(b)}${b.overriddenBy ? `, overridden by ${b.overriddenBy}` : ''}`;
   return `${scope}: ${formatUsd(b.spentUsd)} of ${formatUsd(b.thresholdUsd)} · ${words}`;
 }
 
@@ -66,6 +70,10 @@ const ALERT_HEAD: Readonly<Record<Breaker['state'], string>> = {
   flagged: '🚩 Monthly spend flagged',
 };
 
+const TASK_HALTED_HEAD =
+  '🛑 Per-task spend limit reached: this task is stopped (other work is not blocked)';
+
 export function breakerAlert(b: Breaker): RichText {
-  return lines(bold(ALERT_HEAD[b.state]), breakerLine(b));
+  const head = b.scope === 'task' && b.state === 'open' ? TASK_HALTED_HEAD : ALERT_HEAD[b.state];
+  return lines(bold(head), breakerLine(b));
 }

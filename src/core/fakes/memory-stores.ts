@@ -2,7 +2,7 @@ import { CONSENSUS_RUNG } from '../escalation.js';
 import { isPipelineDone, type Pipeline } from '../pipeline.js';
 import type { Approval } from '../approval.js';
 import type { AuditEvent } from '../audit.js';
-import { estimateTaskUsd, fitsDay, type Breaker } from '../breaker.js';
+import { estimateTaskUsd, fitsDay, relimited, type Breaker } from '../breaker.js';
 import { BLOCKED_BY_BREAKER } from '../spend.js';
 import type { Stores } from '../deps.js';
 import { createMemoryPermissionStore } from './memory-permission-store.js';
@@ -203,7 +203,7 @@ function createJobQueue(s: State): JobQueue {
     async claimWithinBudget(r, b) {
       const existing = s.breakers.get(b.day.key);
       const day: Breaker = existing
-        ? { ...existing, thresholdUsd: b.day.thresholdUsd }
+        ? relimited(existing, b.day.thresholdUsd)
         : { ...b.day, updatedAt: r.now };
       s.breakers.set(day.key, day);
       const estimate = (t: Task) => estimateTaskUsd(t, b);
@@ -333,7 +333,10 @@ export function createMemoryStores(): Stores {
         s.breakers.set(breaker.key, breaker);
       },
       async book(b) {
-        const row = s.breakers.get(b.fresh.key) ?? { ...b.fresh, updatedAt: b.at };
+        const stored = s.breakers.get(b.fresh.key);
+        const row = stored
+          ? relimited(stored, b.fresh.thresholdUsd)
+          : { ...b.fresh, updatedAt: b.at };
         const next: Breaker = {
           ...row,
           spentUsd: Math.max(row.spentUsd + (b.addSpentUsd ?? 0), b.minSpentUsd ?? 0),

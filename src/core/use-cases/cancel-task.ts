@@ -74,7 +74,12 @@ export async function cancelTask({
   // Its runner's report will be refused: the claim's reservation is released here. A task
   // waiting on its consensus rung holds no claim (each side settles its own).
   if (before.status === 'running' && before.executor !== CONSENSUS_RUNG) {
-    await settleAttempt(deps, { task, fencingToken: before.fencingToken, costUsd: null, at });
+    await settleAttempt(deps, actor, {
+      task,
+      fencingToken: before.fencingToken,
+      costUsd: null,
+      at,
+    });
   }
   return ok(task);
 }

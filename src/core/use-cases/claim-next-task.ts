@@ -4,7 +4,6 @@ import type { DomainError } from '../errors.js';
 import type { Claim } from '../ports/job-queue.js';
 import { err, ok, type Result } from '../result.js';
 import { blockedSummary } from '../spend.js';
-import { openBreaker } from './spend-ledger.js';
 import { addSeconds, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
 
 type Deps = Pick<
@@ -62,10 +61,9 @@ export async function claimNextTask({
         blockAuditId: deps.ids.next(),
       },
     );
-    if (blocked) {
-      await notifySafely(deps, { type: 'task.changed', task: blocked, from: 'queued' });
-      await openBreaker(deps, day, blocked, at);
-    }
+    // A misfit fails with its reason and is audited (task.blocked); the day's state still
+    // follows its spend alone, so a refused estimate does not show the day as over its limit.
+    if (blocked) await notifySafely(deps, { type: 'task.changed', task: blocked, from: 'queued' });
     if (claim) await notifySafely(deps, { type: 'task.changed', task: claim.task, from: 'queued' });
     if (claim || !blocked) return ok(claim);
   }

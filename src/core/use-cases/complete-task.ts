@@ -114,7 +114,7 @@ export async function completeTask({
   if (next?.kind === 'human') await notifySafely(deps, { type: 'task.escalation_ended', task });
   // The reservation made at claim time is released and the real cost booked on the day and
   // month it was reserved on (the attempt's start), so a run across midnight settles correctly.
-  await settleAttempt(deps, {
+  await settleAttempt(deps, actor, {
     // As it was claimed: a climb has already named the next rung's executor.
     task: climb ? { ...task, executor: climb.from } : task,
     fencingToken: input.fencingToken,

@@ -1,4 +1,5 @@
 import {
+  againstLimits,
   breakerKey,
   dayPeriod,
   freshBreaker,
@@ -17,7 +18,8 @@ export interface SystemStatus {
 
 /**
  * What /health shows without authentication: queue depth and the breakers of the current UTC
- * day and month (a period nobody has spent in yet reads as an untouched breaker).
+ * day and month (a period nobody has spent in yet reads as an untouched breaker), each against
+ * the limits configured now: a row written under other limits shows the current ones.
  */
 export async function getSystemStatus({ deps }: { deps: Deps }): Promise<SystemStatus> {
   const at = deps.clock.now().toISOString();
@@ -33,5 +35,8 @@ export async function getSystemStatus({ deps }: { deps: Deps }): Promise<SystemS
     current('day', dayPeriod(at), deps.breakerLimits.dayBlockUsd),
     current('month', monthPeriod(at), deps.breakerLimits.monthFlagUsd),
   ]);
-  return { queueDepth, breakers: [day, month] };
+  return {
+    queueDepth,
+    breakers: [day, month].map((b) => againstLimits(b, deps.breakerLimits)),
+  };
 }

@@ -1,4 +1,4 @@
-import { dayPeriod, freshBreaker, monthPeriod, type Breaker } from '../breaker.js';
+import { againstLimits, dayPeriod, freshBreaker, monthPeriod, type Breaker } from '../breaker.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
@@ -27,7 +27,11 @@ export async function overrideBreaker({
       : freshBreaker('month', monthPeriod(at), deps.breakerLimits.monthFlagUsd, at);
   const denied = await denyUnlessAllowed(deps, actor, 'breaker.override', `breaker:${fresh.key}`);
   if (denied) return denied;
-  const breaker = await deps.breakers.override(fresh, actor.id, at);
+  // Shown and audited against the limit configured now, whatever limit the row was written under.
+  const breaker = againstLimits(
+    await deps.breakers.override(fresh, actor.id, at),
+    deps.breakerLimits,
+  );
   await deps.audit.append(
     auditEntry(deps, actor, at, 'breaker.overridden', `breaker:${breaker.key}`, {
       spent_usd: breaker.spentUsd,

@@ -1,5 +1,12 @@
 import type { CoreDeps } from '../deps.js';
-import { breakerKey, dayPeriod, estimateTaskUsd, fitsDay, reaches } from '../breaker.js';
+import {
+  againstLimits,
+  breakerKey,
+  dayPeriod,
+  estimateTaskUsd,
+  fitsDay,
+  reaches,
+} from '../breaker.js';
 import { taskSubject } from '../audit.js';
 import { CONSENSUS_RUNG, nextRung, type NextRung, type SkippedRung } from '../escalation.js';
 import type { Task } from '../task.js';
@@ -81,8 +88,9 @@ async function affordability(
       deps.breakers.get(breakerKey('day', dayPeriod(at))),
       deps.breakers.get(breakerKey('task', task.id)),
     ]);
+    // Against the day limit configured now, not the one the row was last written under.
     const dayNow = day && {
-      ...day,
+      ...againstLimits(day, limits),
       reservedUsd: Math.max(0, day.reservedUsd - released),
       spentUsd: day.spentUsd + dayCost,
     };

@@ -71,7 +71,12 @@ export async function reapExpiredLeases({
     (retry ? requeued : lost).push(task.id);
     await notifySafely(deps, { type: 'task.changed', task, from: 'running' });
     // A lost attempt reports nothing: its reservation is released (a retry reserves again).
-    await settleAttempt(deps, { task, fencingToken: expired.fencingToken, costUsd: null, at });
+    await settleAttempt(deps, actor, {
+      task,
+      fencingToken: expired.fencingToken,
+      costUsd: null,
+      at,
+    });
   }
   return ok({ lost, requeued });
 }

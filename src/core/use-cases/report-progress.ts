@@ -56,7 +56,7 @@ export async function reportProgress({
     return ok({ halt: false });
   }
   const at = deps.clock.now().toISOString();
-  const breaker = await recordTaskSpend(deps, task, input.costUsd, at);
+  const breaker = await recordTaskSpend(deps, actor, task, input.costUsd, at);
   return ok({
     halt: breaker.state === 'open' || reaches(input.costUsd, deps.breakerLimits.taskHaltUsd),
   });

@@ -1,4 +1,7 @@
+import type { Actor } from '../actor.js';
+import { taskSubject } from '../audit.js';
 import {
+  againstLimits,
   breakerKey,
   budgetFor,
   estimateTaskUsd,
@@ -9,9 +12,9 @@ import {
 } from '../breaker.js';
 import type { CoreDeps } from '../deps.js';
 import type { Task } from '../task.js';
-import { notifySafely } from './support.js';
+import { auditEntry, notifySafely } from './support.js';
 
-type Deps = Pick<CoreDeps, 'breakers' | 'breakerLimits' | 'notifier'>;
+type Deps = Pick<CoreDeps, 'breakers' | 'breakerLimits' | 'notifier' | 'audit' | 'ids'>;
 type AttemptDeps = Deps & Pick<CoreDeps, 'stages'>;
 
 /**
@@ -20,6 +23,7 @@ type AttemptDeps = Deps & Pick<CoreDeps, 'stages'>;
  */
 export async function raiseOnCrossing(
   deps: Deps,
+  actor: Actor,
   breaker: Breaker,
   task: Task | null,
   at: string,
@@ -29,26 +33,40 @@ export async function raiseOnCrossing(
   if (!from.includes(breaker.state)) return breaker;
   const moved = await deps.breakers.advance(breaker.key, from, target, at);
   if (!moved) return breaker;
-  await notifySafely(deps, { type: 'breaker.alert', breaker: moved, task });
+  await crossed(deps, actor, moved, task, at);
   return moved;
 }
 
-/** Opens a breaker whatever its spend (a refused dispatch), alerting once. */
-export async function openBreaker(deps: Deps, breaker: Breaker, task: Task | null, at: string) {
-  const moved = await deps.breakers.advance(breaker.key, statesBefore('open'), 'open', at);
-  if (moved) await notifySafely(deps, { type: 'breaker.alert', breaker: moved, task });
+/**
+ * One crossing: on the record (a task's own breaker in that task's audit, so its warn and halt
+ * show in its history) and alerted, with the limits configured now.
+ */
+async function crossed(deps: Deps, actor: Actor, moved: Breaker, task: Task | null, at: string) {
+  const shown = againstLimits(moved, deps.breakerLimits);
+  const subject = moved.scope === 'task' ? taskSubject(moved.period) : `breaker:${moved.key}`;
+  await deps.audit.append(
+    auditEntry(deps, actor, at, 'breaker.crossed', subject, {
+      breaker: moved.key,
+      state: shown.state,
+      spent_usd: shown.spentUsd,
+      threshold_usd: shown.thresholdUsd,
+      task_id: task?.id ?? null,
+    }),
+  );
+  await notifySafely(deps, { type: 'breaker.alert', breaker: shown, task });
 }
 
 /** A running task's streamed spend so far; returns its task breaker after the crossing check. */
 export async function recordTaskSpend(
   deps: Deps,
+  actor: Actor,
   task: Task,
   spentUsd: number,
   at: string,
 ): Promise<Breaker> {
   const fresh = taskBreaker(task.id, deps.breakerLimits, at);
   const booked = await deps.breakers.book({ fresh, at, minSpentUsd: spentUsd });
-  return raiseOnCrossing(deps, booked, task, at);
+  return raiseOnCrossing(deps, actor, booked, task, at);
 }
 
 /**
@@ -57,6 +75,7 @@ export async function recordTaskSpend(
  */
 export async function settleStageSpend(
   deps: Deps,
+  actor: Actor,
   input: {
     readonly task: Task;
     readonly startedAt: string;
@@ -70,9 +89,9 @@ export async function settleStageSpend(
   const releaseUsd = estimateTaskUsd(task, deps.breakerLimits);
   const dayAfter = await deps.breakers.book({ fresh: day, at, addSpentUsd: cost, releaseUsd });
   const monthAfter = await deps.breakers.book({ fresh: month, at, addSpentUsd: cost });
-  await raiseOnCrossing(deps, dayAfter, task, at);
-  await raiseOnCrossing(deps, monthAfter, task, at);
-  if (cost > 0) await recordTaskSpend(deps, task, cost, at);
+  await raiseOnCrossing(deps, actor, dayAfter, task, at);
+  await raiseOnCrossing(deps, actor, monthAfter, task, at);
+  if (cost > 0) await recordTaskSpend(deps, actor, task, cost, at);
 }
 
 /**
@@ -82,6 +101,7 @@ export async function settleStageSpend(
  */
 export async function settleAttempt(
   deps: AttemptDeps,
+  actor: Actor,
   input: {
     readonly task: Task;
     readonly fencingToken: number;
@@ -96,7 +116,7 @@ export async function settleAttempt(
   const attempt = (await deps.stages.listByTask(input.task.id)).find(
     (s) => s.fencingToken === input.fencingToken,
   );
-  await settleStageSpend(deps, {
+  await settleStageSpend(deps, actor, {
     task: input.task,
     startedAt: attempt?.startedAt ?? input.at,
     costUsd,

@@ -32,6 +32,11 @@ export function createBreakerStore(db: Database): BreakerStore {
           set: {
             spentUsd: sql`max(${cb.spentUsd} + ${add}, ${min})`,
             reservedUsd: sql`max(${cb.reservedUsd} - ${release}, 0)`,
+            // core/breaker.ts relimited: the limit configured now; a state set against another
+            // limit starts over at ok, so the crossing check re-raises it against this one.
+            thresholdUsd: b.fresh.thresholdUsd,
+            state: sql`case when abs(${cb.thresholdUsd} - ${b.fresh.thresholdUsd}) <= 1e-9
+              then ${cb.state} else 'ok' end`,
             updatedAt: b.at,
           },
         })

@@ -131,7 +131,15 @@ function compileBudget(db: Database) {
           overriddenBy: null,
           updatedAt: v('now'),
         })
-        .onConflictDoUpdate({ target: cb.key, set: { thresholdUsd: v('dayThreshold') } }),
+        // core/breaker.ts relimited: a state set against another limit starts over at ok.
+        .onConflictDoUpdate({
+          target: cb.key,
+          set: {
+            thresholdUsd: v('dayThreshold'),
+            state: sql`case when abs(${cb.thresholdUsd} - ${p('dayThreshold')}) <= 1e-9
+              then ${cb.state} else 'ok' end`,
+          },
+        }),
     ),
     block: compile(
       db

@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { CoreDeps } from '../../core/deps.js';
 import type { RunnerRegistry } from '../../core/ports/runner-registry.js';
+import { probeHost } from '../../core/use-cases/probe-host.js';
 import type { GatewayEnv } from '../deps.js';
-import { errorBody } from '../http-errors.js';
+import { domainErrorResponse } from '../http-errors.js';
 import type { HostDirectory, HostProbe } from '../host-directory.js';
 import { validate } from '../validation.js';
 
@@ -13,6 +15,7 @@ const presentProbe = (p: HostProbe | null) =>
 
 /** /api/hosts and /api/runners: where work runs, and whether it can. */
 export function createHostRoutes(
+  core: CoreDeps,
   hosts: HostDirectory | null,
   runners: RunnerRegistry,
   embeddedRunner: string | null,
@@ -30,14 +33,15 @@ export function createHostRoutes(
       }),
     )
     .post('/hosts/:name/probe', validate('param', nameParam), async (c) => {
-      const actor = c.get('actor');
-      if (actor.role !== 'owner' && actor.role !== 'approver') {
-        return c.json(errorBody('forbidden', 'Only owners and approvers may probe hosts.'), 403);
-      }
       const name = c.req.valid('param').name;
-      const probe = hosts ? await hosts.probe(name) : null;
-      if (!probe) return c.json(errorBody('not_found', `No host named ${name}.`), 404);
-      return c.json({ name, probe: presentProbe(probe) });
+      const r = await probeHost({
+        deps: { ...core, hosts },
+        actor: c.get('actor'),
+        input: { name },
+      });
+      return r.ok
+        ? c.json({ name, probe: presentProbe(r.value) })
+        : domainErrorResponse(c, r.error);
     })
     .get('/runners', async (c) =>
       c.json({
