@@ -25,16 +25,16 @@ let t: TestApp;
 beforeEach(async () => {
   t = await createTestApp();
   await createRunnerRegistry(t.db.db).register(
-    { id: 'runner-1', name: 'vm-runner', createdAt: T0, lastSeenAt: T0 },
+    { id: 'runner-1', name: 'vm-runner', hosts: ['build-vm'], createdAt: T0, lastSeenAt: T0 },
     await hashToken(RUNNER_TOKEN),
   );
 });
 afterEach(() => t.dispose());
 
-const runnerPost = (path: string, body: string) =>
+const runnerPost = (path: string, body: string, token = RUNNER_TOKEN) =>
   t.raw(`/runner/v1${path}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${RUNNER_TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body,
   });
 
@@ -42,7 +42,7 @@ const runnerPost = (path: string, body: string) =>
 async function claimOne() {
   const created = await t.send('POST', '/api/tasks', {
     kind: 'shell',
-    host: 'local',
+    host: 'build-vm',
     argv: ['ls'],
   });
   expect(created.status).toBe(201);
@@ -175,7 +175,7 @@ describe('runner protocol: agent tokens for permission prompts', () => {
       ids: { next: () => `01900000-0000-7000-8000-${String(++n).padStart(12, '0')}` },
     });
     await createRunnerRegistry(t.db.db).register(
-      { id: 'runner-1', name: 'vm-runner', createdAt: T0, lastSeenAt: T0 },
+      { id: 'runner-1', name: 'vm-runner', hosts: ['build-vm'], createdAt: T0, lastSeenAt: T0 },
       await hashToken(RUNNER_TOKEN),
     );
   });
@@ -202,7 +202,7 @@ describe('runner protocol: agent tokens for permission prompts', () => {
     const created = await t.send('POST', '/api/tasks', {
       kind: 'agent',
       executor: 'codex',
-      host: 'local',
+      host: 'build-vm',
       prompt: 'tidy up',
     });
     expect(created.status).toBe(201);
@@ -223,7 +223,7 @@ describe('runner protocol: agent tokens for permission prompts', () => {
   });
 
   it('sends no agent token with a shell claim', async () => {
-    await t.send('POST', '/api/tasks', { kind: 'shell', host: 'local', argv: ['ls'] });
+    await t.send('POST', '/api/tasks', { kind: 'shell', host: 'build-vm', argv: ['ls'] });
     const res = await runnerPost('/claim', JSON.stringify({ wait_s: 0 }));
     expect(((await res.json()) as { agent_token: unknown }).agent_token).toBeNull();
   });
@@ -248,5 +248,97 @@ describe('runner protocol: streamed spend', () => {
     });
     const negative = await events(-1);
     expect(negative.status).toBe(400);
+  });
+});
+
+describe('runner protocol: a token serves the hosts it names, and only its own claims', () => {
+  const OTHER_TOKEN = 'runner-token-of-another-runner-456789';
+  const queue = async (host: string) => {
+    const created = await t.send('POST', '/api/tasks', { kind: 'shell', host, argv: ['ls'] });
+    expect(created.status).toBe(201);
+    return ((await created.json()) as { id: string }).id;
+  };
+  const claimAs = (token: string, body: object = { wait_s: 0 }) =>
+    runnerPost('/claim', JSON.stringify(body), token);
+  const refusals = async (subject: string) =>
+    (await t.stores.audit.listBySubject(subject, 50)).filter((e) => e.action === 'access.denied');
+
+  it('gives a runner work only on its token hosts and never on local, and refuses asking for more', async () => {
+    const onLocal = await queue('local');
+    const onVm = await queue('build-vm');
+    const first = await claimAs(RUNNER_TOKEN);
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as ClaimJson).claim.task.id).toBe(onVm);
+    // The older task on `local` is left for the gateway's embedded runner.
+    expect((await claimAs(RUNNER_TOKEN)).status).toBe(204);
+    expect((await t.stores.tasks.get(onLocal))?.status).toBe('queued');
+
+    const asked = await claimAs(RUNNER_TOKEN, { hosts: ['build-vm', 'local'], wait_s: 0 });
+    expect(asked.status).toBe(403);
+    expect(await asked.json()).toMatchObject({ error: 'host_not_served', hosts: ['local'] });
+    expect((await t.stores.tasks.get(onLocal))?.status).toBe('queued');
+    expect(await refusals('runner:runner-1')).toMatchObject([
+      { actor: 'runner-1', detail: { action: 'task.claim', hosts: ['local'] } },
+    ]);
+  });
+
+  it('gives a token that names no hosts nothing, even one whose row says local', async () => {
+    await queue('local');
+    await queue('build-vm');
+    // A token made before --hosts was required: its row has no hosts at all.
+    await t.db.client.execute({
+      sql: `insert into runners (id, name, hosts, last_seen_at, created_at, token_hash)
+        values ('runner-old', 'old', null, ?, ?, ?)`,
+      args: [T0, T0, await hashToken(OTHER_TOKEN)],
+    });
+    const old = await claimAs(OTHER_TOKEN);
+    expect(old.status).toBe(403);
+    expect(await old.json()).toMatchObject({ error: 'host_not_served', hosts: [] });
+
+    const LOCAL_TOKEN = 'runner-token-claiming-local-0123456';
+    await createRunnerRegistry(t.db.db).register(
+      { id: 'runner-local', name: 'sly', hosts: ['local'], createdAt: T0, lastSeenAt: T0 },
+      await hashToken(LOCAL_TOKEN),
+    );
+    expect((await claimAs(LOCAL_TOKEN)).status).toBe(403);
+    expect((await t.stores.tasks.list({ limit: 10, status: ['running'] })).items).toEqual([]);
+  });
+
+  it('refuses a heartbeat, progress or completion from a runner that did not make the claim', async () => {
+    await createRunnerRegistry(t.db.db).register(
+      { id: 'runner-2', name: 'other', hosts: ['build-vm'], createdAt: T0, lastSeenAt: T0 },
+      await hashToken(OTHER_TOKEN),
+    );
+    const { id, token } = await claimOne();
+    const forged = {
+      stdout: 'forged',
+      stderr: '',
+      stdoutBytes: 6,
+      stderrBytes: 0,
+      truncated: false,
+    };
+    const attempts = [
+      runnerPost(`/tasks/${id}/heartbeat`, JSON.stringify({ fencing_token: token }), OTHER_TOKEN),
+      runnerPost(
+        `/tasks/${id}/events`,
+        JSON.stringify({ fencing_token: token, output_tail: 'forged', elapsed_ms: 1 }),
+        OTHER_TOKEN,
+      ),
+      runnerPost(`/tasks/${id}/complete`, completion(token, forged), OTHER_TOKEN),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ error: 'not_lease_holder', task_id: id });
+    }
+    expect(await t.stores.tasks.get(id)).toMatchObject({
+      status: 'running',
+      leaseOwner: 'runner-1',
+    });
+    expect(await t.stores.stages.output(id, 1)).toBeNull();
+    const denied = await refusals(`task:${id}`);
+    expect(denied).toHaveLength(3);
+    expect(denied.every((e) => e.actor === 'runner-2')).toBe(true);
+    // The holder still reports as before.
+    expect((await runnerPost(`/tasks/${id}/complete`, completion(token))).status).toBe(200);
   });
 });
