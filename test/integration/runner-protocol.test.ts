@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMPTY_STAGE_RESULT, STORED_OUTPUT_BYTES } from '../../src/core/stage.js';
+import { continueTask } from '../../src/core/use-cases/continue-task.js';
+import { createCodexProfile } from '../../src/runner/executors/codex.js';
 import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.js';
 import { hashToken } from '../../src/gateway/token-hash.js';
 import { BODY_LIMIT_BYTES, T0, createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -340,5 +342,103 @@ describe('runner protocol: a token serves the hosts it names, and only its own c
     expect(denied.every((e) => e.actor === 'runner-2')).toBe(true);
     // The holder still reports as before.
     expect((await runnerPost(`/tasks/${id}/complete`, completion(token))).status).toBe(200);
+  });
+});
+
+describe('runner protocol: nothing a runner reports becomes a CLI argument unchecked', () => {
+  const FLAG = '--dangerously-skip-permissions';
+  const OWNER = { id: 'owner', role: 'owner' as const, channel: 'api' as const };
+  const agentDone = (token: number, sessionId: string | null) =>
+    JSON.stringify({
+      fencing_token: token,
+      outcome: 'succeeded',
+      result: { ...EMPTY_STAGE_RESULT, exitCode: 0, sessionId },
+    });
+  const claimAgent = async () => {
+    const res = await runnerPost('/claim', JSON.stringify({ wait_s: 0 }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as ClaimJson & {
+      claim: { task: { resumeSessionId: string | null; prompt: string | null } };
+    };
+    return { id: body.claim.task.id, token: body.claim.lease.fencingToken, task: body.claim.task };
+  };
+  const follow = (taskId: string) =>
+    continueTask({ deps: t.core, actor: OWNER, input: { taskId, prompt: 'and now the docs' } });
+
+  it('refuses a reported session id that is not one, so Continue can never resume it', async () => {
+    const created = await t.send('POST', '/api/tasks', {
+      kind: 'agent',
+      executor: 'codex',
+      host: 'build-vm',
+      prompt: 'tidy up',
+    });
+    expect(created.status).toBe(201);
+    const first = await claimAgent();
+    for (const bad of [FLAG, '-r', 'latest', `${'a'.repeat(8)}-not-a-uuid`]) {
+      const res = await runnerPost(`/tasks/${first.id}/complete`, agentDone(first.token, bad));
+      expect(res.status).toBe(400);
+    }
+    expect(await t.stores.tasks.get(first.id)).toMatchObject({ status: 'running' });
+    expect(await t.stores.stages.listByTask(first.id)).toMatchObject([{ sessionId: null }]);
+    // The runner that lied gets no session to continue: Continue says so, nothing is queued.
+    expect(
+      (await runnerPost(`/tasks/${first.id}/complete`, agentDone(first.token, null))).status,
+    ).toBe(200);
+    const refused = await follow(first.id);
+    expect(refused.ok).toBe(false);
+    expect(JSON.stringify(refused)).toContain('reported no session');
+
+    // A real session id goes through and is resumed as the argument of resume, after `--`.
+    const SESSION = '01a2012b-7b0c-7da3-8186-a06802500aab';
+    const again = await t.send('POST', '/api/tasks', {
+      kind: 'agent',
+      executor: 'codex',
+      host: 'build-vm',
+      prompt: 'tidy up more',
+    });
+    const second = await claimAgent();
+    expect(second.id).toBe(((await again.json()) as { id: string }).id);
+    expect(
+      (await runnerPost(`/tasks/${second.id}/complete`, agentDone(second.token, SESSION))).status,
+    ).toBe(200);
+    expect((await follow(second.id)).ok).toBe(true);
+    const next = await claimAgent();
+    expect(next.task.resumeSessionId).toBe(SESSION);
+    const codex = createCodexProfile({ name: 'codex', model: null });
+    const argv = codex.invocation({
+      ...next.task,
+      argv: null,
+      model: null,
+      sessionId: next.task.resumeSessionId,
+    }).argv;
+    expect(argv.slice(-4)).toEqual(['resume', '--', SESSION, '-']);
+  });
+
+  it('will not continue from a session id stored before the check, nor run one if it got through', async () => {
+    const created = await t.send('POST', '/api/tasks', {
+      kind: 'agent',
+      executor: 'codex',
+      host: 'build-vm',
+      prompt: 'tidy up',
+    });
+    expect(created.status).toBe(201);
+    const first = await claimAgent();
+    expect(
+      (await runnerPost(`/tasks/${first.id}/complete`, agentDone(first.token, null))).status,
+    ).toBe(200);
+    // What an older gateway stored from a lying runner.
+    await t.db.client.execute({
+      sql: 'update stages set session_id = ? where task_id = ?',
+      args: [FLAG, first.id],
+    });
+    const refused = await follow(first.id);
+    expect(refused.ok).toBe(false);
+    expect(JSON.stringify(refused)).toContain('not a valid session id');
+    expect((await t.stores.tasks.list({ limit: 10, status: ['queued'] })).items).toEqual([]);
+    // Had it been queued, the executor refuses to build the argv rather than pass it on.
+    const codex = createCodexProfile({ name: 'codex', model: null });
+    expect(() =>
+      codex.invocation({ prompt: 'x', argv: null, model: null, sessionId: FLAG }),
+    ).toThrow(/not a valid session id/);
   });
 });

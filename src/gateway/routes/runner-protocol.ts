@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
 import { CHANGES_DIFF_CHARS, STORED_OUTPUT_BYTES } from '../../core/stage.js';
+import { sessionIdSchema } from '../../core/cli-values.js';
 import { remoteHosts } from '../../core/runner-identity.js';
 import { mintAgentToken } from '../agent-token.js';
 import { claimNextTask } from '../../core/use-cases/claim-next-task.js';
@@ -47,7 +48,8 @@ const completeBody = z.strictObject({
     stderrTail: text,
     summary: z.string().max(4_000).nullable(),
     outputPath: z.string().max(4_096).nullable(),
-    sessionId: z.string().max(256).nullable(),
+    // Resumed later as a CLI argument: only a real session id (a UUID) is accepted.
+    sessionId: sessionIdSchema.nullable(),
     changesDiff: z
       .string()
       .max(CHANGES_DIFF_CHARS + 200)
