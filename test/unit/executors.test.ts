@@ -9,6 +9,7 @@ import {
   textOutcome,
   transportOutcome,
 } from '../../src/runner/executors/classify.js';
+import { executorSchema } from '../../src/entry/config/file-schema.js';
 import { createClaudeProfile } from '../../src/runner/executors/claude.js';
 import { createCodexProfile } from '../../src/runner/executors/codex.js';
 import { createGeminiProfile } from '../../src/runner/executors/gemini.js';
@@ -763,6 +764,16 @@ describe('createExecutorProfile', () => {
         model: '--dangerously-skip-permissions',
       }).invocation(task()),
     ).toThrow(InvocationRefused);
+  });
+
+  it('refuses a configured model name that is not one, at config load', () => {
+    const entry = (model: string) => executorSchema.safeParse({ name: 'x', cli: 'claude', model });
+    for (const model of ['sonnet', 'gpt-5-codex', 'gemini-2.5-pro', 'claude-sonnet-4-5[1m]']) {
+      expect(entry(model).success).toBe(true);
+    }
+    for (const model of ['--dangerously-skip-permissions', '-m', 'opus --yolo', 'a\nb']) {
+      expect(entry(model).success).toBe(false);
+    }
   });
 
   it('keeps no session id from CLI output that is not one', () => {
