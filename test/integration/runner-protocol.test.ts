@@ -279,6 +279,8 @@ describe('runner protocol: a token serves the hosts it names, and only its own c
     expect(asked.status).toBe(403);
     expect(await asked.json()).toMatchObject({ error: 'host_not_served', hosts: ['local'] });
     expect((await t.stores.tasks.get(onLocal))?.status).toBe('queued');
+    const listed = (await (await t.call('/api/runners')).json()) as { runners: unknown[] };
+    expect(listed.runners).toMatchObject([{ id: 'runner-1', hosts: ['build-vm'] }]);
     expect(await refusals('runner:runner-1')).toMatchObject([
       { actor: 'runner-1', detail: { action: 'task.claim', hosts: ['local'] } },
     ]);
