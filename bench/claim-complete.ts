@@ -229,7 +229,11 @@ async function createSwitchboardSubject(scratch: Scratch): Promise<SwitchboardSu
         drainLog.push(tap.sink);
         const t0 = performance.now();
         const claim = unwrap(
-          await claimNextTask({ deps, actor: RUNNER, input: { runnerId: RUNNER.id } }),
+          await claimNextTask({
+            deps,
+            actor: RUNNER,
+            input: { runnerId: RUNNER.id, serves: ['local'] },
+          }),
           'claimNextTask',
         );
         const t1 = performance.now();

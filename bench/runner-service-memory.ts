@@ -99,7 +99,11 @@ export async function runServiceMemory(o: ServiceMemoryOptions): Promise<Service
   const gateway = await startSwitchboard(config.value, SILENT_LOGGER);
   let service: ChildProcess | undefined;
   try {
-    const { token } = await createRunnerToken(config.value, 'bench-service');
+    const { token } = await createRunnerToken(
+      config.value,
+      'bench-service',
+      config.value.hosts.map((h) => h.name),
+    );
     // Its last_seen_at starts at the registration, so any later one is the service calling in.
     const registered = Date.now();
     const runnerDir = join(o.dir, 'service-runner');

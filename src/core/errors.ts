@@ -47,6 +47,14 @@ export type DomainError =
       readonly decidedBy: string;
     }
   | { readonly code: 'lease_lost'; readonly taskId: string }
+  /** A runner reported on a lease another runner holds (its token did not make the claim). */
+  | { readonly code: 'not_lease_holder'; readonly taskId: string }
+  /** A runner asked for work on hosts its token does not name (empty: its token names none). */
+  | {
+      readonly code: 'host_not_served';
+      readonly runnerId: string;
+      readonly hosts: readonly string[];
+    }
   | { readonly code: 'lease_expired'; readonly taskId: string; readonly expiredAt: string }
   /** A closed workflow keeps its record as it was: no more specs, stages or verdicts. */
   | {
@@ -90,6 +98,12 @@ export function describeError(error: DomainError): string {
       return `Already decided by ${error.decidedBy}: ${error.decision}.`;
     case 'lease_lost':
       return `The lease on task ${error.taskId} is no longer held by this runner.`;
+    case 'not_lease_holder':
+      return `Task ${error.taskId} is leased to another runner: only the runner that claimed it may report on it.`;
+    case 'host_not_served':
+      return error.hosts.length
+        ? `This runner's token does not serve ${error.hosts.join(', ')}; create one that does with switchboard token create --role runner --hosts.`
+        : "This runner's token serves no hosts; create a new one with switchboard token create --role runner --hosts.";
     case 'lease_expired':
       return `The lease on task ${error.taskId} expired at ${error.expiredAt}.`;
     case 'workflow_closed':

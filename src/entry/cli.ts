@@ -13,6 +13,7 @@ import {
   createClientToken,
   createRunnerToken,
   listClients,
+  parseRunnerHosts,
   revokeClient,
   type ClientRole,
 } from './tokens.js';
@@ -25,8 +26,9 @@ Commands:
   start     run the gateway with its embedded libSQL database and runner (default)
   runner    run a runner service that pulls work from a gateway
             (needs SWITCHBOARD_GATEWAY_URL and SWITCHBOARD_RUNNER_TOKEN)
-  token create --name NAME --role runner
-            register a runner service and print its token (shown once)
+  token create --name NAME --role runner --hosts HOST[,HOST…]
+            register a runner service for those configured hosts (never
+            local) and print its token (shown once)
   token create --name NAME --role owner|approver|viewer
             a static token for an MCP client or script (shown once)
   token list | token revoke --name NAME
@@ -101,7 +103,8 @@ async function migrate(config: Config, io: Io): Promise<number> {
 }
 
 const TOKEN_USAGE = [
-  'usage: switchboard token create --name NAME --role runner|owner|approver|viewer',
+  'usage: switchboard token create --name NAME --role runner --hosts HOST[,HOST…]',
+  '       switchboard token create --name NAME --role owner|approver|viewer',
   '       switchboard token list',
   '       switchboard token revoke --name NAME',
 ].join('\n');
@@ -141,9 +144,14 @@ async function token(
     return 2;
   }
   if (role === 'runner') {
-    const created = await createRunnerToken(config, name);
+    const hosts = parseRunnerHosts(config, values['hosts']);
+    if (!hosts.ok) {
+      io.err(`switchboard: ${hosts.message}`);
+      return 2;
+    }
+    const created = await createRunnerToken(config, name, hosts.hosts);
     io.out(
-      `Runner "${name}" registered (id ${created.id}). Its token, shown once:\n  ${created.token}`,
+      `Runner "${name}" registered (id ${created.id}) for ${hosts.hosts.join(', ')}. Its token, shown once:\n  ${created.token}`,
     );
     io.out('Give it to the runner service as SWITCHBOARD_RUNNER_TOKEN.');
     return 0;
@@ -207,6 +215,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       version: { type: 'boolean', short: 'v' },
       name: { type: 'string' },
       role: { type: 'string' },
+      hosts: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
     },

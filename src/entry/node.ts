@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { SYSTEM_ACTOR } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
+import { LOCAL_HOST } from '../core/runner-identity.js';
 import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
@@ -190,7 +191,10 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     const runner = config.runner.embedded
       ? createRunner(
           {
-            work: createInProcessWorkSource(core, { id: embeddedName }),
+            work: createInProcessWorkSource(core, {
+              id: embeddedName,
+              hosts: [LOCAL_HOST, ...config.hosts.map((h) => h.name)],
+            }),
             log,
             ...setup.deps,
             agentMcp: async (task, fencingToken) => {

@@ -6,6 +6,7 @@ import type { ClientRegistry } from '../core/ports/client-registry.js';
 import type { OAuthStore } from '../core/ports/oauth-store.js';
 import type { LoginLinks } from '../core/ports/login-links.js';
 import type { RunnerRegistry } from '../core/ports/runner-registry.js';
+import type { RunnerIdentity } from '../core/runner-identity.js';
 import type { WebSessions } from '../core/ports/web-sessions.js';
 import type { WebSession } from '../core/web/session.js';
 import type { EventFeed } from './event-feed.js';
@@ -76,5 +77,7 @@ export interface GatewayEnv {
     requestId: string;
     /** Set when the request was authenticated by a web session cookie. */
     session: WebSession;
+    /** Set on /runner/v1: the runner whose token made the request (and the hosts it serves). */
+    runner: RunnerIdentity;
   };
 }

@@ -8,6 +8,8 @@ function statusOf(error: DomainError): ContentfulStatusCode {
       return 404;
     case 'self_approval':
     case 'forbidden':
+    case 'not_lease_holder':
+    case 'host_not_served':
       return 403;
     case 'invalid_input':
       return 400;

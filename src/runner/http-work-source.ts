@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Claim } from '../core/ports/job-queue.js';
 import type { StoredOutput } from '../core/stage.js';
@@ -38,6 +39,12 @@ const claimSchema = z.looseObject({
 class GatewayError extends Error {}
 
 /**
+ * How long a runner waits after the gateway refused its claim (403: its token does not serve
+ * the hosts it asked for). A config error does not fix itself; each refusal is audited.
+ */
+export const REFUSED_CLAIM_BACKOFF_MS = 60_000;
+
+/**
  * The runner service's side of /runner/v1. A report that cannot reach the gateway is retried
  * (a finished task's result must not be lost to a blip); a 409 means the lease is gone.
  */
@@ -48,6 +55,7 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
   const doFetch = options.fetch ?? fetch;
   const base = options.gatewayUrl.replace(/\/+$/, '');
   let leaseS = 30;
+  let refusedUntil = 0;
   // Per claim (task id + fencing token), dropped when the claim is reported.
   const agentTokens = new Map<string, string>();
   const claimKey = (taskId: string, fencingToken: number) => `${taskId}#${fencingToken}`;
@@ -71,6 +79,8 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
       return leaseS;
     },
     async claim(signal) {
+      const backoff = refusedUntil - Date.now();
+      if (backoff > 0) await sleep(backoff, undefined, signal ? { signal } : {});
       const waitS = options.waitS ?? 20;
       const res = await post(
         '/claim',
@@ -79,6 +89,7 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
         signal,
       );
       if (res.status === 204) return null;
+      if (res.status === 403) refusedUntil = Date.now() + REFUSED_CLAIM_BACKOFF_MS;
       if (!res.ok) throw await refused(res);
       const body = (await res.json()) as { claim?: unknown; agent_token?: unknown };
       const parsed = claimSchema.safeParse(body.claim);

@@ -9,6 +9,7 @@ import {
 } from '../core/stage.js';
 import type { Task } from '../core/task.js';
 import type { CompletionOutcome } from '../core/use-cases/complete-task.js';
+import { InvocationRefused } from './executors/classify.js';
 import type { ExecutorProfile, OutcomeClass, ParsedRun } from './executors/profile.js';
 import { priceTokens, type Price } from './executors/usage-meter.js';
 import { removeMcpConfig, writeMcpConfig, type AgentMcpGrant } from './mcp-config-file.js';
@@ -373,7 +374,9 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         error: e instanceof Error ? e.message : String(e),
       });
       if (!leaseLost) {
-        const summary = 'The runner failed while running this task.';
+        // A refused invocation says why (its message names no secret); anything else is ours.
+        const summary =
+          e instanceof InvocationRefused ? e.message : 'The runner failed while running this task.';
         await report(task, claim, 'failed', {
           ...EMPTY_STAGE_RESULT,
           errorClass: 'runner_error',

@@ -41,7 +41,8 @@ export interface WorkSource {
 
 export function createInProcessWorkSource(
   core: CoreDeps,
-  runner: { readonly id: string; readonly hosts?: readonly string[] | null },
+  /** The embedded runner: its name, and every host it serves (`local` and the configured). */
+  runner: { readonly id: string; readonly hosts: readonly string[] },
 ): WorkSource {
   const actor: Actor = { id: runner.id, role: 'runner', channel: 'runner' };
   return {
@@ -50,7 +51,7 @@ export function createInProcessWorkSource(
       const r = await claimNextTask({
         deps: core,
         actor,
-        input: { runnerId: runner.id, hosts: runner.hosts ?? null },
+        input: { runnerId: runner.id, serves: runner.hosts },
       });
       if (!r.ok) throw new Error(`claim refused: ${r.error.code}`);
       return r.value;

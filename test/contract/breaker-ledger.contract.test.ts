@@ -10,7 +10,7 @@ const request = (over: Partial<ClaimRequest> = {}): ClaimRequest => {
   n++;
   return {
     runnerId: 'r1',
-    hosts: null,
+    hosts: ['local'],
     now: NOW,
     leaseExpiresAt: '2026-01-01T00:01:30.000Z',
     changeId: `c${n}`,

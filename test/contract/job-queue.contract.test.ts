@@ -10,7 +10,7 @@ const request = (over: Partial<ClaimRequest> = {}): ClaimRequest => {
   n++;
   return {
     runnerId: 'r1',
-    hosts: null,
+    hosts: ['local'],
     now: NOW,
     leaseExpiresAt: LEASE_END,
     changeId: `c${n}`,
@@ -72,6 +72,8 @@ describe.each(IMPLEMENTATIONS)('JobQueue contract (%s)', (_name, make) => {
     expect(await queue.claim(request())).toBeNull();
     await tasks.create(aTask({ id: 't1', host: 'build-vm' }), null, []);
     expect(await queue.claim(request({ hosts: ['mac'] }))).toBeNull();
+    // No hosts is no work: there is no "any host".
+    expect(await queue.claim(request({ hosts: [] }))).toBeNull();
     expect((await queue.claim(request({ hosts: ['mac', 'build-vm'] })))?.task.id).toBe('t1');
   });
 

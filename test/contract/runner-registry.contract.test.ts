@@ -20,6 +20,7 @@ const IMPLS: ReadonlyArray<
 const runner = (id: string) => ({
   id,
   name: `runner ${id}`,
+  hosts: ['vm1', 'vm2'],
   createdAt: '2026-01-01T00:00:00.000Z',
   lastSeenAt: '2026-01-01T00:00:00.000Z',
 });
@@ -38,6 +39,9 @@ describe.each(IMPLS)('RunnerRegistry contract (%s)', (_name, make) => {
       );
       expect((await registry.list()).map((r) => r.id)).toEqual(['r1', 'r2']);
       await expect(registry.register(runner('r3'), 'hash-1')).rejects.toThrow();
+      // The hosts a token serves come back exactly as registered.
+      await registry.register({ ...runner('r4'), hosts: ['vm3'] }, 'hash-4');
+      expect((await registry.findByTokenHash('hash-4'))?.hosts).toEqual(['vm3']);
     } finally {
       dispose();
     }

@@ -114,7 +114,7 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
     await tasks.create(aTask({ id: 't1' }), null, []);
     const claim = await queue.claim({
       runnerId: 'r1',
-      hosts: null,
+      hosts: ['local'],
       now: T1,
       leaseExpiresAt: '2026-01-01T00:02:00.000Z',
       changeId: 'c1',
@@ -145,7 +145,7 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
     await tasks.create(aTask({ id: 't1', costUsd: 0.5 }), null, []);
     await queue.claim({
       runnerId: 'r1',
-      hosts: null,
+      hosts: ['local'],
       now: T1,
       leaseExpiresAt: '2026-01-01T00:02:00.000Z',
       changeId: 'c1',
@@ -197,7 +197,7 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
     const claimOnce = (n: number) =>
       queue.claim({
         runnerId: 'r1',
-        hosts: null,
+        hosts: ['local'],
         now: T1,
         leaseExpiresAt: '2026-01-01T00:02:00.000Z',
         changeId: `claim-${n}`,
@@ -249,7 +249,7 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
     await tasks.create(aTask({ id: 't1' }), null, []);
     const claim = await queue.claim({
       runnerId: 'r1',
-      hosts: null,
+      hosts: ['local'],
       now: T1,
       leaseExpiresAt: '2026-01-01T00:02:00.000Z',
       changeId: 'c1',
@@ -285,7 +285,7 @@ describe.each(IMPLEMENTATIONS)('TaskStore contract (%s)', (_name, make) => {
     await tasks.create(aTask({ id: 't1' }), null, []);
     await queue.claim({
       runnerId: 'r1',
-      hosts: null,
+      hosts: ['local'],
       now: T1,
       leaseExpiresAt: '2026-01-01T00:02:00.000Z',
       changeId: 'c1',

@@ -22,7 +22,7 @@ const actor = { id: runnerId, role: 'runner' as const, channel: 'runner' as cons
 await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
 const claimed: string[] = [];
 for (;;) {
-  const claim = await claimNextTask({ deps, actor, input: { runnerId } });
+  const claim = await claimNextTask({ deps, actor, input: { runnerId, serves: ['local'] } });
   if (!claim.ok) throw new Error(`claim refused: ${claim.error.code}`);
   if (!claim.value) {
     if ((await deps.queue.depth()) === 0) break;

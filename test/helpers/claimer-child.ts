@@ -19,7 +19,7 @@ await new Promise((r) => setTimeout(r, Math.max(0, Number(startAt) - Date.now())
 const claimed: { id: string; token: number }[] = [];
 const refused: string[] = [];
 for (;;) {
-  const claim = await claimNextTask({ deps, actor, input: { runnerId } });
+  const claim = await claimNextTask({ deps, actor, input: { runnerId, serves: ['local'] } });
   if (!claim.ok) throw new Error(`claim refused: ${claim.error.code}`);
   if (!claim.value) break;
   const { task, lease } = claim.value;

@@ -4,8 +4,8 @@
 // max and ultra (the consensus pair: configured, not on the ladder) fail only "doomed".
 // Each run costs something, as real ones do.
 export const LADDER_CLAUDE = `#!/bin/sh
-model=""; prev=""
-for a in "$@"; do if [ "$prev" = "--model" ]; then model="$a"; fi; prev="$a"; done
+model=""
+for a in "$@"; do case "$a" in --model=*) model="\${a#--model=}" ;; esac; done
 prompt=$(cat)
 fail() { printf '{"type":"result","subtype":"error","is_error":true,"result":"%s could not do it","total_cost_usd":%s}\\n' "$model" "$1"; exit 1; }
 case "$model" in

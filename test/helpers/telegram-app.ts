@@ -39,7 +39,7 @@ export const REPO_TEMPLATES = fileURLToPath(new URL('../../templates', import.me
 // Stands in for the claude CLI: claude's real result shape, echoing its arguments and prompt.
 const FAKE_CLAUDE = `#!/bin/sh
 prompt=$(cat)
-printf '{"type":"result","subtype":"success","is_error":false,"result":"args: %s | prompt: %s","session_id":"sess-123","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$*" "$prompt"
+printf '{"type":"result","subtype":"success","is_error":false,"result":"args: %s | prompt: %s","session_id":"7fc06135-799f-49d2-b1c0-df3cc5a539a9","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$*" "$prompt"
 `;
 // The deploy template runs ./scripts/deploy in the host's home folder (HOME is the test dir).
 const DEPLOY_SCRIPT = `#!/bin/sh

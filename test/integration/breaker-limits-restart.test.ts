@@ -36,7 +36,11 @@ async function spend(t: TestApp, costUsd: number) {
   n += 1;
   const task = aTask({ id: `lim-${n}`, kind: 'agent', executor: 'codex', argv: null });
   await t.stores.tasks.create(task, null, [], null);
-  const c = await claimNextTask({ deps: t.core, actor: RUNNER, input: { runnerId: RUNNER.id } });
+  const c = await claimNextTask({
+    deps: t.core,
+    actor: RUNNER,
+    input: { runnerId: RUNNER.id, serves: ['local'] },
+  });
   if (!c.ok || !c.value) throw new Error('nothing claimed');
   const result = { ...EMPTY_STAGE_RESULT, exitCode: 0, costUsd };
   const input = { taskId: task.id, fencingToken: c.value.lease.fencingToken, result };
@@ -138,7 +142,11 @@ describe('spend limits after a config change and a restart (one libSQL file)', (
     n += 1;
     const task = aTask({ id: `lim-${n}`, kind: 'agent', executor: 'codex', argv: null });
     await t.stores.tasks.create(task, null, [], null);
-    const c = await claimNextTask({ deps: t.core, actor: RUNNER, input: { runnerId: RUNNER.id } });
+    const c = await claimNextTask({
+      deps: t.core,
+      actor: RUNNER,
+      input: { runnerId: RUNNER.id, serves: ['local'] },
+    });
     expect(c.ok && c.value).toBeNull();
     expect((await t.stores.tasks.get(task.id))?.status).toBe('failed');
     const s = await shown(t);

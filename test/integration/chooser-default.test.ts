@@ -7,8 +7,8 @@ const TOKEN = 'chooser-default-admin-token-0123';
 
 // A stand-in claude: every model succeeds; haiku costs a cent, sonnet twenty.
 const FAKE_CLAUDE = `#!/bin/sh
-model=""; prev=""
-for a in "$@"; do if [ "$prev" = "--model" ]; then model="$a"; fi; prev="$a"; done
+model=""
+for a in "$@"; do case "$a" in --model=*) model="\${a#--model=}" ;; esac; done
 cat >/dev/null
 cost=0.2; [ "$model" = haiku ] && cost=0.01
 printf '{"type":"result","subtype":"success","is_error":false,"result":"done by %s","total_cost_usd":%s}\\n' "$model" "$cost"

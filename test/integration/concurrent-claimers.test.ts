@@ -76,7 +76,11 @@ describe('claiming from one libSQL file', () => {
     });
     if (!submitted.ok) throw new Error(submitted.error.code);
     // The runner stalls past its lease, the reaper declares the task lost, then the runner reports.
-    const first = await claimNextTask({ deps, actor: runner('slow'), input: { runnerId: 'slow' } });
+    const first = await claimNextTask({
+      deps,
+      actor: runner('slow'),
+      input: { runnerId: 'slow', serves: ['local'] },
+    });
     if (!first.ok || !first.value) throw new Error('no claim');
     clock.advance(31_000);
     const reaped = await reapExpiredLeases({ deps, actor: SYSTEM_ACTOR, input: {} });

@@ -16,8 +16,8 @@ const TOKEN = 'mcp-consensus-admin-token-0123';
 // A stand-in claude that answers by model: the two models agree on prompts that say "agree"
 // and give different second lines otherwise. Prints claude's `--output-format json` result.
 const FAKE_CLAUDE = `#!/bin/sh
-model=""; prev=""
-for a in "$@"; do if [ "$prev" = "--model" ]; then model="$a"; fi; prev="$a"; done
+model=""
+for a in "$@"; do case "$a" in --model=*) model="\${a#--model=}" ;; esac; done
 prompt=$(cat)
 case "$prompt" in
   *agree*) answer="The flaky test waits on a timer.\\\\nFix: use fake timers." ;;
@@ -120,8 +120,8 @@ describe('MCP execute with consensus: two executors, one workflow, a comparison'
 // A stand-in claude that edits the repo it runs in: the same README edit from both models, and
 // a new file that differs by model. The agent stages nothing itself.
 const EDITING_CLAUDE = `#!/bin/sh
-model=""; prev=""
-for a in "$@"; do if [ "$prev" = "--model" ]; then model="$a"; fi; prev="$a"; done
+model=""
+for a in "$@"; do case "$a" in --model=*) model="\${a#--model=}" ;; esac; done
 cat >/dev/null
 printf '# demo\\nedited\\n' > README.md
 printf 'shared line\\nby %s\\n' "$model" > fix.txt

@@ -13,7 +13,7 @@ const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application
 // A stand-in for the claude CLI: reads the prompt on stdin and prints claude's real result shape.
 const FAKE_CLAUDE = `#!/bin/sh
 prompt=$(cat)
-printf '{"type":"result","subtype":"success","is_error":false,"result":"did: %s in %s","session_id":"sess-123","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$prompt" "$(pwd)"
+printf '{"type":"result","subtype":"success","is_error":false,"result":"did: %s in %s","session_id":"7fc06135-799f-49d2-b1c0-df3cc5a539a9","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$prompt" "$(pwd)"
 `;
 
 interface StageJson {
@@ -175,7 +175,7 @@ describe('tasks run end to end: HTTP → queue → runner → local and SSH host
     expect(done.status).toBe('succeeded');
     expect(done.stages[0]).toMatchObject({
       summary: `did: fix the flaky test in ${dir}`,
-      session_id: 'sess-123',
+      session_id: '7fc06135-799f-49d2-b1c0-df3cc5a539a9',
       cost_usd: 0.0123,
     });
     expect(done.cost_usd).toBe(0.0123);

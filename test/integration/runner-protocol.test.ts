@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EMPTY_STAGE_RESULT, STORED_OUTPUT_BYTES } from '../../src/core/stage.js';
+import { continueTask } from '../../src/core/use-cases/continue-task.js';
+import { createCodexProfile } from '../../src/runner/executors/codex.js';
 import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.js';
 import { hashToken } from '../../src/gateway/token-hash.js';
 import { BODY_LIMIT_BYTES, T0, createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -25,16 +27,16 @@ let t: TestApp;
 beforeEach(async () => {
   t = await createTestApp();
   await createRunnerRegistry(t.db.db).register(
-    { id: 'runner-1', name: 'vm-runner', createdAt: T0, lastSeenAt: T0 },
+    { id: 'runner-1', name: 'vm-runner', hosts: ['build-vm'], createdAt: T0, lastSeenAt: T0 },
     await hashToken(RUNNER_TOKEN),
   );
 });
 afterEach(() => t.dispose());
 
-const runnerPost = (path: string, body: string) =>
+const runnerPost = (path: string, body: string, token = RUNNER_TOKEN) =>
   t.raw(`/runner/v1${path}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${RUNNER_TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body,
   });
 
@@ -42,7 +44,7 @@ const runnerPost = (path: string, body: string) =>
 async function claimOne() {
   const created = await t.send('POST', '/api/tasks', {
     kind: 'shell',
-    host: 'local',
+    host: 'build-vm',
     argv: ['ls'],
   });
   expect(created.status).toBe(201);
@@ -175,7 +177,7 @@ describe('runner protocol: agent tokens for permission prompts', () => {
       ids: { next: () => `01900000-0000-7000-8000-${String(++n).padStart(12, '0')}` },
     });
     await createRunnerRegistry(t.db.db).register(
-      { id: 'runner-1', name: 'vm-runner', createdAt: T0, lastSeenAt: T0 },
+      { id: 'runner-1', name: 'vm-runner', hosts: ['build-vm'], createdAt: T0, lastSeenAt: T0 },
       await hashToken(RUNNER_TOKEN),
     );
   });
@@ -202,7 +204,7 @@ describe('runner protocol: agent tokens for permission prompts', () => {
     const created = await t.send('POST', '/api/tasks', {
       kind: 'agent',
       executor: 'codex',
-      host: 'local',
+      host: 'build-vm',
       prompt: 'tidy up',
     });
     expect(created.status).toBe(201);
@@ -223,7 +225,7 @@ describe('runner protocol: agent tokens for permission prompts', () => {
   });
 
   it('sends no agent token with a shell claim', async () => {
-    await t.send('POST', '/api/tasks', { kind: 'shell', host: 'local', argv: ['ls'] });
+    await t.send('POST', '/api/tasks', { kind: 'shell', host: 'build-vm', argv: ['ls'] });
     const res = await runnerPost('/claim', JSON.stringify({ wait_s: 0 }));
     expect(((await res.json()) as { agent_token: unknown }).agent_token).toBeNull();
   });
@@ -248,5 +250,197 @@ describe('runner protocol: streamed spend', () => {
     });
     const negative = await events(-1);
     expect(negative.status).toBe(400);
+  });
+});
+
+describe('runner protocol: a token serves the hosts it names, and only its own claims', () => {
+  const OTHER_TOKEN = 'runner-token-of-another-runner-456789';
+  const queue = async (host: string) => {
+    const created = await t.send('POST', '/api/tasks', { kind: 'shell', host, argv: ['ls'] });
+    expect(created.status).toBe(201);
+    return ((await created.json()) as { id: string }).id;
+  };
+  const claimAs = (token: string, body: object = { wait_s: 0 }) =>
+    runnerPost('/claim', JSON.stringify(body), token);
+  const refusals = async (subject: string) =>
+    (await t.stores.audit.listBySubject(subject, 50)).filter((e) => e.action === 'access.denied');
+
+  it('gives a runner work only on its token hosts and never on local, and refuses asking for more', async () => {
+    const onLocal = await queue('local');
+    const onVm = await queue('build-vm');
+    const first = await claimAs(RUNNER_TOKEN);
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as ClaimJson).claim.task.id).toBe(onVm);
+    // The older task on `local` is left for the gateway's embedded runner.
+    expect((await claimAs(RUNNER_TOKEN)).status).toBe(204);
+    expect((await t.stores.tasks.get(onLocal))?.status).toBe('queued');
+
+    const asked = await claimAs(RUNNER_TOKEN, { hosts: ['build-vm', 'local'], wait_s: 0 });
+    expect(asked.status).toBe(403);
+    expect(await asked.json()).toMatchObject({ error: 'host_not_served', hosts: ['local'] });
+    expect((await t.stores.tasks.get(onLocal))?.status).toBe('queued');
+    const listed = (await (await t.call('/api/runners')).json()) as { runners: unknown[] };
+    expect(listed.runners).toMatchObject([{ id: 'runner-1', hosts: ['build-vm'] }]);
+    expect(await refusals('runner:runner-1')).toMatchObject([
+      { actor: 'runner-1', detail: { action: 'task.claim', hosts: ['local'] } },
+    ]);
+  });
+
+  it('gives a token that names no hosts nothing, even one whose row says local', async () => {
+    await queue('local');
+    await queue('build-vm');
+    // A token made before --hosts was required: its row has no hosts at all.
+    await t.db.client.execute({
+      sql: `insert into runners (id, name, hosts, last_seen_at, created_at, token_hash)
+        values ('runner-old', 'old', null, ?, ?, ?)`,
+      args: [T0, T0, await hashToken(OTHER_TOKEN)],
+    });
+    const old = await claimAs(OTHER_TOKEN);
+    expect(old.status).toBe(403);
+    expect(await old.json()).toMatchObject({ error: 'host_not_served', hosts: [] });
+
+    const LOCAL_TOKEN = 'runner-token-claiming-local-0123456';
+    await createRunnerRegistry(t.db.db).register(
+      { id: 'runner-local', name: 'sly', hosts: ['local'], createdAt: T0, lastSeenAt: T0 },
+      await hashToken(LOCAL_TOKEN),
+    );
+    expect((await claimAs(LOCAL_TOKEN)).status).toBe(403);
+    expect((await t.stores.tasks.list({ limit: 10, status: ['running'] })).items).toEqual([]);
+  });
+
+  it('refuses a heartbeat, progress or completion from a runner that did not make the claim', async () => {
+    await createRunnerRegistry(t.db.db).register(
+      { id: 'runner-2', name: 'other', hosts: ['build-vm'], createdAt: T0, lastSeenAt: T0 },
+      await hashToken(OTHER_TOKEN),
+    );
+    const { id, token } = await claimOne();
+    const forged = {
+      stdout: 'forged',
+      stderr: '',
+      stdoutBytes: 6,
+      stderrBytes: 0,
+      truncated: false,
+    };
+    const attempts = [
+      runnerPost(`/tasks/${id}/heartbeat`, JSON.stringify({ fencing_token: token }), OTHER_TOKEN),
+      runnerPost(
+        `/tasks/${id}/events`,
+        JSON.stringify({ fencing_token: token, output_tail: 'forged', elapsed_ms: 1 }),
+        OTHER_TOKEN,
+      ),
+      runnerPost(`/tasks/${id}/complete`, completion(token, forged), OTHER_TOKEN),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ error: 'not_lease_holder', task_id: id });
+    }
+    expect(await t.stores.tasks.get(id)).toMatchObject({
+      status: 'running',
+      leaseOwner: 'runner-1',
+    });
+    expect(await t.stores.stages.output(id, 1)).toBeNull();
+    const denied = await refusals(`task:${id}`);
+    expect(denied).toHaveLength(3);
+    expect(denied.every((e) => e.actor === 'runner-2')).toBe(true);
+    // The holder still reports as before.
+    expect((await runnerPost(`/tasks/${id}/complete`, completion(token))).status).toBe(200);
+  });
+});
+
+describe('runner protocol: nothing a runner reports becomes a CLI argument unchecked', () => {
+  const FLAG = '--dangerously-skip-permissions';
+  const OWNER = { id: 'owner', role: 'owner' as const, channel: 'api' as const };
+  const agentDone = (token: number, sessionId: string | null) =>
+    JSON.stringify({
+      fencing_token: token,
+      outcome: 'succeeded',
+      result: { ...EMPTY_STAGE_RESULT, exitCode: 0, sessionId },
+    });
+  const claimAgent = async () => {
+    const res = await runnerPost('/claim', JSON.stringify({ wait_s: 0 }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as ClaimJson & {
+      claim: { task: { resumeSessionId: string | null; prompt: string | null } };
+    };
+    return { id: body.claim.task.id, token: body.claim.lease.fencingToken, task: body.claim.task };
+  };
+  const follow = (taskId: string) =>
+    continueTask({ deps: t.core, actor: OWNER, input: { taskId, prompt: 'and now the docs' } });
+
+  it('refuses a reported session id that is not one, so Continue can never resume it', async () => {
+    const created = await t.send('POST', '/api/tasks', {
+      kind: 'agent',
+      executor: 'codex',
+      host: 'build-vm',
+      prompt: 'tidy up',
+    });
+    expect(created.status).toBe(201);
+    const first = await claimAgent();
+    for (const bad of [FLAG, '-r', 'latest', `${'a'.repeat(8)}-not-a-uuid`]) {
+      const res = await runnerPost(`/tasks/${first.id}/complete`, agentDone(first.token, bad));
+      expect(res.status).toBe(400);
+    }
+    expect(await t.stores.tasks.get(first.id)).toMatchObject({ status: 'running' });
+    expect(await t.stores.stages.listByTask(first.id)).toMatchObject([{ sessionId: null }]);
+    // The runner that lied gets no session to continue: Continue says so, nothing is queued.
+    expect(
+      (await runnerPost(`/tasks/${first.id}/complete`, agentDone(first.token, null))).status,
+    ).toBe(200);
+    const refused = await follow(first.id);
+    expect(refused.ok).toBe(false);
+    expect(JSON.stringify(refused)).toContain('reported no session');
+
+    // A real session id goes through and is resumed as the argument of resume, after `--`.
+    const SESSION = '01a2012b-7b0c-7da3-8186-a06802500aab';
+    const again = await t.send('POST', '/api/tasks', {
+      kind: 'agent',
+      executor: 'codex',
+      host: 'build-vm',
+      prompt: 'tidy up more',
+    });
+    const second = await claimAgent();
+    expect(second.id).toBe(((await again.json()) as { id: string }).id);
+    expect(
+      (await runnerPost(`/tasks/${second.id}/complete`, agentDone(second.token, SESSION))).status,
+    ).toBe(200);
+    expect((await follow(second.id)).ok).toBe(true);
+    const next = await claimAgent();
+    expect(next.task.resumeSessionId).toBe(SESSION);
+    const codex = createCodexProfile({ name: 'codex', model: null });
+    const argv = codex.invocation({
+      ...next.task,
+      argv: null,
+      model: null,
+      sessionId: next.task.resumeSessionId,
+    }).argv;
+    expect(argv.slice(-4)).toEqual(['resume', '--', SESSION, '-']);
+  });
+
+  it('will not continue from a session id stored before the check, nor run one if it got through', async () => {
+    const created = await t.send('POST', '/api/tasks', {
+      kind: 'agent',
+      executor: 'codex',
+      host: 'build-vm',
+      prompt: 'tidy up',
+    });
+    expect(created.status).toBe(201);
+    const first = await claimAgent();
+    expect(
+      (await runnerPost(`/tasks/${first.id}/complete`, agentDone(first.token, null))).status,
+    ).toBe(200);
+    // What an older gateway stored from a lying runner.
+    await t.db.client.execute({
+      sql: 'update stages set session_id = ? where task_id = ?',
+      args: [FLAG, first.id],
+    });
+    const refused = await follow(first.id);
+    expect(refused.ok).toBe(false);
+    expect(JSON.stringify(refused)).toContain('not a valid session id');
+    expect((await t.stores.tasks.list({ limit: 10, status: ['queued'] })).items).toEqual([]);
+    // Had it been queued, the executor refuses to build the argv rather than pass it on.
+    const codex = createCodexProfile({ name: 'codex', model: null });
+    expect(() =>
+      codex.invocation({ prompt: 'x', argv: null, model: null, sessionId: FLAG }),
+    ).toThrow(/not a valid session id/);
   });
 });

@@ -55,7 +55,7 @@ describe('runner service: pulls work from the gateway over HTTP', () => {
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
     config = loaded.value;
     app = await startSwitchboard(config, SILENT_LOGGER);
-    runnerToken = (await createRunnerToken(config, 'svc-1')).token;
+    runnerToken = (await createRunnerToken(config, 'svc-1', ['vm'])).token;
   }, 60_000);
   afterAll(async () => {
     for (const s of services) if (s.proc.exitCode === null) s.proc.kill('SIGKILL');

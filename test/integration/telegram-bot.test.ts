@@ -21,7 +21,7 @@ const STRANGER = 3003;
 // Stands in for the claude CLI: claude's real result shape, echoing its arguments and prompt.
 const FAKE_CLAUDE = `#!/bin/sh
 prompt=$(cat)
-printf '{"type":"result","subtype":"success","is_error":false,"result":"args: %s | prompt: %s","session_id":"sess-123","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$*" "$prompt"
+printf '{"type":"result","subtype":"success","is_error":false,"result":"args: %s | prompt: %s","session_id":"7fc06135-799f-49d2-b1c0-df3cc5a539a9","total_cost_usd":0.0123,"usage":{"input_tokens":10,"output_tokens":5}}\\n' "$*" "$prompt"
 `;
 
 type Button = { text: string; callback_data: string };
@@ -285,7 +285,7 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
       () => current(next).text.includes('succeeded') && current(next),
       15_000,
     );
-    expect(finished.text).toContain('--resume sess-123');
+    expect(finished.text).toContain('--resume=7fc06135-799f-49d2-b1c0-df3cc5a539a9');
     expect(finished.text).toContain('prompt: now say goodbye');
     const task = await api.get<{ continues_task_id: string | null }>(taskIdOf(finished));
     expect(task.continues_task_id).toBe(first);

@@ -3,8 +3,8 @@ import { owner, startTelegramApp, type TelegramApp } from '../helpers/telegram-a
 
 // A stand-in claude that answers by model: both models find the cause, they differ on the fix.
 const FAKE_CLAUDE = `#!/bin/sh
-model=""; prev=""
-for a in "$@"; do if [ "$prev" = "--model" ]; then model="$a"; fi; prev="$a"; done
+model=""
+for a in "$@"; do case "$a" in --model=*) model="\${a#--model=}" ;; esac; done
 cat >/dev/null
 printf '{"type":"result","subtype":"success","is_error":false,"result":"The login test waits on a real timer.\\\\nFix by %s.","total_cost_usd":0.01}\\n' "$model"
 `;

@@ -59,7 +59,7 @@ describe.concurrent(
       const next = await p.chat.cardAfter(beforeReply);
       expect(next.text.split('\n')[0]).toBe('⏳ claude-sonnet on local · now say goodbye');
       const second = await p.chat.until(next, 'succeeded', 15_000);
-      expect(second.text).toMatch(/args: .*--resume sess-123/);
+      expect(second.text).toMatch(/args: .*--resume=7fc06135-799f-49d2-b1c0-df3cc5a539a9/);
       expect(second.text).toContain('prompt: now say goodbye');
       expect((await t.api.get<TaskRow>(taskIdOf(second))).continues_task_id).toBe(first);
       await p.chat.notification(next);
@@ -80,7 +80,9 @@ describe.concurrent(
       await p.user.send('and wave', { replyTo: prompt.messageId });
       const third = await p.chat.cardAfter(beforeThird);
       const finished = await p.chat.until(third, 'succeeded', 15_000);
-      expect(finished.text).toMatch(/args: .*--resume sess-123.*\| prompt: and wave/s);
+      expect(finished.text).toMatch(
+        /args: .*--resume=7fc06135-799f-49d2-b1c0-df3cc5a539a9.*\| prompt: and wave/s,
+      );
       const row = await t.api.get<TaskRow>(taskIdOf(finished));
       // continues_task_id names the task the session began in (its worktree's owner).
       expect(row.continues_task_id).toBe(first);

@@ -44,10 +44,11 @@ describe('the gateway on Workers (wrangler dev, D1) with a runner service', () =
     [sshd, emu] = await Promise.all([
       startSshd({ maxSessions: 10 }),
       startTelegramEmulator(),
-      // What `switchboard token create --role runner` stores: the name and the token's hash.
+      // What `switchboard token create --role runner --hosts vm,elsewhere` stores: the name,
+      // the hosts it serves and the token's hash.
       prepareD1(
         dir,
-        `INSERT INTO runners (id, name, last_seen_at, created_at, token_hash) VALUES ('01900000-0000-7000-8000-000000000001', 'vm-runner', '${at}', '${at}', '${tokenHash}');`,
+        `INSERT INTO runners (id, name, hosts, last_seen_at, created_at, token_hash) VALUES ('01900000-0000-7000-8000-000000000001', 'vm-runner', '["vm","elsewhere"]', '${at}', '${at}', '${tokenHash}');`,
       ),
     ]);
     const vm = {

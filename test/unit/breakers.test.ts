@@ -48,7 +48,11 @@ function setup(start = '2026-03-15T12:00:00.000Z') {
     return task;
   };
   const claim = async () => {
-    const r = await claimNextTask({ deps, actor: RUNNER, input: { runnerId: RUNNER.id } });
+    const r = await claimNextTask({
+      deps,
+      actor: RUNNER,
+      input: { runnerId: RUNNER.id, serves: ['local', 'build-vm'] },
+    });
     if (!r.ok) throw new Error(r.error.code);
     return r.value;
   };

@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   eachLine,
+  InvocationRefused,
   jsonValues,
   lastLine,
   oneLine,
   textOutcome,
   transportOutcome,
 } from '../../src/runner/executors/classify.js';
+import { executorSchema } from '../../src/entry/config/file-schema.js';
 import { createClaudeProfile } from '../../src/runner/executors/claude.js';
 import { createCodexProfile } from '../../src/runner/executors/codex.js';
 import { createGeminiProfile } from '../../src/runner/executors/gemini.js';
@@ -233,10 +235,8 @@ describe('claude profile', () => {
       '--output-format',
       'stream-json',
       '--verbose',
-      '--model',
-      'opus',
-      '--resume',
-      SESSION,
+      '--model=opus',
+      `--resume=${SESSION}`,
     ]);
   });
 
@@ -248,11 +248,10 @@ describe('claude profile', () => {
       '--output-format',
       'stream-json',
       '--verbose',
-      '--model',
-      'sonnet',
+      '--model=sonnet',
     ]);
-    expect(sonnet.invocation(task({ model: 'opus' })).argv).toContain('opus');
-    expect(sonnet.invocation(task({ model: 'opus' })).argv).not.toContain('sonnet');
+    expect(sonnet.invocation(task({ model: 'opus' })).argv).toContain('--model=opus');
+    expect(sonnet.invocation(task({ model: 'opus' })).argv).not.toContain('--model=sonnet');
   });
 
   it('refuses an agent task without a prompt', () => {
@@ -447,8 +446,7 @@ describe('codex profile', () => {
       'codex',
       'exec',
       '--json',
-      '-m',
-      'gpt-5-codex',
+      '--model=gpt-5-codex',
       '-',
     ]);
     expect(codex.invocation(task({ sessionId: SESSION })).argv).toEqual([
@@ -456,6 +454,7 @@ describe('codex profile', () => {
       'exec',
       '--json',
       'resume',
+      '--',
       SESSION,
       '-',
     ]);
@@ -599,10 +598,8 @@ describe('gemini profile', () => {
       'gemini',
       '--output-format',
       'json',
-      '-m',
-      'gemini-2.5-flash',
-      '--resume',
-      SESSION,
+      '--model=gemini-2.5-flash',
+      `--resume=${SESSION}`,
       '-p',
       '',
     ]);
@@ -717,16 +714,16 @@ describe('gemini profile', () => {
 describe('createExecutorProfile', () => {
   it('builds a profile per configured cli with the executor’s name and model', () => {
     const cases = [
-      { name: 'claude-opus', cli: 'claude', model: 'opus', flag: '--model' },
-      { name: 'codex', cli: 'codex', model: 'gpt-5-codex', flag: '-m' },
-      { name: 'gemini-pro', cli: 'gemini', model: 'gemini-2.5-pro', flag: '-m' },
+      { name: 'claude-opus', cli: 'claude', model: 'opus' },
+      { name: 'codex', cli: 'codex', model: 'gpt-5-codex' },
+      { name: 'gemini-pro', cli: 'gemini', model: 'gemini-2.5-pro' },
     ] as const;
-    for (const { flag, ...config } of cases) {
+    for (const config of cases) {
       const profile = createExecutorProfile(config);
       expect(profile).toMatchObject({ name: config.name, cli: config.cli });
       const { argv } = profile.invocation(task());
       expect(argv[0]).toBe(config.cli);
-      expect(argv.slice(argv.indexOf(flag), argv.indexOf(flag) + 2)).toEqual([flag, config.model]);
+      expect(argv).toContain(`--model=${config.model}`);
     }
   });
 
@@ -739,6 +736,63 @@ describe('createExecutorProfile', () => {
       expect(argv).not.toContain(prompt);
       expect(argv.join(' ')).not.toMatch(/dangerous|yolo|bypass|approv|skip-permissions|--trust/i);
     }
+  });
+
+  it('never puts a session id or model a runner or CLI made up where the CLI reads a flag', () => {
+    const FLAG = '--dangerously-skip-permissions';
+    for (const cli of ['claude', 'codex', 'gemini']) {
+      const profile = createExecutorProfile({ name: cli, cli, model: null });
+      for (const sessionId of [FLAG, '-r', 'latest', '5', `${SESSION} --yolo`, `${SESSION}\n`]) {
+        expect(() => profile.invocation(task({ sessionId }))).toThrow(InvocationRefused);
+        expect(() => profile.invocation(task({ sessionId }))).toThrow(/not a valid session id/);
+      }
+      for (const model of ['-m', FLAG, 'opus --yolo', '']) {
+        expect(() => profile.invocation(task({ model }))).toThrow(/not a valid model name/);
+      }
+      // The real thing still goes through, bound to its flag or after `--`.
+      const { argv } = profile.invocation(task({ sessionId: SESSION, model: 'gpt-5.1' }));
+      expect(argv.filter((a) => a.startsWith('-') && a.includes(SESSION))).toEqual(
+        cli === 'codex' ? [] : [`--resume=${SESSION}`],
+      );
+      if (cli === 'codex') expect(argv.slice(argv.indexOf('--'), -1)).toEqual(['--', SESSION]);
+      expect(argv.join(' ')).not.toContain(FLAG);
+    }
+    expect(() =>
+      createExecutorProfile({
+        name: 'x',
+        cli: 'claude',
+        model: '--dangerously-skip-permissions',
+      }).invocation(task()),
+    ).toThrow(InvocationRefused);
+  });
+
+  it('refuses a configured model name that is not one, at config load', () => {
+    const entry = (model: string) => executorSchema.safeParse({ name: 'x', cli: 'claude', model });
+    for (const model of ['sonnet', 'gpt-5-codex', 'gemini-2.5-pro', 'claude-sonnet-4-5[1m]']) {
+      expect(entry(model).success).toBe(true);
+    }
+    for (const model of ['--dangerously-skip-permissions', '-m', 'opus --yolo', 'a\nb']) {
+      expect(entry(model).success).toBe(false);
+    }
+  });
+
+  it('keeps no session id from CLI output that is not one', () => {
+    const FLAG = '--dangerously-skip-permissions';
+    const claudeOut = jsonl([
+      { type: 'result', subtype: 'success', result: 'ok', session_id: FLAG },
+    ]);
+    expect(claude.parse(exec({ stdout: claudeOut })).sessionId).toBeNull();
+    const codexOut = jsonl([
+      { type: 'thread.started', thread_id: FLAG },
+      { type: 'item.completed', item: { type: 'agent_message', text: 'done' } },
+      { type: 'turn.completed', usage: { input_tokens: 1, output_tokens: 1 } },
+    ]);
+    expect(codex.parse(exec({ stdout: codexOut })).sessionId).toBeNull();
+    const geminiOut = JSON.stringify({ session_id: FLAG, response: 'ok' });
+    expect(gemini.parse(exec({ stdout: geminiOut })).sessionId).toBeNull();
+    // A real one is kept.
+    const real = jsonl([{ type: 'result', subtype: 'success', result: 'ok', session_id: SESSION }]);
+    expect(claude.parse(exec({ stdout: real })).sessionId).toBe(SESSION);
   });
 
   it('refuses an unknown cli, naming the executor', () => {

@@ -71,7 +71,11 @@ async function submitRelease(
 
 /** Plays the runner: claims the next task and reports it with the given outcome. */
 async function runNext(deps: CoreDeps, outcome: 'succeeded' | 'failed', costUsd = 0) {
-  const claimed = await claimNextTask({ deps, actor: RUNNER, input: { runnerId: RUNNER.id } });
+  const claimed = await claimNextTask({
+    deps,
+    actor: RUNNER,
+    input: { runnerId: RUNNER.id, serves: ['local', 'build-vm'] },
+  });
   if (!claimed.ok || !claimed.value) throw new Error('nothing to claim');
   const { task, lease } = claimed.value;
   const done = await completeTask({
@@ -100,7 +104,11 @@ describe('pipelines (SPEC §3.9)', () => {
     const parent = await submitRelease(deps);
     expect(parent).toMatchObject({ kind: 'pipeline', status: 'queued', argv: null });
     // The pipeline task itself is never handed to a runner.
-    const none = await claimNextTask({ deps, actor: RUNNER, input: { runnerId: RUNNER.id } });
+    const none = await claimNextTask({
+      deps,
+      actor: RUNNER,
+      input: { runnerId: RUNNER.id, serves: ['local', 'build-vm'] },
+    });
     expect(none.ok && none.value).toBeNull();
 
     expect(await advancePipelines({ deps })).toBe(1);
@@ -197,7 +205,11 @@ describe('pipelines (SPEC §3.9)', () => {
     const parent = await submitRelease(deps);
     await advancePipelines({ deps });
     const step = (await pipelineOf(deps, parent.id)).steps[0]?.taskId ?? '';
-    const claimed = await claimNextTask({ deps, actor: RUNNER, input: { runnerId: RUNNER.id } });
+    const claimed = await claimNextTask({
+      deps,
+      actor: RUNNER,
+      input: { runnerId: RUNNER.id, serves: ['local', 'build-vm'] },
+    });
     expect(claimed.ok && claimed.value?.task.id).toBe(step);
     expect((await cancelTask({ deps, actor: OWNER, input: { taskId: parent.id } })).ok).toBe(true);
     await advancePipelines({ deps });

@@ -136,7 +136,13 @@ async function submit({ deps }: Ctx, draft: TaskDraft, actor: Actor = OWNER) {
 }
 
 async function claim({ deps }: Ctx, actor: Actor = RUNNER) {
-  const claimed = unwrap(await claimNextTask({ deps, actor, input: { runnerId: actor.id } }));
+  const claimed = unwrap(
+    await claimNextTask({
+      deps,
+      actor,
+      input: { runnerId: actor.id, serves: ['local', 'build-vm'] },
+    }),
+  );
   if (!claimed) throw new Error('expected a task to claim');
   return claimed;
 }
@@ -582,7 +588,11 @@ describe('cancelTask', () => {
     });
     expect(ctx.notifier.events.at(-1)).toMatchObject({ type: 'task.changed', from: 'queued' });
     expect(
-      await claimNextTask({ deps: ctx.deps, actor: RUNNER, input: { runnerId: RUNNER.id } }),
+      await claimNextTask({
+        deps: ctx.deps,
+        actor: RUNNER,
+        input: { runnerId: RUNNER.id, serves: ['local', 'build-vm'] },
+      }),
     ).toEqual({ ok: true, value: null });
   });
 
@@ -698,7 +708,7 @@ describe('claimNextTask', () => {
     const none = await claimNextTask({
       deps: ctx.deps,
       actor: RUNNER,
-      input: { runnerId: RUNNER.id },
+      input: { runnerId: RUNNER.id, serves: ['local', 'build-vm'] },
     });
     expect(none).toEqual({ ok: true, value: null });
     expect((await taskOf(ctx, gated.task.id)).status).toBe('awaiting_approval');
@@ -711,7 +721,7 @@ describe('claimNextTask', () => {
     const result = await claimNextTask({
       deps: ctx.deps,
       actor: RUNNER,
-      input: { runnerId: 'runner-1', hosts: ['local'] },
+      input: { runnerId: 'runner-1', serves: ['local', 'build-vm'], hosts: ['local'] },
     });
     expect(unwrap(result)?.task.id).toBe(local.task.id);
     expect((await taskOf(ctx, remote.task.id)).status).toBe('queued');
@@ -720,7 +730,11 @@ describe('claimNextTask', () => {
   it('refuses an owner and leaves the queue alone', async () => {
     const ctx = setup();
     const { task } = await submit(ctx, LOW);
-    const result = await claimNextTask({ deps: ctx.deps, actor: OWNER, input: { runnerId: 'x' } });
+    const result = await claimNextTask({
+      deps: ctx.deps,
+      actor: OWNER,
+      input: { runnerId: 'x', serves: ['local', 'build-vm'] },
+    });
     expect(failure(result)).toEqual({ code: 'forbidden', action: 'task.claim', role: 'owner' });
     expect((await taskOf(ctx, task.id)).status).toBe('queued');
     expect(await ctx.deps.queue.depth()).toBe(1);
@@ -729,7 +743,11 @@ describe('claimNextTask', () => {
   it('returns null on an empty queue', async () => {
     const ctx = setup();
     expect(
-      await claimNextTask({ deps: ctx.deps, actor: RUNNER, input: { runnerId: 'runner-1' } }),
+      await claimNextTask({
+        deps: ctx.deps,
+        actor: RUNNER,
+        input: { runnerId: 'runner-1', serves: ['local', 'build-vm'] },
+      }),
     ).toEqual({ ok: true, value: null });
     expect(ctx.notifier.events).toEqual([]);
   });
@@ -927,8 +945,9 @@ describe('completeTask', () => {
     const ctx = setup();
     const { task } = await submit(ctx, LOW);
     const { lease } = await claim(ctx);
+    // The current lease's token from a runner that does not hold it is a forgery: 403, audited.
     expect(failure(await complete(ctx, task.id, lease.fencingToken, RUNNER_2))).toEqual({
-      code: 'lease_lost',
+      code: 'not_lease_holder',
       taskId: task.id,
     });
     const beat = await heartbeatTask({
@@ -936,7 +955,7 @@ describe('completeTask', () => {
       actor: RUNNER_2,
       input: { taskId: task.id, fencingToken: lease.fencingToken },
     });
-    expect(failure(beat)).toEqual({ code: 'lease_lost', taskId: task.id });
+    expect(failure(beat)).toEqual({ code: 'not_lease_holder', taskId: task.id });
     expect((await taskOf(ctx, task.id)).leaseOwner).toBe(RUNNER.id);
     expect(unwrap(await complete(ctx, task.id, lease.fencingToken, SYSTEM_ACTOR)).status).toBe(
       'succeeded',
@@ -949,7 +968,7 @@ describe('completeTask', () => {
     const result = await claimNextTask({
       deps: ctx.deps,
       actor: RUNNER,
-      input: { runnerId: 'runner-2' },
+      input: { runnerId: 'runner-2', serves: ['local', 'build-vm'] },
     });
     expect(failure(result)).toMatchObject({ code: 'forbidden', action: 'task.claim' });
     expect(await ctx.deps.queue.depth()).toBe(1);
@@ -1248,7 +1267,7 @@ describe('reportProgress', () => {
     });
     expect(failure(stale)).toEqual({ code: 'lease_lost', taskId: task.id });
     const other = await reportProgress({ deps: ctx.deps, actor: RUNNER_2, input });
-    expect(failure(other)).toEqual({ code: 'lease_lost', taskId: task.id });
+    expect(failure(other)).toEqual({ code: 'not_lease_holder', taskId: task.id });
     expect(failure(await reportProgress({ deps: ctx.deps, actor: OWNER, input }))).toMatchObject({
       code: 'forbidden',
     });

@@ -50,7 +50,11 @@ async function runEcho(deps: CoreDeps, workflowId: string, outcome: 'succeeded' 
     }),
   );
   const claim = unwrap(
-    await claimNextTask({ deps, actor: RUNNER, input: { runnerId: RUNNER.id } }),
+    await claimNextTask({
+      deps,
+      actor: RUNNER,
+      input: { runnerId: RUNNER.id, serves: ['local', 'build-vm'] },
+    }),
   );
   if (!claim) throw new Error('nothing to claim');
   return unwrap(

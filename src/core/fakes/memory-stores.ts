@@ -129,7 +129,8 @@ const claimable = (s: State, r: ClaimRequest): Task[] =>
         t.status === 'queued' &&
         t.kind !== 'pipeline' &&
         t.executor !== CONSENSUS_RUNG &&
-        (!r.hosts || (t.host !== null && r.hosts.includes(t.host))),
+        t.host !== null &&
+        r.hosts.includes(t.host),
     )
     .sort(byId);
 

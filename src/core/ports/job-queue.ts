@@ -12,8 +12,8 @@ export interface Lease {
 
 export interface ClaimRequest {
   readonly runnerId: string;
-  /** Hosts this runner can reach; null means any. */
-  readonly hosts: readonly string[] | null;
+  /** The hosts this claim may take work on; an empty list takes nothing (there is no "any"). */
+  readonly hosts: readonly string[];
   readonly now: string;
   readonly leaseExpiresAt: string;
   readonly changeId: string;

@@ -4,7 +4,13 @@ import type { DomainError } from '../errors.js';
 import type { Claim } from '../ports/job-queue.js';
 import { err, ok, type Result } from '../result.js';
 import { blockedSummary } from '../spend.js';
-import { addSeconds, denyUnlessAllowed, notifySafely, type UseCaseArgs } from './support.js';
+import {
+  addSeconds,
+  auditEntry,
+  denyUnlessAllowed,
+  notifySafely,
+  type UseCaseArgs,
+} from './support.js';
 
 type Deps = Pick<
   CoreDeps,
@@ -13,6 +19,9 @@ type Deps = Pick<
 
 export interface ClaimNextTaskInput {
   readonly runnerId: string;
+  /** The hosts this runner may be given work on: its token's, or the embedded runner's own. */
+  readonly serves: readonly string[];
+  /** The hosts it asks for now (those it can reach); absent: every host it serves. */
   readonly hosts?: readonly string[] | null | undefined;
 }
 
@@ -36,6 +45,22 @@ export async function claimNextTask({
   if (actor.role === 'runner' && input.runnerId !== actor.id) {
     return err({ code: 'forbidden', action: 'task.claim', role: actor.role });
   }
+  const hosts = input.hosts ?? input.serves;
+  const unserved = hosts.filter((h) => !input.serves.includes(h));
+  // Asking for more than the token names is refused, not trimmed: the operator sees the
+  // mismatch in the runner's log instead of tasks that silently never run.
+  if (input.serves.length === 0 || unserved.length > 0) {
+    const at = deps.clock.now().toISOString();
+    await deps.audit.append(
+      auditEntry(deps, actor, at, 'access.denied', `runner:${input.runnerId}`, {
+        action: 'task.claim',
+        role: actor.role,
+        reason: 'host_not_served',
+        hosts: unserved,
+      }),
+    );
+    return err({ code: 'host_not_served', runnerId: input.runnerId, hosts: unserved });
+  }
   const limits = deps.breakerLimits;
   for (let i = 0; i < MAX_BLOCKED_PER_CLAIM; i += 1) {
     const now = deps.clock.now();
@@ -44,7 +69,7 @@ export async function claimNextTask({
     const { claim, blocked } = await deps.queue.claimWithinBudget(
       {
         runnerId: input.runnerId,
-        hosts: input.hosts ?? null,
+        hosts,
         now: at,
         leaseExpiresAt: addSeconds(now, deps.leaseS),
         changeId: deps.ids.next(),

@@ -96,8 +96,7 @@ export async function completeTask({
           }),
     ],
   });
-  if (!task)
-    return explainLeaseMiss(deps, input.taskId, input.fencingToken, ownLease(actor).leaseOwner);
+  if (!task) return explainLeaseMiss(deps, actor, input.taskId, input.fencingToken);
   // Right after the completion is stored, and only when it was (a refused late report adds
   // nothing); recordModelRun never fails the completion.
   await recordModelRun(deps, {

@@ -1,3 +1,4 @@
+import { isSessionId } from '../cli-values.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { err, type Result } from '../result.js';
@@ -34,6 +35,10 @@ export async function continueTask({
   const stages = await deps.stages.listByTask(parent.id);
   const sessionId = stages.findLast((s) => s.sessionId !== null)?.sessionId ?? null;
   if (!sessionId) return invalid('the agent reported no session for this task');
+  // Stored before session ids were checked, or by a runner that lied: never resumed.
+  if (!isSessionId(sessionId)) {
+    return invalid('the session this task reported is not a valid session id; start a new task');
+  }
   return submitTask({
     deps,
     actor,

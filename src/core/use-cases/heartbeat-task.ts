@@ -31,12 +31,5 @@ export async function heartbeatTask({
     now: now.toISOString(),
     leaseExpiresAt: addSeconds(now, deps.leaseS),
   });
-  return lease
-    ? ok(lease)
-    : explainLeaseMiss(
-        deps,
-        input.taskId,
-        input.fencingToken,
-        actor.role === 'runner' ? actor.id : undefined,
-      );
+  return lease ? ok(lease) : explainLeaseMiss(deps, actor, input.taskId, input.fencingToken);
 }

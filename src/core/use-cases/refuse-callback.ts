@@ -44,6 +44,10 @@ export function refusalOf(error: DomainError): CallbackRefusal | null {
     case 'lease_expired':
     case 'workflow_closed':
       return 'stale';
+    // Runner-protocol refusals: no button leads to them, so a tap that got one was forged.
+    case 'not_lease_holder':
+    case 'host_not_served':
+      return 'forbidden';
   }
 }
 

@@ -3,7 +3,7 @@ import { reaches } from '../breaker.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
 import { ok, type Result } from '../result.js';
-import { holdsLease, leaseMissFor } from './lease-check.js';
+import { holdsLease, refuseLeaseMiss } from './lease-check.js';
 import { recordTaskSpend } from './spend-ledger.js';
 import { denyUnlessAllowed, notifySafely, ownLease, type UseCaseArgs } from './support.js';
 
@@ -44,7 +44,7 @@ export async function reportProgress({
   const task = await deps.tasks.get(input.taskId);
   const owner = ownLease(actor).leaseOwner;
   if (!task || !holdsLease(task, input.fencingToken, owner)) {
-    return leaseMissFor(task, input.taskId, input.fencingToken, owner);
+    return refuseLeaseMiss(deps, actor, task, input.taskId, input.fencingToken);
   }
   await notifySafely(deps, {
     type: 'task.progress',

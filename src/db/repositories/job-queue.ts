@@ -35,7 +35,7 @@ function oldestQueued(db: Database, extra: SQL | undefined) {
         // A task on its consensus rung waits for its two sides (advance-consensus-rung.ts).
         sql`coalesce(${tasks.executor}, '') <> ${CONSENSUS_RUNG}`,
         isNull(tasks.deletedAt),
-        sql`(${p('hosts')} is null or ${tasks.host} in (select value from json_each(${p('hosts')})))`,
+        sql`${tasks.host} in (select value from json_each(${p('hosts')}))`,
         extra,
       ),
     )
@@ -194,7 +194,7 @@ const claimValues = (r: ClaimRequest) => ({
   leaseExpiresAt: r.leaseExpiresAt,
   now: r.now,
   changeId: r.changeId,
-  hosts: r.hosts ? JSON.stringify(r.hosts) : null,
+  hosts: JSON.stringify(r.hosts),
   stageId: r.stageId,
   auditId: r.auditId,
 });

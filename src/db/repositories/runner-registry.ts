@@ -7,6 +7,8 @@ import { runners } from '../schema.js';
 const toIdentity = (r: typeof runners.$inferSelect): RunnerIdentity => ({
   id: r.id,
   name: r.name,
+  // A token made before hosts were required has none: it serves nothing (never "everything").
+  hosts: Array.isArray(r.hosts) ? r.hosts.filter((h): h is string => typeof h === 'string') : [],
   createdAt: r.createdAt,
   lastSeenAt: r.lastSeenAt,
 });
@@ -14,7 +16,7 @@ const toIdentity = (r: typeof runners.$inferSelect): RunnerIdentity => ({
 export function createRunnerRegistry(db: Database): RunnerRegistry {
   return {
     async register(runner, tokenHash) {
-      await db.insert(runners).values({ ...runner, tokenHash });
+      await db.insert(runners).values({ ...runner, hosts: [...runner.hosts], tokenHash });
     },
     async findByTokenHash(tokenHash) {
       const [row] = await db

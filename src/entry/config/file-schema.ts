@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../../core/actor.js';
+import { modelNameSchema } from '../../core/cli-values.js';
 
 const name = z
   .string()
@@ -64,7 +65,8 @@ export const repoSchema = z.strictObject({
 export const executorSchema = z.strictObject({
   name,
   cli: z.string().min(1).max(64),
-  model: z.string().min(1).max(128).optional(),
+  // Goes into the CLI's argv: the shape of a model name, never something like a flag.
+  model: modelNameSchema.optional(),
   router: z.boolean().default(false),
   /** claude only: tool uses not already allowed become Approve once / Deny cards in Telegram. */
   permission_prompts: z.boolean().default(false),

@@ -16,6 +16,7 @@ export function runnerAuth(registry: RunnerRegistry, now: () => Date) {
     const runner = token ? await registry.findByTokenHash(await hashToken(token)) : null;
     if (!runner) return c.json(errorBody('unauthorized', 'Unauthorized.'), 401);
     c.set('actor', { id: runner.id, role: 'runner', channel: 'runner' });
+    c.set('runner', runner);
     void registry.touch(runner.id, now().toISOString()).catch(() => {});
     await next();
   });

@@ -49,6 +49,8 @@ export function createHostRoutes(
         runners: (await runners.list()).map((r) => ({
           id: r.id,
           name: r.name,
+          // What its token serves: the operator sees which runner may run work where.
+          hosts: r.hosts,
           created_at: r.createdAt,
           last_seen_at: r.lastSeenAt,
         })),

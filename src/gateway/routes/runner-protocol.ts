@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { CoreDeps } from '../../core/deps.js';
 import { CHANGES_DIFF_CHARS, STORED_OUTPUT_BYTES } from '../../core/stage.js';
+import { sessionIdSchema } from '../../core/cli-values.js';
+import { remoteHosts } from '../../core/runner-identity.js';
 import { mintAgentToken } from '../agent-token.js';
 import { claimNextTask } from '../../core/use-cases/claim-next-task.js';
 import { completeTask } from '../../core/use-cases/complete-task.js';
@@ -46,7 +48,8 @@ const completeBody = z.strictObject({
     stderrTail: text,
     summary: z.string().max(4_000).nullable(),
     outputPath: z.string().max(4_096).nullable(),
-    sessionId: z.string().max(256).nullable(),
+    // Resumed later as a CLI argument: only a real session id (a UUID) is accepted.
+    sessionId: sessionIdSchema.nullable(),
     changesDiff: z
       .string()
       .max(CHANGES_DIFF_CHARS + 200)
@@ -95,7 +98,8 @@ export function createRunnerProtocolRoutes(deps: RunnerProtocolDeps) {
         const claimed = await claimNextTask({
           deps: deps.core,
           actor,
-          input: { runnerId: actor.id, hosts: body.hosts ?? null },
+          // A token serves the hosts it was made for, never the gateway's own machine.
+          input: { runnerId: actor.id, serves: remoteHosts(c.get('runner')), hosts: body.hosts },
         });
         if (!claimed.ok) return domainErrorResponse(c, claimed.error);
         if (claimed.value) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isModelName, isSessionId } from '../../core/cli-values.js';
 import type { ExecResult, ExitStatus, TransportFailure } from '../transport.js';
 import type { ExecutorTask, OutcomeClass, ParsedRun } from './profile.js';
 import type { Price } from './usage-meter.js';
@@ -98,10 +99,36 @@ export function oneLine(text: string | null | undefined): string | null {
   return flat.length > SUMMARY_MAX ? `${flat.slice(0, SUMMARY_MAX - 1)}…` : flat;
 }
 
+/** A task the profile will not build an argv for; its message is the task's summary. */
+export class InvocationRefused extends Error {}
+
 /** An agent task without a prompt is a bug upstream, not an outcome to classify. */
 export function requirePrompt(task: ExecutorTask, cli: string): string {
-  if (task.prompt === null) throw new Error(`${cli}: an agent task needs a prompt`);
+  if (task.prompt === null) throw new InvocationRefused(`${cli}: an agent task needs a prompt`);
   return task.prompt;
+}
+
+/**
+ * The session to resume, checked again where it enters argv (the gateway checked it on the way
+ * in): a value a runner or a CLI made up is refused, never passed on where it could be a flag.
+ */
+export function resumeSession(task: ExecutorTask, cli: string): string | null {
+  if (task.sessionId === null) return null;
+  if (!isSessionId(task.sessionId)) {
+    throw new InvocationRefused(
+      `${cli}: the session to continue is not a valid session id, so it was not resumed; start a new task instead`,
+    );
+  }
+  return task.sessionId;
+}
+
+/** The model to ask for: config, but still never something the CLI could read as a flag. */
+export function modelFor(task: ExecutorTask, defaultModel: string | null, cli: string) {
+  const model = task.model ?? defaultModel;
+  if (model !== null && !isModelName(model)) {
+    throw new InvocationRefused(`${cli}: the configured model name is not a valid model name`);
+  }
+  return model;
 }
 
 export function exitedZero(result: ExecResult): boolean {
@@ -158,7 +185,9 @@ export function unreadableRun(result: ExecResult, cli: string): ParsedRun {
  * The final word: a transport failure (timeout, cancel, SSH) overrides what the output says,
  * while usage read so far is kept, since a timed-out run still cost money.
  */
-export function settle(result: ExecResult, run: ParsedRun): ParsedRun {
+export function settle(result: ExecResult, parsed: ParsedRun): ParsedRun {
+  // The CLI's output is not trusted either: a session id that is not one is not kept.
+  const run = isSessionId(parsed.sessionId) ? parsed : { ...parsed, sessionId: null };
   if (result.failure === null) return run;
   const label = TRANSPORT_LABELS[result.failure];
   const detail = run.outcome === 'succeeded' ? null : run.summary;

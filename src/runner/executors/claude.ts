@@ -4,10 +4,12 @@ import {
   exitedZero,
   failedRun,
   jsonValues,
+  modelFor,
   oneLine,
   optNumber,
   optString,
   requirePrompt,
+  resumeSession,
   settle,
   unreadableRun,
   type AgentProfileOptions,
@@ -81,7 +83,8 @@ export function readClaudeUsage(value: unknown, index: number): UsageReading | n
 }
 
 export function claudeInvocation(task: ExecutorTask, defaultModel: string | null): Invocation {
-  const model = task.model ?? defaultModel;
+  const model = modelFor(task, defaultModel, 'claude');
+  const session = resumeSession(task, 'claude');
   return {
     argv: [
       'claude',
@@ -91,8 +94,9 @@ export function claudeInvocation(task: ExecutorTask, defaultModel: string | null
       '--output-format',
       'stream-json',
       '--verbose',
-      ...(model ? ['--model', model] : []),
-      ...(task.sessionId ? ['--resume', task.sessionId] : []),
+      // `--flag=value`: the value is bound to its flag and can never be read as another flag.
+      ...(model ? [`--model=${model}`] : []),
+      ...(session ? [`--resume=${session}`] : []),
       // --mcp-config takes several values: it comes last, and the prompt goes on stdin.
       ...(task.mcpConfigPath
         ? ['--permission-prompt-tool', PERMISSION_PROMPT_TOOL, '--mcp-config', task.mcpConfigPath]

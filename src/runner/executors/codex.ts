@@ -6,10 +6,12 @@ import {
   failedRun,
   jsonValues,
   lastLine,
+  modelFor,
   oneLine,
   optNumber,
   optString,
   requirePrompt,
+  resumeSession,
   settle,
   unreadableRun,
   type AgentProfileOptions,
@@ -76,15 +78,18 @@ export function readCodexUsage(value: unknown, index: number): UsageReading | nu
 }
 
 export function codexInvocation(task: ExecutorTask, defaultModel: string | null): Invocation {
-  const model = task.model ?? defaultModel;
+  const model = modelFor(task, defaultModel, 'codex');
+  const session = resumeSession(task, 'codex');
   return {
     argv: [
       'codex',
       'exec',
       '--json',
-      ...(model ? ['-m', model] : []),
-      // `--json` and `-m` are global exec flags, so they may precede the resume subcommand.
-      ...(task.sessionId ? ['resume', task.sessionId] : []),
+      // `--model=…` binds the value to its flag. `--json` and `--model` are global exec flags,
+      // so they may precede the resume subcommand, whose `--` ends its options: the session id
+      // and the `-` prompt after it are positionals whatever they look like.
+      ...(model ? [`--model=${model}`] : []),
+      ...(session ? ['resume', '--', session] : []),
       '-',
     ],
     stdin: requirePrompt(task, 'codex'),

@@ -5,10 +5,12 @@ import {
   failedRun,
   jsonValues,
   NO_USAGE,
+  modelFor,
   oneLine,
   optNumber,
   optString,
   requirePrompt,
+  resumeSession,
   settle,
   unreadableRun,
   type AgentProfileOptions,
@@ -71,14 +73,16 @@ export function createGeminiProfile(options: AgentProfileOptions): ExecutorProfi
 }
 
 export function geminiInvocation(task: ExecutorTask, defaultModel: string | null): Invocation {
-  const model = task.model ?? defaultModel;
+  const model = modelFor(task, defaultModel, 'gemini');
+  const session = resumeSession(task, 'gemini');
   return {
     argv: [
       'gemini',
       '--output-format',
       'json',
-      ...(model ? ['-m', model] : []),
-      ...(task.sessionId ? ['--resume', task.sessionId] : []),
+      // `--flag=value`: the value is bound to its flag and can never be read as another flag.
+      ...(model ? [`--model=${model}`] : []),
+      ...(session ? [`--resume=${session}`] : []),
       '-p',
       '',
     ],

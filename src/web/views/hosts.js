@@ -83,7 +83,11 @@ export async function mount(main) {
             'li',
             { class: 'card' },
             h('h3', {}, r.name),
-            h('p', { class: 'meta' }, `last seen ${ago(r.last_seen_at)}`),
+            h(
+              'p',
+              { class: 'meta' },
+              `${r.hosts.length ? `serves ${r.hosts.join(', ')}` : 'serves no host'} · last seen ${ago(r.last_seen_at)}`,
+            ),
           ),
         ),
         !runners.embedded && runners.runners.length === 0
