@@ -1,3 +1,5 @@
+import type { SURVIVOR_REASONS } from '../core/use-cases/record-survivor-kill.js';
+
 /**
  * How a command runs on a host, local or over SSH. Both transports honour the same contract:
  * argv only (never a shell string from a user), a fresh process group per command so timeout
@@ -64,7 +66,7 @@ export interface SurvivorReport {
   readonly host: string;
   readonly owner: string | null;
   readonly pgid: number | null;
-  readonly reason: 'connection_lost' | 'kill_unconfirmed' | 'runner_restarted';
+  readonly reason: (typeof SURVIVOR_REASONS)[number];
   /** Live processes of the run found on the host. */
   readonly found: number;
   /** Whether none is left (false: something outlived KILL). */

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { SURVIVOR_REASONS } from '../../core/use-cases/record-survivor-kill.js';
 
 /** One command started on a host: enough to find and kill what it left behind. */
 export interface RunRecord {
@@ -12,14 +13,13 @@ export interface RunRecord {
   readonly reason?: SuspectReason | undefined;
 }
 
-export const SUSPECT_REASONS = ['connection_lost', 'kill_unconfirmed', 'runner_restarted'] as const;
-export type SuspectReason = (typeof SUSPECT_REASONS)[number];
+export type SuspectReason = (typeof SURVIVOR_REASONS)[number];
 
 const recordSchema = z.object({
   marker: z.string().regex(/^[0-9a-f]{16,64}$/),
   pgid: z.number().int().positive().nullable(),
   owner: z.string().max(200).nullable(),
-  reason: z.enum(SUSPECT_REASONS).optional(),
+  reason: z.enum(SURVIVOR_REASONS).optional(),
 });
 const fileSchema = z.object({ runs: z.array(recordSchema).max(10_000) });
 
