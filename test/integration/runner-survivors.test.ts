@@ -49,11 +49,23 @@ describe('the runner kills what a lost connection left behind, and audits it', (
   const api = adminClient(() => app.url, TOKEN);
   const count = async (tag: string) =>
     Number((await sshd.run(`pgrep -fxc 'sleep ${tag.replace('.', '\\.')}' || true`)).stdout);
-  const runOnVm = async (argv: string[]) => {
-    const { body } = await api.post('/api/tasks', { kind: 'shell', host: 'vm', argv });
+  const runOnVm = async (argv: string[], more: Record<string, unknown> = {}) => {
+    const { body } = await api.post('/api/tasks', { kind: 'shell', host: 'vm', argv, ...more });
     expect((await api.post(`/api/tasks/${body.id}/approve`, {})).status).toBe(200);
     return body.id;
   };
+
+  it('times out a task whose setsid child holds the channel, kills it, and frees the host', async () => {
+    const tag = uniqueSleep();
+    const id = await runOnVm(['sh', '-c', `setsid sleep ${tag} & sleep ${tag}`], { timeout_s: 2 });
+    const done = await api.settled<TaskJson>(id, 15_000);
+    expect(done.status).toBe('timed_out');
+    await waitUntil('nothing of it on the host', async () => (await count(tag)) === 0, 5_000);
+    const started = Date.now();
+    const next = await runOnVm(['echo', 'next']);
+    expect((await api.settled(next)).status).toBe('succeeded');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  }, 30_000);
 
   it('cuts the socket mid-task; the next task on the host starts only after the survivors are killed', async () => {
     const tag = uniqueSleep();
