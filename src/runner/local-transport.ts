@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { RUN_MARKER_VAR } from './command-line.js';
 import { DEFAULT_CAPTURE_BYTES, OutputCapture } from './output-capture.js';
-import { DEFAULT_KILL_GRACE_MS, killRun } from './process-group.js';
+import { DEFAULT_KILL_GRACE_MS, killRun, startTicks } from './process-group.js';
 import type {
   ExecRequest,
   ExecResult,
@@ -47,7 +47,9 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const pgid = child.pid ?? null;
-    const kill = (id: number) => killRun(id, `${RUN_MARKER_VAR}=${marker}`, graceMs);
+    // Whatever carries the marker started after the child: older processes need no look.
+    const born = pgid === null ? 0 : startTicks(pgid);
+    const kill = (id: number) => killRun(id, `${RUN_MARKER_VAR}=${marker}`, graceMs, born);
     // Subscribe now: 'close' can fire while we are still waiting for the group to die.
     const closed = new Promise((resolve) => child.once('close', resolve));
     let failure: TransportFailure | null = null;

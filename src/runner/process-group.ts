@@ -76,6 +76,8 @@ interface ProcEntry {
   readonly pgrp: number;
   readonly session: number;
   readonly live: boolean;
+  /** Start time in clock ticks since boot. */
+  readonly start: number;
 }
 
 function readProcTable(): ProcEntry[] | null {
@@ -89,8 +91,10 @@ function readProcTable(): ProcEntry[] | null {
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const [state, ppid, pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const [state, ppid, pgrp, session] = fields;
       table.push({
+        start: Number(fields[19]),
         pid: Number(pid),
         ppid: Number(ppid),
         pgrp: Number(pgrp),
@@ -112,17 +116,29 @@ function carriesMarker(pid: number, entry: string): boolean {
   }
 }
 
+/** When a process started (clock ticks since boot), or 0 when unknown. */
+export function startTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Live processes of one run: its process group and session (the child is a session leader),
  * every process whose environment carries the run's marker (those that called setsid), and
- * their descendants. Null without /proc (then only the group can be found).
+ * their descendants. Only processes started since the run (`bornAfter`, in ticks) are read for
+ * the marker, which keeps a scan as cheap as the group check. Null without /proc.
  */
-export function liveRunMembers(pgid: number, markerEntry: string): number[] | null {
+export function liveRunMembers(pgid: number, markerEntry: string, bornAfter = 0): number[] | null {
   const table = readProcTable();
   if (!table) return null;
   const hit = new Set<number>();
   for (const p of table) {
-    if (p.pgrp === pgid || p.session === pgid || carriesMarker(p.pid, markerEntry)) hit.add(p.pid);
+    const marked = p.start >= bornAfter && carriesMarker(p.pid, markerEntry);
+    if (p.pgrp === pgid || p.session === pgid || marked) hit.add(p.pid);
   }
   for (let grew = true; grew; ) {
     grew = false;
@@ -154,21 +170,23 @@ export async function killRun(
   pgid: number,
   markerEntry: string,
   graceMs = DEFAULT_KILL_GRACE_MS,
+  bornAfter = 0,
 ): Promise<boolean> {
-  const first = liveRunMembers(pgid, markerEntry);
+  const members = () => liveRunMembers(pgid, markerEntry, bornAfter);
+  const first = members();
   if (!first) return killGroup(pgid, graceMs);
-  signalGroup(pgid, 'SIGTERM');
+  if (first.length === 0) return true;
   signalAll(first, 'SIGTERM');
   signalAll(first, 'SIGCONT');
   for (let waited = 0; waited < graceMs; waited += POLL_MS) {
-    if (liveRunMembers(pgid, markerEntry)?.length === 0) return true;
     await sleep(POLL_MS);
+    if (members()?.length === 0) return true;
   }
   for (let waited = 0; waited < 1_000; waited += POLL_MS) {
-    const left = liveRunMembers(pgid, markerEntry) ?? [];
+    const left = members() ?? [];
     if (left.length === 0) return true;
     signalAll(left, 'SIGKILL');
     await sleep(POLL_MS);
   }
-  return liveRunMembers(pgid, markerEntry)?.length === 0;
+  return members()?.length === 0;
 }
