@@ -47,20 +47,23 @@ export function createHostTransports(config: Config, log: Logger) {
     const host = config.hosts.find((h) => h.name === name);
     if (!host) return null;
     try {
-      return createSshTransport({
-        name: host.name,
-        address: host.address,
-        port: host.port,
-        user: host.user,
-        privateKey: host.key_file ? readFileSync(expandHome(host.key_file)) : undefined,
-        agent: host.key_file ? undefined : (config.sshAuthSock ?? undefined),
-        hostKey: hostKeyPolicy(host),
-        maxSessions: host.max_sessions,
-      }, {
-        // Survives a restart: what ran on the host when the runner stopped is killed first.
-        ledgerFile: join(config.dataDir, 'hosts', `${encodeURIComponent(host.name)}.runs.json`),
-        onSurvivors,
-      });
+      return createSshTransport(
+        {
+          name: host.name,
+          address: host.address,
+          port: host.port,
+          user: host.user,
+          privateKey: host.key_file ? readFileSync(expandHome(host.key_file)) : undefined,
+          agent: host.key_file ? undefined : (config.sshAuthSock ?? undefined),
+          hostKey: hostKeyPolicy(host),
+          maxSessions: host.max_sessions,
+        },
+        {
+          // Survives a restart: what ran on the host when the runner stopped is killed first.
+          ledgerFile: join(config.dataDir, 'hosts', `${encodeURIComponent(host.name)}.runs.json`),
+          onSurvivors,
+        },
+      );
     } catch (e) {
       log.error('host unusable', { host: name, error: (e as Error).message });
       return null;

@@ -140,7 +140,7 @@ export function liveRunMembers(pgid: number, markerEntry: string, bornAfter = 0)
     const marked = p.start >= bornAfter && carriesMarker(p.pid, markerEntry);
     if (p.pgrp === pgid || p.session === pgid || marked) hit.add(p.pid);
   }
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of table) {
       if (!hit.has(p.pid) && hit.has(p.ppid)) {

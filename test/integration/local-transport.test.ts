@@ -86,7 +86,10 @@ describe('local transport', () => {
     });
     expect(r.failure).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(4_000);
-    const { stdout } = await run('sh', ['-c', `pgrep -fxc 'sleep ${tag.replace('.', '\\.')}' || true`]);
+    const { stdout } = await run('sh', [
+      '-c',
+      `pgrep -fxc 'sleep ${tag.replace('.', '\\.')}' || true`,
+    ]);
     expect(stdout).toBe('0\n');
   });
 
@@ -97,7 +100,10 @@ describe('local transport', () => {
       timeoutMs: 5_000,
     });
     expect(r).toMatchObject({ failure: null, exit: { kind: 'exited', code: 0 } });
-    const { stdout } = await run('sh', ['-c', `pgrep -fxc 'sleep ${tag.replace('.', '\\.')}' || true`]);
+    const { stdout } = await run('sh', [
+      '-c',
+      `pgrep -fxc 'sleep ${tag.replace('.', '\\.')}' || true`,
+    ]);
     expect(stdout).toBe('0\n');
   });
 

@@ -82,7 +82,11 @@ describe('the runner kills what a lost connection left behind, and audits it', (
     expect(lost.stages[0]?.error_class).toBe('network_failure');
     expect(await count(tag)).toBe(2);
 
-    const second = await runOnVm(['sh', '-c', `pgrep -fxc 'sleep ${tag.replace('.', '\\.')}' || true`]);
+    const second = await runOnVm([
+      'sh',
+      '-c',
+      `pgrep -fxc 'sleep ${tag.replace('.', '\\.')}' || true`,
+    ]);
     const done = await api.settled<{ status: string; stages: { stdout_tail: string }[] }>(second);
     expect(done.status).toBe('succeeded');
     // It looked for the survivors itself: none were left when it ran.

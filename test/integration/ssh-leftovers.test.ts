@@ -78,7 +78,10 @@ describe('a timeout or cancel always ends the task and frees the host', () => {
       expect(r.failure).toBe('timeout');
       // The 1 s timeout, the kill's TERM grace (500 ms) and a few round trips.
       expect(Date.now() - started).toBeLessThan(4_000);
-      await waitUntil(`no sleep ${tag} on the host`, async () => (await countOnHost(sshd, tag)) === 0);
+      await waitUntil(
+        `no sleep ${tag} on the host`,
+        async () => (await countOnHost(sshd, tag)) === 0,
+      );
       const nextStarted = Date.now();
       const next = await t.exec({ argv: ['echo', 'next'], timeoutMs: 5_000 });
       expect(next).toMatchObject({ failure: null, exit: { kind: 'exited', code: 0 } });
@@ -96,7 +99,10 @@ describe('a timeout or cancel always ends the task and frees the host', () => {
       onOutput: (_s, chunk) => chunk.includes('up') && controller.abort(),
     });
     expect(r.failure).toBe('cancelled');
-    await waitUntil(`no sleep ${tag} on the host`, async () => (await countOnHost(sshd, tag)) === 0);
+    await waitUntil(
+      `no sleep ${tag} on the host`,
+      async () => (await countOnHost(sshd, tag)) === 0,
+    );
   }, 20_000);
 
   it('applies the timeout and a cancel while the task waits for a free session', async () => {

@@ -6,7 +6,11 @@ import { auditEntry, denyUnlessAllowed, type UseCaseArgs } from './support.js';
 
 type Deps = Pick<CoreDeps, 'audit' | 'clock' | 'ids'>;
 
-export const SURVIVOR_REASONS = ['connection_lost', 'kill_unconfirmed', 'runner_restarted'] as const;
+export const SURVIVOR_REASONS = [
+  'connection_lost',
+  'kill_unconfirmed',
+  'runner_restarted',
+] as const;
 
 export interface SurvivorKillInput {
   readonly host: string;

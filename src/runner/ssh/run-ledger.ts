@@ -42,7 +42,8 @@ export function createRunLedger(file?: string): RunLedger {
   const running = new Map<string, RunRecord>();
   const suspects = new Map<string, RunRecord>();
   if (file) {
-    for (const r of load(file)) suspects.set(r.marker, { ...r, reason: r.reason ?? 'runner_restarted' });
+    for (const r of load(file))
+      suspects.set(r.marker, { ...r, reason: r.reason ?? 'runner_restarted' });
   }
   // Written on every change (a few hundred bytes, no fsync): a crash loses at most the last one.
   const save = () => {

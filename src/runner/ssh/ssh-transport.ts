@@ -420,11 +420,14 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
     const giveUp = stopped.then(
       () =>
         new Promise<void>((resolve) => {
-          setTimeout(() => {
-            unconfirmed = true;
-            stream?.close();
-            resolve();
-          }, 2 * graceMs + GIVE_UP_MS).unref();
+          setTimeout(
+            () => {
+              unconfirmed = true;
+              stream?.close();
+              resolve();
+            },
+            2 * graceMs + GIVE_UP_MS,
+          ).unref();
         }),
     );
     await Promise.race([opened.wired, giveUp]);
@@ -434,7 +437,8 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
       ledger.suspect(marker, 'connection_lost');
       return done(exit, 'connection_lost');
     }
-    if (broken || unconfirmed) ledger.suspect(marker, broken ? 'connection_lost' : 'kill_unconfirmed');
+    if (broken || unconfirmed)
+      ledger.suspect(marker, broken ? 'connection_lost' : 'kill_unconfirmed');
     else ledger.ended(marker);
     return done(exit, state.why);
   }
