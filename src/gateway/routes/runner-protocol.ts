@@ -96,93 +96,96 @@ export interface RunnerProtocolDeps {
  * is answered 409 like any other lease error.
  */
 export function createRunnerProtocolRoutes(deps: RunnerProtocolDeps) {
-  return (
-    new Hono<GatewayEnv>()
-      .post('/claim', requireJson, validate('json', claimBody), async (c) => {
-        const actor = c.get('actor');
-        const body = c.req.valid('json');
-        const deadline = Date.now() + (body.wait_s ?? 0) * 1_000;
-        for (;;) {
-          const claimed = await claimNextTask({
-            deps: deps.core,
-            actor,
-            input: { runnerId: actor.id, hosts: body.hosts ?? null },
-          });
-          if (!claimed.ok) return domainErrorResponse(c, claimed.error);
-          if (claimed.value) {
-            const { task, lease } = claimed.value;
-            // An agent on the runner's host asks for tool permissions at /mcp with this token,
-            // valid for this claim only; the runner writes it to a 0600 file, never to argv.
-            const agentToken =
-              task.kind === 'agent'
-                ? await mintAgentToken(deps.agentTokenSecret, task.id, lease.fencingToken)
-                : null;
-            return c.json({ claim: claimed.value, agent_token: agentToken });
-          }
-          const left = deadline - Date.now();
-          if (left <= 0 || c.req.raw.signal.aborted) return c.body(null, 204);
-          await deps.waitForWork(left, c.req.raw.signal);
+  return new Hono<GatewayEnv>()
+    .post('/claim', requireJson, validate('json', claimBody), async (c) => {
+      const actor = c.get('actor');
+      const body = c.req.valid('json');
+      const deadline = Date.now() + (body.wait_s ?? 0) * 1_000;
+      for (;;) {
+        const claimed = await claimNextTask({
+          deps: deps.core,
+          actor,
+          input: { runnerId: actor.id, hosts: body.hosts ?? null },
+        });
+        if (!claimed.ok) return domainErrorResponse(c, claimed.error);
+        if (claimed.value) {
+          const { task, lease } = claimed.value;
+          // An agent on the runner's host asks for tool permissions at /mcp with this token,
+          // valid for this claim only; the runner writes it to a 0600 file, never to argv.
+          const agentToken =
+            task.kind === 'agent'
+              ? await mintAgentToken(deps.agentTokenSecret, task.id, lease.fencingToken)
+              : null;
+          return c.json({ claim: claimed.value, agent_token: agentToken });
         }
-      })
-      .post(
-        '/tasks/:id/heartbeat',
-        requireJson,
-        validate('param', taskIdParamSchema),
-        validate('json', heartbeatBody),
-        async (c) => {
-          const input = {
-            taskId: c.req.valid('param').id,
-            fencingToken: c.req.valid('json').fencing_token,
-          };
-          const r = await heartbeatTask({ deps: deps.core, actor: c.get('actor'), input });
-          return r.ok ? c.json({ expires_at: r.value.expiresAt }) : domainErrorResponse(c, r.error);
-        },
-      )
-      .post(
-        '/tasks/:id/events',
-        requireJson,
-        validate('param', taskIdParamSchema),
-        validate('json', eventsBody),
-        async (c) => {
-          const body = c.req.valid('json');
-          const input = {
-            taskId: c.req.valid('param').id,
-            fencingToken: body.fencing_token,
-            outputTail: body.output_tail,
-            elapsedMs: body.elapsed_ms,
-            costUsd: body.cost_usd,
-          };
-          const r = await reportProgress({ deps: deps.core, actor: c.get('actor'), input });
-          if (!r.ok) return domainErrorResponse(c, r.error);
-          return r.value.halt ? c.json({ halt: true }, 200) : c.body(null, 202);
-        },
-      )
-      .post(
-        '/tasks/:id/complete',
-        requireJson,
-        validate('param', taskIdParamSchema),
-        validate('json', completeBody),
-        async (c) => {
-          const body = c.req.valid('json');
-          const input = {
-            taskId: c.req.valid('param').id,
-            fencingToken: body.fencing_token,
-            outcome: body.outcome,
-            result: body.result,
-            output: body.output,
-          };
-          const r = await completeTask({ deps: deps.core, actor: c.get('actor'), input });
-          return r.ok
-            ? c.json({ id: r.value.id, status: r.value.status })
-            : domainErrorResponse(c, r.error);
-        },
-      )
+        const left = deadline - Date.now();
+        if (left <= 0 || c.req.raw.signal.aborted) return c.body(null, 204);
+        await deps.waitForWork(left, c.req.raw.signal);
+      }
+    })
+    .post(
+      '/tasks/:id/heartbeat',
+      requireJson,
+      validate('param', taskIdParamSchema),
+      validate('json', heartbeatBody),
+      async (c) => {
+        const input = {
+          taskId: c.req.valid('param').id,
+          fencingToken: c.req.valid('json').fencing_token,
+        };
+        const r = await heartbeatTask({ deps: deps.core, actor: c.get('actor'), input });
+        return r.ok ? c.json({ expires_at: r.value.expiresAt }) : domainErrorResponse(c, r.error);
+      },
+    )
+    .post(
+      '/tasks/:id/events',
+      requireJson,
+      validate('param', taskIdParamSchema),
+      validate('json', eventsBody),
+      async (c) => {
+        const body = c.req.valid('json');
+        const input = {
+          taskId: c.req.valid('param').id,
+          fencingToken: body.fencing_token,
+          outputTail: body.output_tail,
+          elapsedMs: body.elapsed_ms,
+          costUsd: body.cost_usd,
+        };
+        const r = await reportProgress({ deps: deps.core, actor: c.get('actor'), input });
+        if (!r.ok) return domainErrorResponse(c, r.error);
+        return r.value.halt ? c.json({ halt: true }, 200) : c.body(null, 202);
+      },
+    )
+    .post(
+      '/tasks/:id/complete',
+      requireJson,
+      validate('param', taskIdParamSchema),
+      validate('json', completeBody),
+      async (c) => {
+        const body = c.req.valid('json');
+        const input = {
+          taskId: c.req.valid('param').id,
+          fencingToken: body.fencing_token,
+          outcome: body.outcome,
+          result: body.result,
+          output: body.output,
+        };
+        const r = await completeTask({ deps: deps.core, actor: c.get('actor'), input });
+        return r.ok
+          ? c.json({ id: r.value.id, status: r.value.status })
+          : domainErrorResponse(c, r.error);
+      },
+    )
+    .post(
       // Leftovers of an earlier run were killed on a host (its end was never confirmed): audited.
-      .post('/survivors', requireJson, validate('json', survivorsBody), async (c) => {
+      '/survivors',
+      requireJson,
+      validate('json', survivorsBody),
+      async (c) => {
         const { task_id: taskId, ...rest } = c.req.valid('json');
         const input = { ...rest, taskId };
         const r = await recordSurvivorKill({ deps: deps.core, actor: c.get('actor'), input });
         return r.ok ? c.body(null, 204) : domainErrorResponse(c, r.error);
-      })
-  );
+      },
+    );
 }
