@@ -67,9 +67,3 @@ export function toRemoteCommandLine(cmd: RemoteCommand): string {
   );
   return [...(cmd.cwd ? [`cd -- ${quote(cmd.cwd)}`] : []), report, run].join(' && ');
 }
-
-/** Signals a process group on the host (numbers only, so nothing to quote; dash's kill takes no `--`). */
-export function groupSignalCommand(pgid: number, signal: 'TERM' | 'KILL'): string {
-  if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`not a process group id: ${pgid}`);
-  return `kill -${signal} -${pgid}`;
-}

@@ -55,9 +55,9 @@ export function createRunLedger(file?: string): RunLedger {
   };
   save();
   return {
+    // Not saved until its pgid is known (a moment later): one write fewer on every run.
     started(record) {
       running.set(record.marker, record);
-      save();
     },
     pgidKnown(marker, pgid) {
       const r = running.get(marker) ?? suspects.get(marker);
@@ -66,7 +66,10 @@ export function createRunLedger(file?: string): RunLedger {
       save();
     },
     ended(marker) {
-      if (running.delete(marker) || suspects.delete(marker)) save();
+      const r = running.get(marker);
+      if (running.delete(marker)) {
+        if (r?.pgid !== null) save(); // a run without a pgid was never written
+      } else if (suspects.delete(marker)) save();
     },
     suspect(marker, reason) {
       const r = running.get(marker);
