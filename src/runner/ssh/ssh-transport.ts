@@ -291,15 +291,17 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
 
   /**
    * Before a host runs anything new, the leftovers of runs whose end was never confirmed are
-   * killed, each reported (for the audit). One reap at a time; a run the host could not be
-   * asked about stays a suspect for the next connection.
+   * killed, each reported (for the audit). One reap at a time. When the host cannot be asked,
+   * the run stays a suspect and the caller's command does not start (a lost connection).
    */
   let reapingSuspects: Promise<void> | null = null;
   function reapSuspects(): Promise<void> {
     reapingSuspects ??= (async () => {
       for (const r of ledger.suspects()) {
         const result = await reap(r, false);
-        if (!result) return;
+        if (!result) {
+          throw new ConnectFailed('connection_lost', new Error('leftovers could not be reaped'));
+        }
         ledger.ended(r.marker);
         const reason = r.reason ?? 'connection_lost';
         options.onSurvivors?.({ host: host.name, owner: r.owner, pgid: r.pgid, reason, ...result });
