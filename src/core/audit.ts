@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'task.escalation_decided',
   'task.blocked',
   'task.halted',
+  'task.survivors_killed',
   'breaker.overridden',
   'pipeline.started',
   'pipeline.succeeded',

@@ -188,13 +188,15 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     const hosts = createHostTransports(config, log);
     const setup = runnerSetup(config, hosts);
     cleanups.push(() => void hosts.closeAll());
+    const embeddedWork = createInProcessWorkSource(core, {
+      id: embeddedName,
+      hosts: [LOCAL_HOST, ...config.hosts.map((h) => h.name)],
+    });
+    if (config.runner.embedded) hosts.recordSurvivorsWith((r) => embeddedWork.survivorsKilled(r));
     const runner = config.runner.embedded
       ? createRunner(
           {
-            work: createInProcessWorkSource(core, {
-              id: embeddedName,
-              hosts: [LOCAL_HOST, ...config.hosts.map((h) => h.name)],
-            }),
+            work: embeddedWork,
             log,
             ...setup.deps,
             agentMcp: async (task, fencingToken) => {

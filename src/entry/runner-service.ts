@@ -24,6 +24,7 @@ export function startRunnerService(config: Config, log: Logger) {
   const hosts = createHostTransports(config, log);
   const setup = runnerSetup(config, hosts);
   const work = createHttpWorkSource({ gatewayUrl: url, token: runnerToken, hosts: hostNames });
+  hosts.recordSurvivorsWith((r) => work.survivorsKilled(r));
   const runner = createRunner(
     {
       work,

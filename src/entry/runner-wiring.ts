@@ -8,7 +8,7 @@ import { createExecutorProfile, SHELL_PROFILE } from '../runner/executors/regist
 import { createLocalTransport } from '../runner/local-transport.js';
 import { knownHostKeys, type HostKeyPolicy } from '../runner/ssh/host-key.js';
 import { createSshTransport } from '../runner/ssh/ssh-transport.js';
-import type { Transport } from '../runner/transport.js';
+import type { SurvivorReport, Transport } from '../runner/transport.js';
 import type { Config } from './config/config.js';
 
 const expandHome = (path: string) =>
@@ -34,21 +34,36 @@ function hostKeyPolicy(host: HostConfig): HostKeyPolicy {
 /** One transport per host, made on first use: `local` runs here, the rest over SSH. */
 export function createHostTransports(config: Config, log: Logger) {
   const transports = new Map<string, Transport>();
+  // Set once the runner's work source exists (it audits the kills); logged either way.
+  let survivorSink: ((report: SurvivorReport) => Promise<void>) | null = null;
+  const onSurvivors = (report: SurvivorReport) => {
+    log.warn('killed the leftovers of an earlier run', { ...report });
+    void survivorSink?.(report).catch((e: unknown) =>
+      log.error('could not record a survivor kill', { host: report.host, error: String(e) }),
+    );
+  };
   const make = (name: string): Transport | null => {
     if (name === 'local') return createLocalTransport({ baseEnv: config.localEnv });
     const host = config.hosts.find((h) => h.name === name);
     if (!host) return null;
     try {
-      return createSshTransport({
-        name: host.name,
-        address: host.address,
-        port: host.port,
-        user: host.user,
-        privateKey: host.key_file ? readFileSync(expandHome(host.key_file)) : undefined,
-        agent: host.key_file ? undefined : (config.sshAuthSock ?? undefined),
-        hostKey: hostKeyPolicy(host),
-        maxSessions: host.max_sessions,
-      });
+      return createSshTransport(
+        {
+          name: host.name,
+          address: host.address,
+          port: host.port,
+          user: host.user,
+          privateKey: host.key_file ? readFileSync(expandHome(host.key_file)) : undefined,
+          agent: host.key_file ? undefined : (config.sshAuthSock ?? undefined),
+          hostKey: hostKeyPolicy(host),
+          maxSessions: host.max_sessions,
+        },
+        {
+          // Survives a restart: what ran on the host when the runner stopped is killed first.
+          ledgerFile: join(config.dataDir, 'hosts', `${encodeURIComponent(host.name)}.runs.json`),
+          onSurvivors,
+        },
+      );
     } catch (e) {
       log.error('host unusable', { host: name, error: (e as Error).message });
       return null;
@@ -62,6 +77,10 @@ export function createHostTransports(config: Config, log: Logger) {
         return t;
       }
       return transports.get(name) ?? null;
+    },
+    /** Where kills of an earlier run's leftovers are recorded (the work source audits them). */
+    recordSurvivorsWith(sink: (report: SurvivorReport) => Promise<void>) {
+      survivorSink = sink;
     },
     async closeAll() {
       await Promise.allSettled([...transports.values()].map((t) => t.close()));

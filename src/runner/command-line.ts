@@ -6,6 +6,20 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables kept from the host login environment; everything else is cleared (env -i). */
 export const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TMPDIR'] as const;
 
+/**
+ * Set in every command's environment to a per-run random value. Processes that leave the
+ * command's process group and session (setsid, daemonizing) still carry it in
+ * /proc/<pid>/environ, which is how a kill finds them on Linux.
+ */
+export const RUN_MARKER_VAR = 'SWITCHBOARD_RUN';
+const RUN_MARKER = /^[0-9a-f]{16,64}$/;
+
+/** Throws unless `marker` is a run marker (lowercase hex): it goes into shell text unquoted. */
+export function checkRunMarker(marker: string): string {
+  if (!RUN_MARKER.test(marker)) throw new Error(`not a run marker: ${JSON.stringify(marker)}`);
+  return marker;
+}
+
 /** Marks the line on stderr that reports the command's process group id. */
 export const PGID_MARKER = '__switchboard_pgid__=';
 
@@ -19,6 +33,8 @@ export interface RemoteCommand {
   readonly argv: readonly string[];
   readonly cwd?: string | undefined;
   readonly env?: Readonly<Record<string, string>> | undefined;
+  /** This run's marker (see RUN_MARKER_VAR), set after the caller's env so it cannot be overridden. */
+  readonly marker?: string | undefined;
 }
 
 /**
@@ -45,12 +61,9 @@ export function toRemoteCommandLine(cmd: RemoteCommand): string {
   const inherited = INHERITED_ENV.map((k) => `\${${k}+"${k}=$${k}"}`);
   const lang = 'LANG="${LANG:-C.UTF-8}"';
   const report = `printf '%s%s\\n' '${PGID_MARKER}' "$$" >&2`;
-  const run = ['exec env -i', ...inherited, lang, ...env, ...cmd.argv.map(quote)].join(' ');
+  const mark = cmd.marker === undefined ? [] : [`${RUN_MARKER_VAR}=${checkRunMarker(cmd.marker)}`];
+  const run = ['exec env -i', ...inherited, lang, ...env, ...mark, ...cmd.argv.map(quote)].join(
+    ' ',
+  );
   return [...(cmd.cwd ? [`cd -- ${quote(cmd.cwd)}`] : []), report, run].join(' && ');
-}
-
-/** Signals a process group on the host (numbers only, so nothing to quote; dash's kill takes no `--`). */
-export function groupSignalCommand(pgid: number, signal: 'TERM' | 'KILL'): string {
-  if (!Number.isInteger(pgid) || pgid <= 1) throw new Error(`not a process group id: ${pgid}`);
-  return `kill -${signal} -${pgid}`;
 }

@@ -48,7 +48,7 @@ export const REFUSED_CLAIM_BACKOFF_MS = 60_000;
  * The runner service's side of /runner/v1. A report that cannot reach the gateway is retried
  * (a finished task's result must not be lost to a blip); a 409 means the lease is gone.
  */
-export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource & {
+export function createHttpWorkSource(options: HttpWorkSourceOptions): Required<WorkSource> & {
   /** The gateway's /mcp (as this runner reaches it) and the token it sent with the claim. */
   agentMcp(taskId: string, fencingToken: number): AgentMcpGrant | { readonly unavailable: string };
 } {
@@ -138,6 +138,10 @@ export function createHttpWorkSource(options: HttpWorkSourceOptions): WorkSource
       return token
         ? { url: `${base}/mcp`, token }
         : { unavailable: 'the gateway sent no agent token with this claim' };
+    },
+    async survivorsKilled({ owner, ...rest }) {
+      const res = await post('/survivors', { ...rest, task_id: owner }, 10_000);
+      if (!res.ok) throw await refused(res);
     },
     async complete(taskId, fencingToken, outcome, result, output) {
       agentTokens.delete(claimKey(taskId, fencingToken));

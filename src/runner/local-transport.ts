@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { RUN_MARKER_VAR } from './command-line.js';
 import { DEFAULT_CAPTURE_BYTES, OutputCapture } from './output-capture.js';
-import { DEFAULT_KILL_GRACE_MS, killGroup } from './process-group.js';
+import { DEFAULT_KILL_GRACE_MS, killRun, startTicks } from './process-group.js';
 import type {
   ExecRequest,
   ExecResult,
@@ -35,21 +37,26 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
     if (!program) throw new Error('argv needs a program');
     const stdout = new OutputCapture(captureBytes);
     const stderr = new OutputCapture(captureBytes);
+    // Processes that leave the group and session (setsid) still carry it: see killRun.
+    const marker = randomBytes(16).toString('hex');
     const child = spawn(program, args, {
       // Like an SSH login: no working directory given means the home directory.
       cwd: req.cwd ?? options.baseEnv['HOME'],
-      env: { ...options.baseEnv, ...req.env },
+      env: { ...options.baseEnv, ...req.env, [RUN_MARKER_VAR]: marker },
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const pgid = child.pid ?? null;
+    // Whatever carries the marker started after the child: older processes need no look.
+    const born = pgid === null ? 0 : startTicks(pgid);
+    const kill = (id: number) => killRun(id, `${RUN_MARKER_VAR}=${marker}`, graceMs, born);
     // Subscribe now: 'close' can fire while we are still waiting for the group to die.
     const closed = new Promise((resolve) => child.once('close', resolve));
     let failure: TransportFailure | null = null;
     let killing: Promise<boolean> | null = null;
     const stop = (why: TransportFailure) => {
       failure ??= why;
-      if (pgid !== null) killing ??= killGroup(pgid, graceMs);
+      if (pgid !== null) killing ??= kill(pgid);
     };
     const disarm = watchForStop(req, stop);
 
@@ -92,7 +99,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
     });
     disarm();
     // The leader is gone, but its children may not be: nothing of a finished task stays behind.
-    if (pgid !== null) await (killing ?? killGroup(pgid, graceMs));
+    if (pgid !== null) await (killing ?? kill(pgid));
     let drain: NodeJS.Timeout | undefined;
     await Promise.race([closed, new Promise((r) => (drain = setTimeout(r, STDIO_DRAIN_MS)))]);
     clearTimeout(drain);

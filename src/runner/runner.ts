@@ -313,6 +313,7 @@ export function createRunner(deps: RunnerDeps, options: RunnerOptions) {
         stdin: invocation.stdin ?? undefined,
         cwd,
         timeoutMs: task.timeoutS * 1_000,
+        owner: task.id,
         signal: abort.signal,
         onOutput: (stream, chunk) => {
           spool.write(stream, chunk);

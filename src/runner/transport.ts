@@ -1,3 +1,5 @@
+import type { SURVIVOR_REASONS } from '../core/use-cases/record-survivor-kill.js';
+
 /**
  * How a command runs on a host, local or over SSH. Both transports honour the same contract:
  * argv only (never a shell string from a user), a fresh process group per command so timeout
@@ -11,8 +13,11 @@ export interface ExecRequest {
   readonly env?: Readonly<Record<string, string>> | undefined;
   /** Written to the command's stdin, then stdin is closed. Prompts go here, not in argv. */
   readonly stdin?: string | undefined;
+  /** Covers the whole call: waiting for a free session, connecting, and running. */
   readonly timeoutMs: number;
-  /** Aborting it cancels the command: TERM to the group, grace, KILL, verify. */
+  /** Whose command this is (a task id): named when its leftovers are killed later. */
+  readonly owner?: string | undefined;
+  /** Aborting it cancels the command (also while it waits): TERM to the run, grace, KILL, verify. */
   readonly signal?: AbortSignal | undefined;
   /**
    * Called with the raw bytes as they arrive (a chunk may end inside a multi-byte character;
@@ -51,6 +56,21 @@ export interface ExecResult {
   readonly durationMs: number;
   /** The command's process group id on the host, once known. */
   readonly pgid: number | null;
+}
+
+/**
+ * Processes of an earlier run, killed before the host ran anything new: the run's end was never
+ * confirmed (the connection dropped, a kill did not verify, or the runner restarted).
+ */
+export interface SurvivorReport {
+  readonly host: string;
+  readonly owner: string | null;
+  readonly pgid: number | null;
+  readonly reason: (typeof SURVIVOR_REASONS)[number];
+  /** Live processes of the run found on the host. */
+  readonly found: number;
+  /** Whether none is left (false: something outlived KILL). */
+  readonly gone: boolean;
 }
 
 export interface Transport {

@@ -5,7 +5,9 @@ import type { StageResult, StoredOutput } from '../core/stage.js';
 import { claimNextTask } from '../core/use-cases/claim-next-task.js';
 import { completeTask, type CompletionOutcome } from '../core/use-cases/complete-task.js';
 import { heartbeatTask } from '../core/use-cases/heartbeat-task.js';
+import { recordSurvivorKill } from '../core/use-cases/record-survivor-kill.js';
 import { reportProgress } from '../core/use-cases/report-progress.js';
+import type { SurvivorReport } from './transport.js';
 
 /**
  * Where a runner gets work and reports it: the core in this process (embedded runner), or a
@@ -37,13 +39,15 @@ export interface WorkSource {
     /** The capped output to store with the stage, if the command printed anything. */
     output: StoredOutput | null,
   ): Promise<boolean>;
+  /** Records (audits) that leftovers of an earlier run were killed on a host. */
+  survivorsKilled?(report: SurvivorReport): Promise<void>;
 }
 
 export function createInProcessWorkSource(
   core: CoreDeps,
   /** The embedded runner: its name, and every host it serves (`local` and the configured). */
   runner: { readonly id: string; readonly hosts: readonly string[] },
-): WorkSource {
+): Required<WorkSource> {
   const actor: Actor = { id: runner.id, role: 'runner', channel: 'runner' };
   return {
     leaseS: core.leaseS,
@@ -67,6 +71,11 @@ export function createInProcessWorkSource(
     async complete(taskId, fencingToken, outcome, result, output) {
       const input = { taskId, fencingToken, outcome, result, output: output ?? undefined };
       return (await completeTask({ deps: core, actor, input })).ok;
+    },
+    async survivorsKilled({ owner, ...rest }) {
+      const input = { ...rest, taskId: owner };
+      const r = await recordSurvivorKill({ deps: core, actor, input });
+      if (!r.ok) throw new Error(`survivor report refused: ${r.error.code}`);
     },
   };
 }

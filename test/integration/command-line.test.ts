@@ -4,13 +4,16 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   PGID_MARKER,
-  groupSignalCommand,
+  RUN_MARKER_VAR,
   quote,
   toRemoteCommandLine,
 } from '../../src/runner/command-line.js';
+import { reapCommand } from '../../src/runner/reap-command.js';
 import { INJECTIONS } from '../helpers/injections.js';
 
 const run = promisify(execFile);
+const MARKER = '0123456789abcdef0123456789abcdef';
+const REAP = { graceMs: 100, trustGroup: true };
 const PATH = `${dirname(process.execPath)}:/usr/bin:/bin`;
 const PRINT_ARGS = ['node', '-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))'];
 
@@ -74,7 +77,18 @@ describe('argv → remote command line (through a real sh)', () => {
       /variable name/,
     );
     expect(() => quote('a\0b')).toThrow(/NUL/);
-    expect(() => groupSignalCommand(1, 'KILL')).toThrow();
-    expect(groupSignalCommand(4242, 'TERM')).toBe('kill -TERM -4242');
+    expect(() => toRemoteCommandLine({ argv: ['ls'], marker: 'ab; rm -rf ~' })).toThrow(/marker/);
+    expect(() => reapCommand({ marker: 'AB', pgid: 7 }, REAP)).toThrow(/marker/);
+    expect(() => reapCommand({ marker: MARKER, pgid: -1 }, REAP)).toThrow(/process group/);
+  });
+
+  it('sets the run marker last, so a task cannot replace it with its own env', async () => {
+    const line = toRemoteCommandLine({
+      argv: ['sh', '-c', `printf %s "$${RUN_MARKER_VAR}"`],
+      env: { [RUN_MARKER_VAR]: 'not-the-marker' },
+      marker: MARKER,
+    });
+    const { stdout } = await viaShell(line);
+    expect(stdout).toBe(MARKER);
   });
 });

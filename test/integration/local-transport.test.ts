@@ -75,6 +75,40 @@ describe('local transport', () => {
     expect(await groupMembers(r.pgid ?? 0)).toEqual([]);
   });
 
+  it('kills processes that left the group and session (setsid, a pty, a double fork) on timeout', async () => {
+    const tag = `600.${process.pid}${Date.now() % 100_000}`;
+    const started = Date.now();
+    const r = await transport().exec({
+      argv: [
+        'sh',
+        '-c',
+        `setsid sleep ${tag} & (setsid sh -c "sleep ${tag}" &) ; script -qc "sleep ${tag}" /dev/null & sleep ${tag}`,
+      ],
+      timeoutMs: 500,
+    });
+    expect(r.failure).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(4_000);
+    const { stdout } = await run('sh', [
+      '-c',
+      `pgrep -fxc 'sleep ${tag.replace('.', '\\.')}' || true`,
+    ]);
+    expect(stdout).toBe('0\n');
+  });
+
+  it('leaves nothing of a finished command behind, not even a setsid daemon', async () => {
+    const tag = `600.${process.pid}${Date.now() % 100_000}1`;
+    const r = await transport().exec({
+      argv: ['sh', '-c', `setsid nohup sleep ${tag} >/dev/null 2>&1 & echo done`],
+      timeoutMs: 5_000,
+    });
+    expect(r).toMatchObject({ failure: null, exit: { kind: 'exited', code: 0 } });
+    const { stdout } = await run('sh', [
+      '-c',
+      `pgrep -fxc 'sleep ${tag.replace('.', '\\.')}' || true`,
+    ]);
+    expect(stdout).toBe('0\n');
+  });
+
   it('kills a process that ignores TERM once the grace period is over', async () => {
     const r = await transport().exec({
       argv: ['sh', '-c', "trap '' TERM; sleep 600 & wait"],

@@ -444,3 +444,25 @@ describe('runner protocol: nothing a runner reports becomes a CLI argument unche
     ).toThrow(/not a valid session id/);
   });
 });
+
+describe('runner protocol: survivor kills', () => {
+  it('audits a kill of an earlier run’s leftovers under the runner, and refuses a malformed one', async () => {
+    const { id } = await claimOne();
+    const report = { host: 'vm', task_id: id, pgid: 4242, reason: 'connection_lost', found: 3 };
+    expect((await runnerPost('/survivors', JSON.stringify({ ...report, gone: true }))).status).toBe(
+      204,
+    );
+    const bad = { ...report, reason: 'because', gone: true };
+    expect((await runnerPost('/survivors', JSON.stringify(bad))).status).toBe(400);
+    const task = (await (await t.call(`/api/tasks/${id}`)).json()) as {
+      audit: { actor: string; channel: string; action: string; detail: unknown }[];
+    };
+    expect(task.audit.filter((a) => a.action === 'task.survivors_killed')).toEqual([
+      expect.objectContaining({
+        actor: 'runner-1',
+        channel: 'runner',
+        detail: { host: 'vm', pgid: 4242, reason: 'connection_lost', found: 3, gone: true },
+      }),
+    ]);
+  });
+});

@@ -8,6 +8,7 @@ import { mintAgentToken } from '../agent-token.js';
 import { claimNextTask } from '../../core/use-cases/claim-next-task.js';
 import { completeTask } from '../../core/use-cases/complete-task.js';
 import { heartbeatTask } from '../../core/use-cases/heartbeat-task.js';
+import { recordSurvivorKill, SURVIVOR_REASONS } from '../../core/use-cases/record-survivor-kill.js';
 import { PROGRESS_TAIL_CHARS, reportProgress } from '../../core/use-cases/report-progress.js';
 import type { GatewayEnv } from '../deps.js';
 import { domainErrorResponse } from '../http-errors.js';
@@ -67,6 +68,15 @@ const completeBody = z.strictObject({
       truncated: z.boolean(),
     })
     .optional(),
+});
+
+const survivorsBody = z.strictObject({
+  host: z.string().min(1).max(64),
+  task_id: z.string().min(1).max(64).nullable(),
+  pgid: z.number().int().min(2).nullable(),
+  reason: z.enum(SURVIVOR_REASONS),
+  found: z.number().int().min(0).max(1_000_000),
+  gone: z.boolean(),
 });
 
 /**
@@ -168,6 +178,18 @@ export function createRunnerProtocolRoutes(deps: RunnerProtocolDeps) {
         return r.ok
           ? c.json({ id: r.value.id, status: r.value.status })
           : domainErrorResponse(c, r.error);
+      },
+    )
+    .post(
+      // Leftovers of an earlier run were killed on a host (its end was never confirmed): audited.
+      '/survivors',
+      requireJson,
+      validate('json', survivorsBody),
+      async (c) => {
+        const { task_id: taskId, ...rest } = c.req.valid('json');
+        const input = { ...rest, taskId };
+        const r = await recordSurvivorKill({ deps: deps.core, actor: c.get('actor'), input });
+        return r.ok ? c.body(null, 204) : domainErrorResponse(c, r.error);
       },
     );
 }

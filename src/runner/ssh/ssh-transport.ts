@@ -1,15 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import { Client, type ClientChannel } from 'ssh2';
-import { PGID_MARKER, groupSignalCommand, toRemoteCommandLine } from '../command-line.js';
+import { PGID_MARKER, toRemoteCommandLine } from '../command-line.js';
 import { DEFAULT_CAPTURE_BYTES, OutputCapture } from '../output-capture.js';
 import { DEFAULT_KILL_GRACE_MS } from '../process-group.js';
+import { FOUND_PREFIX, reapCommand, type ReapTarget } from '../reap-command.js';
 import type {
+  CapturedOutput,
   ExecRequest,
   ExecResult,
   ExitStatus,
+  SurvivorReport,
   Transport,
   TransportFailure,
 } from '../transport.js';
+import { createRunLedger } from './run-ledger.js';
 import { classifySshError } from './classify-error.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import { verifyHostKey, type HostKeyPolicy } from './host-key.js';
@@ -33,7 +38,26 @@ export interface SshTransportOptions {
   readonly killGraceMs?: number;
   readonly readyTimeoutMs?: number;
   readonly keepaliveMs?: number;
+  /**
+   * Where the runs that may still have processes on the host are kept, so a restarted runner
+   * kills them too. Without it the transport remembers them in memory only.
+   */
+  readonly ledgerFile?: string;
+  /** Called for every earlier run whose leftovers were killed (the caller audits it). */
+  readonly onSurvivors?: (report: SurvivorReport) => void;
 }
+
+/** One exec call: its marker, and the stop (timeout or cancel) that may end it at any point. */
+interface RunState {
+  readonly marker: string;
+  readonly started: number;
+  why: TransportFailure | null;
+  stopped: Promise<void>;
+}
+
+const EMPTY_OUTPUT: CapturedOutput = { text: '', totalBytes: 0, truncated: false };
+// After a stop, how long past the kill's own time (TERM grace + KILL ticks) a run may take.
+const GIVE_UP_MS = 3_000;
 
 interface Connection {
   readonly client: Client;
@@ -48,10 +72,6 @@ interface Connection {
 const MAX_BACKOFF_MS = 10_000;
 // ~5 s of retries: under load sshd can take that long to free the slot of a closed session.
 const OPEN_ATTEMPTS = 9;
-const POLL_MS = 100;
-// Zombies (dead, not yet reaped) are no orphans: only live members of the group count.
-const aliveCheck = (pgid: number) =>
-  `ps -A -o pgid= -o stat= | awk -v g=${pgid} '$1==g && $2 !~ /^Z/ {f=1} END {exit !f}'`;
 
 class ConnectFailed extends Error {
   constructor(
@@ -71,6 +91,7 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
   const captureBytes = options.captureBytes ?? DEFAULT_CAPTURE_BYTES;
   const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const slots = Math.max(1, host.maxSessions - 1);
+  const ledger = createRunLedger(options.ledgerFile);
   let active = 0;
   const waiting: (() => void)[] = [];
   let conn: Connection | null = null;
@@ -78,13 +99,32 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
   let nextAttemptAt = 0;
   let closed = false;
 
-  const acquire = async () => {
+  /** A session slot, or false when the run was stopped first (it then never took one). */
+  const acquire = (state: RunState): Promise<boolean> => {
+    if (state.why !== null) return Promise.resolve(false);
     if (active < slots) {
       active++;
-      return;
+      return Promise.resolve(true);
     }
-    await new Promise<void>((resolve) => waiting.push(resolve));
+    return new Promise<boolean>((resolve) => {
+      const take = () => resolve(true);
+      waiting.push(take);
+      void state.stopped.then(() => {
+        const i = waiting.indexOf(take);
+        if (i === -1) return; // the slot was handed over first: run() sees the stop
+        waiting.splice(i, 1);
+        resolve(false);
+      });
+    });
   };
+  const notRun = (state: RunState): ExecResult => ({
+    exit: { kind: 'missing' },
+    failure: state.why,
+    stdout: EMPTY_OUTPUT,
+    stderr: EMPTY_OUTPUT,
+    durationMs: Date.now() - state.started,
+    pgid: null,
+  });
   const release = () => {
     const next = waiting.shift();
     if (next) next();
@@ -143,7 +183,8 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
     return Object.assign(c, { ready });
   }
 
-  async function connection(): Promise<Connection> {
+  /** The connection, once the leftovers of unconfirmed runs are gone (unless for a control). */
+  async function connection(reapFirst: boolean): Promise<Connection> {
     if (closed) throw new ConnectFailed('connection_lost', new Error('transport closed'));
     if (!conn || conn.broken || conn.draining) {
       const wait = nextAttemptAt - Date.now();
@@ -152,6 +193,7 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
     }
     const current = conn;
     await current.ready;
+    if (reapFirst && ledger.suspects().length > 0) await reapSuspects();
     return current;
   }
 
@@ -187,9 +229,13 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
    * refused open is first retried on the same connection; if it keeps failing, the connection
    * is recycled — it drains (its running commands finish) while a fresh one takes new work.
    */
-  async function channel<T>(command: string, wire: (stream: ClientChannel) => T) {
+  async function channel<T>(
+    command: string,
+    wire: (stream: ClientChannel) => T,
+    { reapFirst = true }: { reapFirst?: boolean } = {},
+  ) {
     for (let attempt = 1; ; attempt++) {
-      const c = await connection();
+      const c = await connection(reapFirst);
       try {
         return { ...(await openChannel(c, command, wire)), conn: c };
       } catch (e) {
@@ -202,62 +248,94 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
     }
   }
 
-  /** Runs a short control command (kill, liveness check) and returns its exit code. */
-  async function control(command: string): Promise<number | null> {
-    const { wired } = await channel(command, (stream) => {
-      let code: number | null = null;
-      stream.on('exit', (c: number | null) => (code = c));
-      stream.on('data', () => {});
-      stream.stderr.on('data', () => {});
-      stream.on('error', () => {});
-      stream.end();
-      return new Promise<number | null>((resolve) => stream.once('close', () => resolve(code)));
-    });
+  /** Runs a short control command (a reap) and returns its exit code and first output. */
+  async function control(command: string): Promise<{ code: number | null; stdout: string }> {
+    const { wired } = await channel(
+      command,
+      (stream) => {
+        let code: number | null = null;
+        let stdout = '';
+        stream.on('exit', (c: number | null) => (code = c));
+        stream.on('data', (chunk: Buffer) => {
+          if (stdout.length < 256) stdout += chunk.toString();
+        });
+        stream.stderr.on('data', () => {});
+        stream.on('error', () => {});
+        stream.end();
+        return new Promise<{ code: number | null; stdout: string }>((resolve) =>
+          stream.once('close', () => resolve({ code, stdout })),
+        );
+      },
+      { reapFirst: false },
+    );
     return wired;
   }
 
-  /** TERM the remote group, wait out the grace period, KILL, then check nothing live is left. */
-  async function killRemoteGroup(pgid: number): Promise<boolean> {
+  /**
+   * Ends everything of one run on the host (see reapCommand). Null when the host could not be
+   * asked (the connection failed): nothing is known then.
+   */
+  async function reap(
+    target: ReapTarget,
+    trustGroup: boolean,
+  ): Promise<{ found: number; gone: boolean } | null> {
     try {
-      await control(groupSignalCommand(pgid, 'TERM'));
-      for (let waited = 0; waited < graceMs; waited += POLL_MS) {
-        if ((await control(aliveCheck(pgid))) !== 0) return true;
-        await new Promise((r) => setTimeout(r, POLL_MS));
-      }
-      await control(groupSignalCommand(pgid, 'KILL'));
-      return (await control(aliveCheck(pgid))) !== 0;
+      const { code, stdout } = await control(reapCommand(target, { graceMs, trustGroup }));
+      if (code === null) return null;
+      const line = stdout.split('\n').find((l) => l.startsWith(FOUND_PREFIX)) ?? '';
+      return { found: Number(line.slice(FOUND_PREFIX.length)) || 0, gone: code === 0 };
     } catch {
-      return false;
+      return null;
     }
   }
 
-  async function run(req: ExecRequest, started: number): Promise<ExecResult> {
+  /**
+   * Before a host runs anything new, the leftovers of runs whose end was never confirmed are
+   * killed, each reported (for the audit). One reap at a time. When the host cannot be asked,
+   * the run stays a suspect and the caller's command does not start (a lost connection).
+   */
+  let reapingSuspects: Promise<void> | null = null;
+  function reapSuspects(): Promise<void> {
+    reapingSuspects ??= (async () => {
+      for (const r of ledger.suspects()) {
+        const result = await reap(r, false);
+        if (!result) {
+          throw new ConnectFailed('connection_lost', new Error('leftovers could not be reaped'));
+        }
+        ledger.ended(r.marker);
+        const reason = r.reason ?? 'connection_lost';
+        options.onSurvivors?.({ host: host.name, owner: r.owner, pgid: r.pgid, reason, ...result });
+      }
+    })().finally(() => (reapingSuspects = null));
+    return reapingSuspects;
+  }
+
+  async function run(req: ExecRequest, state: RunState): Promise<ExecResult> {
+    const { marker, stopped } = state;
     const stdout = new OutputCapture(captureBytes);
     const stderr = new OutputCapture(captureBytes);
-    const done = (
-      exit: ExitStatus,
-      failure: TransportFailure | null,
-      pgid: number | null,
-    ): ExecResult => ({
+    const done = (exit: ExitStatus, failure: TransportFailure | null): ExecResult => ({
       exit,
       failure,
       stdout: stdout.result(),
       stderr: stderr.result(),
-      durationMs: Date.now() - started,
+      durationMs: Date.now() - state.started,
       pgid,
     });
-    const commandLine = toRemoteCommandLine(req);
+    const commandLine = toRemoteCommandLine({ ...req, marker });
     let pgid: number | null = null;
-    let failure: TransportFailure | null = null;
-    let killing: Promise<boolean> | null = null;
-    let stopRequested = false;
+    let killing: Promise<void> | null = null;
     let exit: ExitStatus = { kind: 'missing' };
     let stream: ClientChannel | null = null;
+    let unconfirmed = false;
+    /**
+     * Kills the whole run, then closes the channel either way: a process that left the session
+     * (setsid) can hold the channel's pipes open long after the command itself is gone.
+     */
     const startKill = () => {
-      if (pgid === null || killing) return;
-      killing = killRemoteGroup(pgid).then((gone) => {
-        if (!gone) stream?.close();
-        return gone;
+      killing ??= reap({ marker, pgid }, true).then((result) => {
+        if (!result?.gone) unconfirmed = true;
+        stream?.close();
       });
     };
     const passErr = (chunk: Buffer) => {
@@ -276,7 +354,8 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
       head = null;
       if (line.startsWith(PGID_MARKER)) {
         pgid = Number(line.slice(PGID_MARKER.length)) || null;
-        if (stopRequested) startKill();
+        if (pgid !== null) ledger.pgidKnown(marker, pgid);
+        if (state.why !== null) startKill();
         if (rest.length) passErr(rest);
       } else {
         passErr(
@@ -304,44 +383,94 @@ export function createSshTransport(host: SshHost, options: SshTransportOptions =
       s.end(req.stdin ?? '');
       return closed;
     };
-    let opened: { stream: ClientChannel; wired: Promise<unknown>; conn: Connection };
-    try {
-      opened = await channel(commandLine, wire);
-    } catch (e) {
-      return done(
-        { kind: 'missing' },
-        e instanceof ConnectFailed ? e.failure : 'connection_lost',
-        null,
+    ledger.started({ marker, pgid: null, owner: req.owner ?? null });
+    const opening = channel(commandLine, wire);
+    // A stop while the channel opens ends the call now; if the command starts after all, its
+    // channel is closed and the run stays a suspect, reaped before the host runs anything else.
+    const first = await Promise.race([
+      opening.then(
+        (o) => ({ opened: o }),
+        (e: unknown) => ({ error: e }),
+      ),
+      stopped.then(() => null),
+    ]);
+    if (first === null) {
+      void opening.then(
+        (o) => {
+          o.stream.close();
+          ledger.suspect(marker, 'kill_unconfirmed');
+        },
+        () => ledger.ended(marker),
       );
+      return done({ kind: 'missing' }, state.why);
     }
+    if ('error' in first) {
+      ledger.ended(marker);
+      const e = first.error;
+      return done({ kind: 'missing' }, e instanceof ConnectFailed ? e.failure : 'connection_lost');
+    }
+    const opened = first.opened;
     stream = opened.stream;
-    const stop = (why: TransportFailure) => {
-      failure ??= why;
-      if (stopRequested) return;
-      stopRequested = true;
-      startKill();
-      // No pgid reported (the wrapper never ran): stop waiting on the channel after the grace.
-      setTimeout(() => {
-        if (pgid === null) stream?.close();
-      }, graceMs).unref();
-    };
-    const disarm = watchForStop(req, stop);
-    await opened.wired;
-    disarm();
-    if (killing) await killing;
-    if (exit.kind === 'missing' && failure === null && opened.conn.broken)
-      failure = 'connection_lost';
-    return done(exit, failure, pgid);
+    void stopped.then(() => {
+      if (pgid !== null) return startKill();
+      // No pgid yet (the wrapper has not reported): wait for it a grace period, then reap by the
+      // marker alone.
+      setTimeout(startKill, graceMs).unref();
+    });
+    // A kill that cannot finish (the host froze) must not hold the task: give up on the channel
+    // once the kill has had its time, and leave the run a suspect.
+    const giveUp = stopped.then(
+      () =>
+        new Promise<void>((resolve) => {
+          setTimeout(
+            () => {
+              unconfirmed = true;
+              stream?.close();
+              resolve();
+            },
+            2 * graceMs + GIVE_UP_MS,
+          ).unref();
+        }),
+    );
+    await Promise.race([opened.wired, giveUp]);
+    if (killing) await Promise.race([killing, giveUp]);
+    const broken = opened.conn.broken;
+    if (exit.kind === 'missing' && state.why === null && broken) {
+      ledger.suspect(marker, 'connection_lost');
+      return done(exit, 'connection_lost');
+    }
+    if (broken || unconfirmed)
+      ledger.suspect(marker, broken ? 'connection_lost' : 'kill_unconfirmed');
+    else ledger.ended(marker);
+    return done(exit, state.why);
   }
 
   return {
     async exec(req) {
-      const started = Date.now();
-      await acquire();
+      const state: RunState = {
+        marker: randomBytes(16).toString('hex'),
+        started: Date.now(),
+        why: null,
+        stopped: Promise.resolve(),
+      };
+      let fire = (_why: TransportFailure) => {};
+      state.stopped = new Promise<void>((resolve) => {
+        fire = (why) => {
+          state.why ??= why;
+          resolve();
+        };
+      });
+      // Armed before the wait for a session: timeout and cancel hold while the task queues.
+      const disarm = watchForStop(req, fire);
       try {
-        return await run(req, started);
+        if (!(await acquire(state))) return notRun(state);
+        try {
+          return await run(req, state);
+        } finally {
+          release();
+        }
       } finally {
-        release();
+        disarm();
       }
     },
     async close() {
