@@ -122,7 +122,7 @@ describe('pipelines (SPEC §3.9)', () => {
     });
     // Nothing moves until the approver taps.
     expect(await advancePipelines({ deps })).toBe(0);
-    const approved = await approveTask({ deps, actor: OWNER, input: { taskId: gate?.id ?? '' } });
+    const approved = await approveTask({ deps, actor: OWNER, input: { taskId: gate?.id ?? '', via: 'button' } });
     expect(approved.ok).toBe(true);
     await advancePipelines({ deps });
     expect((await pipelineOf(deps, parent.id)).status).toBe('running');
@@ -151,7 +151,7 @@ describe('pipelines (SPEC §3.9)', () => {
     await runNext(deps, 'succeeded');
     await advancePipelines({ deps });
     const p = await pipelineOf(deps, parent.id);
-    await approveTask({ deps, actor: OWNER, input: { taskId: p.steps[1]?.taskId ?? '' } });
+    await approveTask({ deps, actor: OWNER, input: { taskId: p.steps[1]?.taskId ?? '', via: 'button' } });
     await advancePipelines({ deps });
     await runNext(deps, 'succeeded');
     await advancePipelines({ deps });
@@ -174,7 +174,7 @@ describe('pipelines (SPEC §3.9)', () => {
     await approveTask({
       deps,
       actor: OWNER,
-      input: { taskId: parent.id, phrase: 'DEPLOY TO PRODUCTION' },
+      input: { taskId: parent.id, phrase: 'DEPLOY TO PRODUCTION', via: 'button' },
     });
     await advancePipelines({ deps });
     await runNext(deps, 'succeeded');

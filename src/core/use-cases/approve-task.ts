@@ -18,6 +18,11 @@ export interface ApproveTaskInput {
   readonly taskId: string;
   /** Required for high-risk work: the exact phrase, typed by an approver. */
   readonly phrase?: string | undefined;
+  /**
+   * How the decision was made: a button (Approve, Run, the web app's form) or typed text
+   * (a chat reply). Typed text only ever opens a typed-phrase gate.
+   */
+  readonly via: 'button' | 'phrase';
 }
 
 /** Opens the gate: the task moves to the queue. Double and stale taps change nothing. */
@@ -35,6 +40,9 @@ export async function approveTask({
   // is for. A person approving their own request in chat is the policy's one tap.
   if (actor.channel === 'mcp' && pendingTask.requester === actor.id) {
     return err({ code: 'self_approval', taskId: input.taskId });
+  }
+  if (input.via === 'phrase' && approval.gate !== 'typed_phrase') {
+    return err({ code: 'tap_required', taskId: input.taskId, gate: approval.gate });
   }
   if (approval.requiredPhrase !== null && input.phrase?.trim() !== approval.requiredPhrase) {
     return err({ code: 'phrase_required', taskId: input.taskId, phrase: approval.requiredPhrase });

@@ -1,6 +1,7 @@
 import { assessRisk, type RiskAssessment } from '../approval-policy.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
+import { gateForGuess } from '../guess-gate.js';
 import { parseRequest, type ParsedRequest } from '../intent/parse-request.js';
 import { applyRoute, ROUTE_BELOW_CONFIDENCE, routerPrompt } from '../intent/router.js';
 import { ok, type Result } from '../result.js';
@@ -54,5 +55,8 @@ export async function parseText({
     const issues = resolved.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
     return ok({ type: 'unusable', reason: `That cannot become a task: ${issues}.` });
   }
-  return ok({ ...parsed, assessment: assessRisk(resolved.value, deps.policy) });
+  return ok({
+    ...parsed,
+    assessment: gateForGuess(assessRisk(resolved.value, deps.policy), parsed.guess),
+  });
 }

@@ -113,8 +113,24 @@ export function mount(main) {
             },
             'Cancel',
           ),
-        t.status === 'awaiting_approval' &&
-          h('a', { href: '#/approvals', class: 'button primary' }, 'Review approval'),
+        // A guess at the text waits for one Run tap, right here; a gate waits for an approver.
+        t.status === 'awaiting_approval' && t.gate === 'confirm'
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'primary',
+                'aria-label': 'Run this task',
+                onclick: async () => {
+                  await api(`/api/tasks/${t.id}/approve`, { method: 'POST' }).catch((e) =>
+                    announce(e.message),
+                  );
+                },
+              },
+              'Run',
+            )
+          : t.status === 'awaiting_approval' &&
+            h('a', { href: '#/approvals', class: 'button primary' }, 'Review approval'),
       ]);
       if (isTerminal(t.status)) {
         const r = await api(`/api/tasks/${t.id}/result`).catch(() => null);
