@@ -56,7 +56,10 @@ describe('the parser: chatter, guesses and command lines', () => {
   it.each(['hi', 'thanks!', 'ok', 'lol', '👍', 'Hello there', 'thank you very much', '🙏🎉'])(
     'answers "%s" with help and makes no task',
     (text) => {
-      expect(parse(text)).toMatchObject({ type: 'chatter', reply: expect.stringContaining('/help') });
+      expect(parse(text)).toMatchObject({
+        type: 'chatter',
+        reply: expect.stringContaining('/help'),
+      });
     },
   );
 
@@ -110,7 +113,11 @@ describe('the parser: chatter, guesses and command lines', () => {
 describe('a guess waits behind one Run tap (every channel: it is decided in core)', () => {
   it('puts a low-risk guess behind a confirm gate, audited, and runs it after one button tap', async () => {
     const deps = setup();
-    const parsed = await parseText({ deps, actor: OWNER, input: { text: 'make onboarding nicer' } });
+    const parsed = await parseText({
+      deps,
+      actor: OWNER,
+      input: { text: 'make onboarding nicer' },
+    });
     if (!parsed.ok || parsed.value.type !== 'task') throw new Error('expected a task');
     expect(parsed.value.assessment).toMatchObject({ risk: 'low', gate: 'confirm' });
     const submitted = await submitTask({
@@ -122,7 +129,7 @@ describe('a guess waits behind one Run tap (every channel: it is decided in core
     const { task, approval } = submitted.value;
     expect(task).toMatchObject({ status: 'awaiting_approval', gate: 'confirm', risk: 'low' });
     expect(approval).toMatchObject({ gate: 'confirm', requiredPhrase: null, status: 'pending' });
-    const audit = await deps.audit.listBySubject(taskSubject(task.id));
+    const audit = await deps.audit.listBySubject(taskSubject(task.id), 50);
     expect(audit.map((a) => a.action)).toEqual(['task.submitted', 'task.approval_requested']);
     expect(audit[0]?.detail).toMatchObject({ guess: true, gate: 'confirm' });
 
@@ -135,7 +142,11 @@ describe('a guess waits behind one Run tap (every channel: it is decided in core
       ok: false,
       error: { code: 'tap_required', taskId: task.id, gate: 'confirm' },
     });
-    const run = await approveTask({ deps, actor: OWNER, input: { taskId: task.id, via: 'button' } });
+    const run = await approveTask({
+      deps,
+      actor: OWNER,
+      input: { taskId: task.id, via: 'button' },
+    });
     expect(run.ok && run.value.status).toBe('queued');
   });
 
@@ -172,10 +183,13 @@ describe('a reply is not an approval', () => {
         actor: APPROVER,
         input: { taskId: task.id, phrase, via: 'phrase' },
       });
-      expect(r).toEqual({ ok: false, error: { code: 'tap_required', taskId: task.id, gate: 'tap' } });
+      expect(r).toEqual({
+        ok: false,
+        error: { code: 'tap_required', taskId: task.id, gate: 'tap' },
+      });
     }
     expect((await deps.tasks.get(task.id))?.status).toBe('awaiting_approval');
-    const audit = await deps.audit.listBySubject(taskSubject(task.id));
+    const audit = await deps.audit.listBySubject(taskSubject(task.id), 50);
     expect(audit.map((a) => a.action)).not.toContain('task.approved');
     const tapped = await approveTask({
       deps,

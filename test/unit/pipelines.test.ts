@@ -122,7 +122,11 @@ describe('pipelines (SPEC §3.9)', () => {
     });
     // Nothing moves until the approver taps.
     expect(await advancePipelines({ deps })).toBe(0);
-    const approved = await approveTask({ deps, actor: OWNER, input: { taskId: gate?.id ?? '', via: 'button' } });
+    const approved = await approveTask({
+      deps,
+      actor: OWNER,
+      input: { taskId: gate?.id ?? '', via: 'button' },
+    });
     expect(approved.ok).toBe(true);
     await advancePipelines({ deps });
     expect((await pipelineOf(deps, parent.id)).status).toBe('running');
@@ -151,7 +155,11 @@ describe('pipelines (SPEC §3.9)', () => {
     await runNext(deps, 'succeeded');
     await advancePipelines({ deps });
     const p = await pipelineOf(deps, parent.id);
-    await approveTask({ deps, actor: OWNER, input: { taskId: p.steps[1]?.taskId ?? '', via: 'button' } });
+    await approveTask({
+      deps,
+      actor: OWNER,
+      input: { taskId: p.steps[1]?.taskId ?? '', via: 'button' },
+    });
     await advancePipelines({ deps });
     await runNext(deps, 'succeeded');
     await advancePipelines({ deps });

@@ -115,7 +115,9 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
         const found = await findTask({ deps: core, actor, input: { ref: data.taskId } });
         const task = found.ok ? found.value : null;
         if (!task || !ctx.chat || task.status !== 'awaiting_approval' || task.gate !== 'confirm')
-          return void (await ctx.answerCallbackQuery({ text: 'Only a request waiting for Run can be edited.' }));
+          return void (await ctx.answerCallbackQuery({
+            text: 'Only a request waiting for Run can be edited.',
+          }));
         await ctx.answerCallbackQuery();
         // Telegram cannot prefill the input field: the old wording is its placeholder instead.
         const sent = await ctx.reply(

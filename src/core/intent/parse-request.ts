@@ -122,7 +122,7 @@ function parse(text: string, ctx: ParseContext): ParsedRequest {
   const runOn = matchRunOn(polite, ctx.vocabulary);
   if (runOn) return shellTask(ctx, runOn.command, runOn.rest, 0.8);
   const commandLine = matchCommandOn(polite, ctx.vocabulary);
-  if (commandLine) return shellTask(ctx, commandLine.command, commandLine.rest, 0.75);
+  if (commandLine) return shellTask(ctx, commandLine.command, commandLine.rest, 0.8);
 
   // Nothing matched: handing the whole message to the default agent is only a guess.
   return agentTask(ctx, {
@@ -160,7 +160,9 @@ function isChatter(lower: string): boolean {
   if (words.length === 0) return !/[`$]/u.test(lower);
   return (
     words.length <= MAX_CHATTER_WORDS &&
-    words.every((w) => CHATTER_WORDS.has(w.lower) || /^(?:ha)+h?$|^(?:he)+$|^l+o+l+$/u.test(w.lower))
+    words.every(
+      (w) => CHATTER_WORDS.has(w.lower) || /^(?:ha)+h?$|^(?:he)+$|^l+o+l+$/u.test(w.lower),
+    )
   );
 }
 

@@ -44,6 +44,8 @@ export async function parseText({
     router &&
     parsed.type === 'task' &&
     !parsed.consensus &&
+    // A command line stays one: a router may only answer agent or template, never argv.
+    parsed.draft.kind !== 'shell' &&
     parsed.confidence < ROUTE_BELOW_CONFIDENCE
   ) {
     const answer = await router.ask(routerPrompt(input.text, deps.vocabulary)).catch(() => null);
