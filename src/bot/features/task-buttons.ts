@@ -118,6 +118,11 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
           return void (await ctx.answerCallbackQuery({
             text: 'Only a request waiting for Run can be edited.',
           }));
+        // Rewording is the requester's; anyone else may still Run or Cancel it.
+        if (task.requester !== actor.id)
+          return void (await ctx.answerCallbackQuery({
+            text: 'Only its requester can reword it.',
+          }));
         await ctx.answerCallbackQuery();
         // Telegram cannot prefill the input field: the old wording is its placeholder instead.
         const sent = await ctx.reply(
