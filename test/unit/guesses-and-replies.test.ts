@@ -63,6 +63,13 @@ describe('the parser: chatter, guesses and command lines', () => {
     },
   );
 
+  it('keeps a command line a command line, however chatty its words', () => {
+    expect(parse('$ yes')).toMatchObject({
+      type: 'clarify',
+      draft: { kind: 'shell', argv: ['yes'] },
+    });
+  });
+
   it('marks a reading only the fallback to the default agent could make as a guess', () => {
     for (const text of ['make onboarding nicer', 'haha nice one, see you tomorrow', 'hi codex']) {
       expect(parse(text)).toMatchObject({

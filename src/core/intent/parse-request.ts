@@ -156,8 +156,9 @@ const MAX_CHATTER_WORDS = 6;
  * of nothing but such words. Anything else is a request, however it is worded.
  */
 function isChatter(lower: string): boolean {
+  // "$ ok" or "`yes`" is a command line, however chatty its words.
+  if (/[`$]/u.test(lower)) return false;
   const words = wordsOf(lower);
-  if (words.length === 0) return !/[`$]/u.test(lower);
   return (
     words.length <= MAX_CHATTER_WORDS &&
     words.every(
