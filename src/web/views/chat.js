@@ -9,7 +9,8 @@ const cards = new Map();
 
 /**
  * The chat: the same path as a Telegram message. The text is submitted as it is parsed (low
- * risk runs at once), the parsed draft is echoed, and the card offers Cancel while it runs.
+ * risk runs at once, a guess waits for its Run button), the parsed draft is echoed, and the
+ * card offers Cancel while it runs.
  */
 export function mount(main) {
   const log = h('ol', { class: 'chat-log', 'aria-label': 'Conversation', 'aria-live': 'polite' });
