@@ -8,6 +8,7 @@ export const CALLBACK_ACTIONS = {
   output: 'out',
   rerun: 'rr',
   continue: 'ct',
+  edit: 'ed',
   answer: 'q',
 } as const;
 export type CallbackAction = keyof typeof CALLBACK_ACTIONS;

@@ -4,6 +4,7 @@ import { Bot } from 'grammy';
 import type { BotContext } from './context.js';
 import type { BotConfig, BotDeps } from './deps.js';
 import { accessControl } from './features/access.js';
+import { addressedOnly } from './features/addressed.js';
 import { commands } from './features/commands.js';
 import { consentButtons } from './features/consent-buttons.js';
 import { ladderButtons } from './features/ladder-buttons.js';
@@ -49,6 +50,8 @@ export function createBot(
     editEveryMs: config.editEveryMs,
   });
   const full: BotDeps = { ...deps, board };
+  // First: chatter in a group never reaches access control (no refusal, no audit line).
+  bot.use(addressedOnly());
   bot.use(accessControl(full, config));
   bot.use(commands(full, config));
   bot.use(permissionButtons(full));

@@ -30,6 +30,8 @@ export type DomainError =
     }
   | { readonly code: 'approval_expired'; readonly taskId: string; readonly expiredAt: string }
   | { readonly code: 'phrase_required'; readonly taskId: string; readonly phrase: string }
+  /** Typed text is no decision on a button gate, whatever it says ("NO! do not run this"). */
+  | { readonly code: 'tap_required'; readonly taskId: string; readonly gate: 'confirm' | 'tap' }
   /** A program asked to open the gate on its own request; a person must decide. */
   | { readonly code: 'self_approval'; readonly taskId: string }
   /** A tool-use request was already allowed, denied, or expired: a later tap changes nothing. */
@@ -88,6 +90,10 @@ export function describeError(error: DomainError): string {
       return `The approval request expired at ${error.expiredAt}; submit the task again.`;
     case 'phrase_required':
       return `This task needs the typed confirmation "${error.phrase}".`;
+    case 'tap_required':
+      return error.gate === 'confirm'
+        ? 'A reply does not start it: tap Run or Cancel on the card, or Edit to reword it.'
+        : 'A reply does not approve it: tap Approve or Reject on the card.';
     case 'self_approval':
       return `Task ${error.taskId} was requested by this same client; an approver decides it in Telegram or the web app.`;
     case 'permission_decided':

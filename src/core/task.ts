@@ -19,8 +19,11 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const RISKS = ['low', 'medium', 'high'] as const;
 export type Risk = (typeof RISKS)[number];
 
-/** What a task needs before it may run: nothing, one tap, or a typed phrase from an approver. */
-export const GATES = ['none', 'tap', 'typed_phrase'] as const;
+/**
+ * What a task needs before it may run: nothing, one tap, or a typed phrase from an approver.
+ * `confirm` is one tap on Run for a request the parser only guessed at (see guess-gate.ts).
+ */
+export const GATES = ['none', 'confirm', 'tap', 'typed_phrase'] as const;
 export type Gate = (typeof GATES)[number];
 
 export const ENVIRONMENTS = ['dev', 'staging', 'production'] as const;

@@ -1,5 +1,6 @@
 import type { Actor } from '../core/actor.js';
 import type { AuditLog } from '../core/ports/audit-log.js';
+import type { Gate } from '../core/task.js';
 import { parseText, type ParseOutcome } from '../core/use-cases/parse-text.js';
 import { presentParseOutcome } from '../gateway/presenters.js';
 import { catalogOf, type Config } from './config/config.js';
@@ -42,15 +43,17 @@ export async function parseCommand(
   return { code, output: describe(outcome) };
 }
 
+const GATE_WORDS: Readonly<Record<Gate, string>> = {
+  none: 'runs at once',
+  confirm: 'a guess: waits for one Run tap',
+  tap: 'waits for one tap',
+  typed_phrase: 'waits for the typed confirmation',
+};
+
 function describe(o: ParseOutcome): string {
   switch (o.type) {
     case 'task': {
-      const gate =
-        o.assessment.gate === 'none'
-          ? 'runs at once'
-          : o.assessment.gate === 'tap'
-            ? 'waits for one tap'
-            : 'waits for the typed confirmation';
+      const gate = GATE_WORDS[o.assessment.gate];
       const lines = [o.echo, `risk ${o.assessment.risk} (${o.assessment.reason}): ${gate}`];
       if (o.assumptions.length) lines.push(`assumed: ${o.assumptions.join('; ')}`);
       return lines.join('\n');
@@ -61,5 +64,7 @@ function describe(o: ParseOutcome): string {
       return [o.question, ...o.choices.map((c) => `  - ${c.label}`)].join('\n');
     case 'unusable':
       return o.reason;
+    case 'chatter':
+      return o.reply;
   }
 }

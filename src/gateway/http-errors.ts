@@ -14,6 +14,7 @@ function statusOf(error: DomainError): ContentfulStatusCode {
     case 'invalid_input':
       return 400;
     case 'phrase_required':
+    case 'tap_required':
       return 422;
     case 'approval_expired':
       return 410;

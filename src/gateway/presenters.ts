@@ -151,6 +151,7 @@ export function presentParseOutcome(o: ParseOutcome) {
         confidence: o.confidence,
         echo: o.echo,
         assumptions: o.assumptions,
+        guess: o.guess,
         risk: o.assessment.risk,
         gate: o.assessment.gate,
         risk_reason: o.assessment.reason,
@@ -169,6 +170,8 @@ export function presentParseOutcome(o: ParseOutcome) {
       };
     case 'unusable':
       return { type: o.type, reason: o.reason };
+    case 'chatter':
+      return { type: o.type, reply: o.reply };
   }
 }
 

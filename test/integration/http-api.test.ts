@@ -569,6 +569,38 @@ describe('bad input', () => {
     expect(await storedTaskCount()).toBe(0);
   });
 
+  it('holds a guess at free text behind one Run (approve) and answers chatter with help, no task', async () => {
+    const hi = await t.send('POST', '/api/tasks', { text: 'thanks!' });
+    expect(hi.status).toBe(422);
+    expect(await readJson<ErrorJson>(hi)).toMatchObject({
+      error: 'not_a_request',
+      message: expect.stringContaining('/help'),
+    });
+    expect(await storedTaskCount()).toBe(0);
+    const res = await t.send('POST', '/api/tasks', { text: 'make onboarding nicer' });
+    expect(res.status).toBe(201);
+    const guess = await readJson<CreatedJson & { parsed: { guess: boolean } }>(res);
+    expect(guess).toMatchObject({
+      kind: 'agent',
+      executor: 'codex',
+      risk: 'low',
+      gate: 'confirm',
+      status: 'awaiting_approval',
+      approval: { gate: 'confirm', required_phrase: null, status: 'pending' },
+      parsed: { guess: true },
+    });
+    const run = await t.send('POST', `/api/tasks/${guess.id}/approve`, {});
+    expect(run.status).toBe(200);
+    expect((await readJson<TaskJson>(run)).status).toBe('queued');
+    const shell = await t.send('POST', '/api/tasks', { text: 'df -h on build-vm' });
+    expect(await readJson<CreatedJson>(shell)).toMatchObject({
+      kind: 'shell',
+      argv: ['df', '-h'],
+      host: 'build-vm',
+      status: 'queued',
+    });
+  });
+
   it('parses without creating anything on POST /api/parse, with the gate it would meet', async () => {
     const res = await t.send('POST', '/api/parse', {
       text: 'deploy klm to prodution',

@@ -119,6 +119,29 @@ describe('MCP endpoint (SDK client over real HTTP, stateless Streamable HTTP)', 
     await client.close();
   });
 
+  it('holds free text it could only guess at for a person’s Run, and answers chatter with help', async () => {
+    const client = await connect();
+    const chatter = await client.callTool({ name: 'execute', arguments: { text: 'hi' } });
+    expect(chatter.isError).toBe(true);
+    expect(JSON.stringify(chatter.content)).toContain('/help');
+    const r = await call<ExecuteResult & { approval: { decide_in: string } }>(client, 'execute', {
+      text: 'make onboarding nicer',
+      wait_seconds: 1,
+    });
+    expect(r.value).toMatchObject({
+      status: 'awaiting_approval',
+      gate: 'confirm',
+      approval: { required_phrase: null, decide_in: expect.stringMatching(/^Run, in Telegram/) },
+    });
+    // The same client cannot confirm its own guess: a person does.
+    const approve = await client.callTool({
+      name: 'approve',
+      arguments: { id: r.value.id, decision: 'approve' },
+    });
+    expect(approve.isError).toBe(true);
+    await client.close();
+  });
+
   it('answers expected failures as isError results and malformed JSON-RPC as a protocol error', async () => {
     const client = await connect();
     const both = await client.callTool({

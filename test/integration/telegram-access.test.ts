@@ -56,12 +56,13 @@ describe.concurrent('Telegram access, commands and queries (polling)', () => {
     const stranger = t.emu.user({ userId: STRANGER, chatId: GROUP, chatType: 'group' });
     const chat = t.chat(GROUP);
     // Plain talk from a stranger in a group gets no answer (it would be noise) and no task.
-    await stranger.send('run `touch group-stranger-file` on local');
+    await stranger.send('@TestNameBot run `touch group-stranger-file` on local');
     expect((await ask(stranger, '/status')).text).toBe(refusal(STRANGER));
-    const card = await ask(member, 'run `touch group-member-file` on local');
+    // In a group a request is addressed to the bot (@mention); see telegram-safety.test.ts.
+    const card = await ask(member, '@TestNameBot run `touch group-member-file` on local');
     expect(isCard(card)).toBe(true);
     expect(card.text.split('\n')[0]).toBe('✋ shell on local · touch group-member-file');
-    expect((await ask(viewer, 'run `uname -a` on local')).text).toBe(
+    expect((await ask(viewer, '@TestNameBot run `uname -a` on local')).text).toBe(
       'A viewer may not do task.submit.',
     );
     expect((await ask(viewer, '/status')).text.split('\n')[0]).toBe('Status');

@@ -41,12 +41,13 @@ describe.concurrent('Telegram approvals (polling, embedded runner on host local)
     const user = group
       ? t.emu.user({ userId, chatId: group, chatType: 'group' })
       : t.emu.user({ userId });
-    return { user, name, chat: t.chat(user.chatId) };
+    return { user, name, chat: t.chat(user.chatId), group: group !== undefined };
   }
   /** Sends a request and returns its card (as first sent) and task id. */
   async function request(r: ReturnType<typeof requester>, text: string) {
     const since = r.chat.lastId();
-    await r.user.send(text);
+    // In a group the bot only acts on what is addressed to it: the request mentions it.
+    await r.user.send(r.group ? `@TestNameBot ${text}` : text);
     const card = await r.chat.cardAfter(since);
     return { card, id: taskIdOf(card) };
   }
@@ -170,9 +171,7 @@ describe.concurrent('Telegram approvals (polling, embedded runner on host local)
       );
     };
     for (const wrong of ['deploy to production', 'DEPLOY TO PROD']) {
-      expect((await answerTo(r.user, wrong)).text).toBe(
-        'This task needs the typed confirmation "DEPLOY TO PRODUCTION".',
-      );
+      expect((await answerTo(r.user, wrong)).text).toBe('Type DEPLOY TO PRODUCTION exactly.');
     }
     const viewer = t.emu.user({ userId: VIEWER, chatId: -206, chatType: 'group' });
     expect((await answerTo(viewer, 'DEPLOY TO PRODUCTION')).text).toBe(
@@ -191,6 +190,34 @@ describe.concurrent('Telegram approvals (polling, embedded runner on host local)
     expect((await r.chat.until(card, 'succeeded')).text).toContain('Approved by ops6');
     expect((await r.chat.notification(card)).text).toMatch(/^✅ #[0-9a-f]{8} succeeded/);
   }, 20_000);
+
+  it('takes no reply as an approval: "no", "NO! do not run this", "approve", 👍 change nothing', async () => {
+    const r = requester(8, -208);
+    const { card, id } = await request(r, 'run `touch replied-file` on local');
+    expect(labelsOf(card)).toEqual(['Approve', 'Reject']);
+    const approver = t.emu.user({ userId: APPROVER, chatId: -208, chatType: 'group' });
+    for (const [who, text] of [
+      [approver, 'no'],
+      [approver, 'NO! do not run this'],
+      [r.user, 'approve'],
+      [approver, '👍'],
+    ] as const) {
+      const since = r.chat.lastId();
+      await who.send(text, { replyTo: card.messageId });
+      const answer = await t.emu.waitFor('the answer', () =>
+        r.chat.after(since).find((m) => m.replyToMessageId !== card.messageId),
+      );
+      expect(answer.text).toBe('Tap Approve or Reject.');
+    }
+    const d = await detail(id);
+    expect(d.status).toBe('awaiting_approval');
+    expect(d.approvals).toMatchObject([{ gate: 'tap', status: 'pending', decided_by: null }]);
+    expect(labelsOf(r.chat.current(card))).toEqual(['Approve', 'Reject']);
+    expect(made('replied-file')).toBe(false);
+    // The button still works: the replies used nothing up.
+    expect(await t.tap(APPROVER, card, dataOf(card, 'Reject'))).toBe(`Rejected #${refOf(id)}.`);
+    expect(made('replied-file')).toBe(false);
+  });
 
   it('expires a card nobody answers (timeout_s 10): no buttons, and a late tap is refused', async () => {
     const r = requester(7);

@@ -193,7 +193,7 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
       emu
         .messages(OWNER)
         .find(
-          (m) => m.messageId > card.messageId && m.text.includes('needs the typed confirmation'),
+          (m) => m.messageId > card.messageId && m.text === 'Type DEPLOY TO PRODUCTION exactly.',
         ),
     );
     expect((await api.get(taskIdOf(card))).status).toBe('awaiting_approval');
@@ -301,7 +301,8 @@ describe('Telegram bot end to end (Bot API emulator, long polling, real runner a
       emu.messages(GROUP).find((m) => m.text.includes('private bot')),
     );
     expect(refusal.text).toContain(String(STRANGER));
-    await member.send('run `uname -a` on local');
+    // In a group the bot acts on what is addressed to it: here an @mention.
+    await member.send('@TestNameBot run `uname -a` on local');
     const card = await cardAfter(GROUP, 0);
     expect(card.text.split('\n')[0]).toBe('⏳ shell on local · uname -a');
     // The stranger's plain message made no task and got no answer of its own.

@@ -30,7 +30,15 @@ const buttons = (c: ReturnType<typeof taskCard>) =>
 
 describe('callback data', () => {
   it('round-trips every task action within 64 bytes and refuses anything else', () => {
-    for (const action of ['approve', 'reject', 'cancel', 'output', 'rerun', 'continue'] as const) {
+    for (const action of [
+      'approve',
+      'reject',
+      'cancel',
+      'output',
+      'rerun',
+      'continue',
+      'edit',
+    ] as const) {
       const data = taskCallback(action, ID);
       expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
       expect(parseCallback(data)).toEqual({ action, taskId: ID });
@@ -96,6 +104,18 @@ describe('task card', () => {
     );
     expect(buttons(typed)).toEqual(['Reject']);
     expect(typed.text.text).toContain(`reply to this message with ${PRODUCTION_PHRASE}`);
+  });
+
+  it('offers Run, Edit and Cancel for a guess (the confirm gate), never Approve', () => {
+    const guess = card(
+      { id: ID, status: 'awaiting_approval', gate: 'confirm', kind: 'agent', prompt: 'tidy up' },
+      { approval: anApproval({ id: 'a3', taskId: ID, gate: 'confirm' }) },
+    );
+    expect(buttons(guess)).toEqual(['Run', 'Edit', 'Cancel']);
+    expect(guess.text.text).toContain('waiting for Run');
+    expect(guess.keyboard.flat().map((b) => ('callback_data' in b ? b.callback_data : ''))).toEqual(
+      ['approve', 'edit', 'cancel'].map((a) => taskCallback(a as 'approve', ID)),
+    );
   });
 
   it('never shows a cut request next to live buttons: a long one is pointed to the document', () => {

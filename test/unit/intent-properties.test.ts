@@ -87,11 +87,17 @@ const parse = (
   ctx: { lastHost?: string | undefined; lastRepo?: string | undefined } = {},
 ) => parseRequest(text, { vocabulary: TEST_VOCABULARY, ...ctx });
 
-/** Did the message ask for a shell command in one of the explicit forms? */
+/**
+ * Did the message ask for a shell command in one of the explicit forms? A command line that
+ * ends by naming where it runs ("df -h on build-vm [in api]") is one too.
+ */
 const explicitShell = (text: string) =>
   text.includes('`') ||
   /^\s*(?:\$\s|(?:sh|shell|bash|cmd|command|exec)\s*:)/iu.test(normalise(text)) ||
-  /^\s*(?:\S+\s+)*?(?:run|execute|exec)\b/iu.test(normalise(text));
+  /^\s*(?:\S+\s+)*?(?:run|execute|exec)\b/iu.test(normalise(text)) ||
+  /\son\s+(?:the\s+)?\S+(?:\s+(?:host|vm|server|box|machine))?(?:\s+in\s+(?:the\s+)?\S+(?:\s+(?:repo|project))?)?\s*[.!]?$/iu.test(
+    normalise(text),
+  );
 
 function checkInvariants(text: string, parsed: ParsedRequest): void {
   if (parsed.type === 'task') {

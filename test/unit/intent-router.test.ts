@@ -109,7 +109,9 @@ describe('parseText with a router', () => {
     expect(unsure.ok && unsure.value).toMatchObject({
       type: 'task',
       draft: { executor: 'claude-opus', prompt: 'make onboarding nicer' },
-      assessment: { gate: 'none' },
+      // A model's reading is still a guess: it waits for one Run tap, not 0 taps.
+      guess: true,
+      assessment: { gate: 'confirm' },
     });
     for (const text of [
       'ask codex to fix it',

@@ -135,7 +135,11 @@ describe('pipelines (SPEC §3.9)', () => {
     });
     // Nothing moves until the approver taps.
     expect(await advancePipelines({ deps })).toBe(0);
-    const approved = await approveTask({ deps, actor: OWNER, input: { taskId: gate?.id ?? '' } });
+    const approved = await approveTask({
+      deps,
+      actor: OWNER,
+      input: { taskId: gate?.id ?? '', via: 'button' },
+    });
     expect(approved.ok).toBe(true);
     await advancePipelines({ deps });
     expect((await pipelineOf(deps, parent.id)).status).toBe('running');
@@ -164,7 +168,11 @@ describe('pipelines (SPEC §3.9)', () => {
     await runNext(deps, 'succeeded');
     await advancePipelines({ deps });
     const p = await pipelineOf(deps, parent.id);
-    await approveTask({ deps, actor: OWNER, input: { taskId: p.steps[1]?.taskId ?? '' } });
+    await approveTask({
+      deps,
+      actor: OWNER,
+      input: { taskId: p.steps[1]?.taskId ?? '', via: 'button' },
+    });
     await advancePipelines({ deps });
     await runNext(deps, 'succeeded');
     await advancePipelines({ deps });
@@ -187,7 +195,7 @@ describe('pipelines (SPEC §3.9)', () => {
     await approveTask({
       deps,
       actor: OWNER,
-      input: { taskId: parent.id, phrase: 'DEPLOY TO PRODUCTION' },
+      input: { taskId: parent.id, phrase: 'DEPLOY TO PRODUCTION', via: 'button' },
     });
     await advancePipelines({ deps });
     await runNext(deps, 'succeeded');
@@ -250,7 +258,11 @@ describe('pipelines (SPEC §3.9)', () => {
     await runNext(deps, 'succeeded');
     await advancePipelines({ deps });
     const gateId = (await pipelineOf(deps, parent.id)).steps[1]?.taskId ?? '';
-    const refused = await approveTask({ deps, actor: CLIENT, input: { taskId: gateId } });
+    const refused = await approveTask({
+      deps,
+      actor: CLIENT,
+      input: { taskId: gateId, via: 'button' },
+    });
     expect(refused).toEqual({ ok: false, error: { code: 'self_approval', taskId: gateId } });
     expect((await deps.tasks.get(gateId))?.status).toBe('awaiting_approval');
     const trail = await deps.audit.listBySubject(`task:${gateId}`, 50);
@@ -262,7 +274,11 @@ describe('pipelines (SPEC §3.9)', () => {
     });
     // Another approver (a person, or another client) decides it.
     const other: Actor = { id: 'client:reviewer', role: 'approver', channel: 'mcp' };
-    const approved = await approveTask({ deps, actor: other, input: { taskId: gateId } });
+    const approved = await approveTask({
+      deps,
+      actor: other,
+      input: { taskId: gateId, via: 'button' },
+    });
     expect(approved.ok && approved.value.status).toBe('queued');
   });
 
@@ -272,7 +288,7 @@ describe('pipelines (SPEC §3.9)', () => {
     await approveTask({
       deps,
       actor: OWNER,
-      input: { taskId: parent.id, phrase: 'DEPLOY TO PRODUCTION' },
+      input: { taskId: parent.id, phrase: 'DEPLOY TO PRODUCTION', via: 'phrase' },
     });
     await advancePipelines({ deps });
     await runNext(deps, 'succeeded');
@@ -283,7 +299,7 @@ describe('pipelines (SPEC §3.9)', () => {
       risk: 'high',
       gate: 'typed_phrase',
     });
-    const tap = await approveTask({ deps, actor: OWNER, input: { taskId: gateId } });
+    const tap = await approveTask({ deps, actor: OWNER, input: { taskId: gateId, via: 'button' } });
     expect(tap).toEqual({
       ok: false,
       error: { code: 'phrase_required', taskId: gateId, phrase: 'DEPLOY TO PRODUCTION' },
@@ -292,7 +308,7 @@ describe('pipelines (SPEC §3.9)', () => {
     const typed = await approveTask({
       deps,
       actor: OWNER,
-      input: { taskId: gateId, phrase: 'DEPLOY TO PRODUCTION' },
+      input: { taskId: gateId, phrase: 'DEPLOY TO PRODUCTION', via: 'phrase' },
     });
     expect(typed.ok && typed.value.status).toBe('queued');
   });

@@ -148,7 +148,7 @@ async function claim({ deps }: Ctx, actor: Actor = RUNNER) {
 }
 
 const approve = ({ deps }: Ctx, taskId: string, actor: Actor = OWNER, phrase?: string) =>
-  approveTask({ deps, actor, input: { taskId, phrase } });
+  approveTask({ deps, actor, input: { taskId, phrase, via: 'button' } });
 
 const complete = ({ deps }: Ctx, taskId: string, fencingToken: number, actor = RUNNER) =>
   completeTask({

@@ -39,7 +39,8 @@ const HELP = lines(
   '• deploy klm to staging',
   '• what’s running? · spend today · cancel 3f9a2c1b · retry 3f9a2c1b',
   '',
-  'Risky work waits for your Approve tap; production needs the phrase DEPLOY TO PRODUCTION as a reply to its card. Reply to a result to continue the same agent session.',
+  'Risky work waits for your Approve tap; production needs the phrase DEPLOY TO PRODUCTION as a reply to its card. What I can only guess at waits for your Run tap. Reply to a result to continue the same agent session.',
+  'In a group, mention me (@name …) or reply to my messages; other talk there is not for me.',
 );
 
 export function commands(deps: BotDeps, config: BotConfig) {

@@ -1,22 +1,27 @@
 import { Composer } from 'grammy';
 import type { InlineKeyboardButton } from 'grammy/types';
 import { emptyChat, type PendingQuestion } from '../../core/chat/chat-state.js';
-import { describeError } from '../../core/errors.js';
+import { describeError, type DomainError } from '../../core/errors.js';
 import {
+  CHATTER_REPLY,
   finishDraft,
   type DraftSoFar,
   type ParsedRequest,
 } from '../../core/intent/parse-request.js';
+import type { Task } from '../../core/task.js';
 import { approveTask } from '../../core/use-cases/approve-task.js';
+import { cancelTask } from '../../core/use-cases/cancel-task.js';
 import { continueTask } from '../../core/use-cases/continue-task.js';
 import { findTask } from '../../core/use-cases/find-task.js';
-import { parseText } from '../../core/use-cases/parse-text.js';
+import { parseText, type ParseOutcome } from '../../core/use-cases/parse-text.js';
 import { submitConsensus } from '../../core/use-cases/submit-consensus.js';
 import { submitTask } from '../../core/use-cases/submit-task.js';
 import { answerCallback, parseCallback } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import type { BotConfig, BotDeps } from '../deps.js';
 import { postTask } from '../post-task.js';
+import { taskRef } from '../views/describe-task.js';
+import { withoutMention } from './addressed.js';
 import { answerQuery } from './queries.js';
 import { recordRefusedTap } from './refused-tap.js';
 
@@ -24,6 +29,18 @@ import { recordRefusedTap } from './refused-tap.js';
 const QUESTION_TTL_MS = 15 * 60_000;
 
 const nonceOf = (n: number) => n.toString(36).slice(-8);
+
+/** The short answer to a reply that did not open a gate: what would, and nothing changed. */
+function notADecision(error: DomainError): string {
+  switch (error.code) {
+    case 'tap_required':
+      return error.gate === 'confirm' ? 'Tap Run, Edit or Cancel.' : 'Tap Approve or Reject.';
+    case 'phrase_required':
+      return `Type ${error.phrase} exactly.`;
+    default:
+      return describeError(error);
+  }
+}
 
 /**
  * Plain text is a request: parsed (parse-and-confirm), then a task, a query answered at once,
@@ -48,7 +65,7 @@ export function requests(deps: BotDeps, config: BotConfig) {
     const result = await submitTask({
       deps: core,
       actor: ctx.actor,
-      input: { draft: parsed.draft },
+      input: { draft: parsed.draft, guess: parsed.guess },
     });
     if (!result.ok) return void (await ctx.reply(describeError(result.error)));
     await postTask(ctx, deps, config, result.value);
@@ -115,6 +132,8 @@ export function requests(deps: BotDeps, config: BotConfig) {
       confidence: 1,
       assumptions: [],
       consensus: pending.consensus,
+      // Picking an answer under the echoed draft is the confirming tap a guess waits for.
+      guess: false,
     });
     if (parsed.type === 'task') return submit(ctx, parsed);
     await ctx.reply(
@@ -145,8 +164,61 @@ export function requests(deps: BotDeps, config: BotConfig) {
     await answer(ctx, pending, choice.value);
   });
 
+  /** What a parsed message becomes: a task, a question, an answer, or help. */
+  async function handle(ctx: BotContext, outcome: ParseOutcome) {
+    switch (outcome.type) {
+      case 'task':
+        return submit(ctx, outcome);
+      case 'clarify':
+        return ask(ctx, outcome, false);
+      case 'query':
+        return answerQuery(ctx, deps, config, outcome.query);
+      case 'chatter':
+        await ctx.reply(outcome.reply);
+        return;
+      case 'unusable':
+        await ctx.reply(outcome.reason);
+        return;
+    }
+  }
+
+  async function parse(ctx: BotContext, text: string) {
+    const chat = ctx.chat ? await chats.getChat(ctx.chat.id) : null;
+    return parseText({
+      deps: core,
+      actor: ctx.actor,
+      input: { text, lastHost: chat?.lastHost, lastRepo: chat?.lastRepo },
+    });
+  }
+
+  /**
+   * Edit on a guess: the requester's new wording replaces it. The guess is cancelled only when
+   * the new text is a request; chatter ("ok", "yes") changes nothing and never runs it.
+   */
+  async function reword(ctx: BotContext, task: Task, text: string) {
+    const replyTo = { reply_parameters: { message_id: ctx.message?.message_id ?? 0 } };
+    if (task.requester !== ctx.actor.id)
+      return void (await ctx.reply('Tap Run, Edit or Cancel.', replyTo));
+    const parsed = await parse(ctx, text);
+    if (!parsed.ok) return void (await ctx.reply(describeError(parsed.error)));
+    const outcome = parsed.value;
+    if (outcome.type !== 'task' && outcome.type !== 'clarify')
+      return void (await ctx.reply('Tap Run, Edit or Cancel.', replyTo));
+    const dropped = await cancelTask({
+      deps: core,
+      actor: ctx.actor,
+      input: { taskId: task.id, reason: 'reworded by its requester' },
+    });
+    // Run won the race: the guess already started, so the new wording is not sent as well.
+    if (!dropped.ok) return void (await ctx.reply(describeError(dropped.error), replyTo));
+    deps.board.track(task.id);
+    await ctx.reply(`Dropped ${taskRef(task)}; this replaces it.`, replyTo);
+    return handle(ctx, outcome);
+  }
+
   composer.on('message:text', async (ctx) => {
-    const text = ctx.message.text;
+    const text = withoutMention(ctx.message.text, ctx.me.username);
+    if (!text) return void (await ctx.reply(CHATTER_REPLY));
     const replied = ctx.message.reply_to_message;
     if (replied && ctx.chat) {
       const link = await chats.messageAt(ctx.chat.id, replied.message_id);
@@ -154,15 +226,18 @@ export function requests(deps: BotDeps, config: BotConfig) {
         ? await findTask({ deps: core, actor: ctx.actor, input: { ref: link.taskId } })
         : null;
       const task = found?.ok ? found.value : null;
+      if (task?.status === 'awaiting_approval' && task.gate === 'confirm')
+        return reword(ctx, task, text);
       if (task?.status === 'awaiting_approval') {
-        // High-risk work: the typed phrase, as a reply to its card, is the approval.
+        // Only the typed phrase on a typed-phrase gate is a decision; any other reply ("no",
+        // "approve", 👍) is answered and changes nothing: core refuses typed text on a tap gate.
         const r = await approveTask({
           deps: core,
           actor: ctx.actor,
-          input: { taskId: task.id, phrase: text },
+          input: { taskId: task.id, phrase: text, via: 'phrase' },
         });
         if (r.ok) deps.board.track(task.id);
-        await ctx.reply(r.ok ? 'Approved.' : describeError(r.error), {
+        await ctx.reply(r.ok ? 'Approved.' : notADecision(r.error), {
           reply_parameters: { message_id: ctx.message.message_id },
         });
         return;
@@ -192,25 +267,9 @@ export function requests(deps: BotDeps, config: BotConfig) {
         return answer(ctx, pending, choice?.value ?? text.trim());
       }
     }
-    const chat = await chats.getChat(ctx.chat.id);
-    const parsed = await parseText({
-      deps: core,
-      actor: ctx.actor,
-      input: { text, lastHost: chat?.lastHost, lastRepo: chat?.lastRepo },
-    });
+    const parsed = await parse(ctx, text);
     if (!parsed.ok) return void (await ctx.reply(describeError(parsed.error)));
-    const outcome = parsed.value;
-    switch (outcome.type) {
-      case 'task':
-        return submit(ctx, outcome);
-      case 'clarify':
-        return ask(ctx, outcome, false);
-      case 'query':
-        return answerQuery(ctx, deps, config, outcome.query);
-      case 'unusable':
-        await ctx.reply(outcome.reason);
-        return;
-    }
+    return handle(ctx, parsed.value);
   });
   return composer;
 }

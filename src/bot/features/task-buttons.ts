@@ -14,6 +14,7 @@ import { postTask } from '../post-task.js';
 import { recordRefusedTap } from './refused-tap.js';
 import { sendRich, sendTextFile } from '../send.js';
 import { outputFile } from '../views/completion.js';
+import { requestText } from '../views/task-card.js';
 import { taskRef } from '../views/describe-task.js';
 import { bold, lines, pre } from '../views/rich-text.js';
 import { TELEGRAM_TEXT_LIMIT } from '../views/split-message.js';
@@ -28,6 +29,8 @@ function toast(error: DomainError): string {
       return error.role === 'viewer' ? 'Only an approver can do that.' : describeError(error);
     case 'phrase_required':
       return `Needs the typed phrase: reply to the card with ${error.phrase}.`;
+    case 'tap_required':
+      return describeError(error);
     default:
       return describeError(error).slice(0, 200);
   }
@@ -52,17 +55,22 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
       case 'approve':
       case 'reject':
       case 'cancel': {
-        const run =
+        const r =
           data.action === 'approve'
-            ? approveTask
+            ? await approveTask({ deps: core, actor, input: { ...input, via: 'button' } })
             : data.action === 'reject'
-              ? rejectTask
-              : cancelTask;
-        const r = await run({ deps: core, actor, input });
+              ? await rejectTask({ deps: core, actor, input })
+              : await cancelTask({ deps: core, actor, input });
+        const done =
+          data.action === 'approve'
+            ? r.ok && r.value.gate === 'confirm'
+              ? 'Running'
+              : 'Approved'
+            : data.action === 'reject'
+              ? 'Rejected'
+              : 'Cancelled';
         await ctx.answerCallbackQuery({
-          text: r.ok
-            ? `${data.action === 'approve' ? 'Approved' : data.action === 'reject' ? 'Rejected' : 'Cancelled'} ${taskRef(r.value)}.`
-            : toast(r.error),
+          text: r.ok ? `${done} ${taskRef(r.value)}.` : toast(r.error),
         });
         // Either way the card shows the truth now: who decided, no stale buttons.
         deps.board.track(data.taskId);
@@ -112,6 +120,38 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
         }
         await ctx.answerCallbackQuery({ text: `Running it again as ${taskRef(r.value.task)}.` });
         await postTask(ctx, deps, config, r.value);
+        return;
+      }
+      case 'edit': {
+        const found = await findTask({ deps: core, actor, input: { ref: data.taskId } });
+        const task = found.ok ? found.value : null;
+        if (!task || !ctx.chat || task.status !== 'awaiting_approval' || task.gate !== 'confirm')
+          return void (await ctx.answerCallbackQuery({
+            text: 'Only a request waiting for Run can be edited.',
+          }));
+        // Rewording is the requester's; anyone else may still Run or Cancel it.
+        if (task.requester !== actor.id)
+          return void (await ctx.answerCallbackQuery({
+            text: 'Only its requester can reword it.',
+          }));
+        await ctx.answerCallbackQuery();
+        // Telegram cannot prefill the input field: the old wording is its placeholder instead.
+        const sent = await ctx.reply(
+          `Send the corrected request as a reply to this message; ${taskRef(task)} is dropped when it arrives.`,
+          {
+            reply_markup: {
+              force_reply: true,
+              input_field_placeholder: requestText(task).slice(0, 64),
+            },
+          },
+        );
+        await deps.chats.linkMessage({
+          chatId: ctx.chat.id,
+          messageId: sent.message_id,
+          taskId: task.id,
+          kind: 'edit',
+          createdAt: core.clock.now().toISOString(),
+        });
         return;
       }
       case 'continue': {

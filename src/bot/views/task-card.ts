@@ -119,7 +119,11 @@ function approvalBody(i: TaskCardInput, requestInDocument: boolean): RichText {
           bold(approval.requiredPhrase),
           ' (an approver, typed exactly).',
         ])
-      : plain('Approve or reject below.');
+      : task.gate === 'confirm'
+        ? plain(
+            'I guessed at what you meant: Run starts it, Edit lets you reword it (reply to this card), Cancel drops it.',
+          )
+        : plain('Approve or reject below.');
   return lines(
     requestInDocument
       ? italic(
@@ -138,17 +142,29 @@ export function taskCard(i: TaskCardInput): Card {
   const { task, stage } = i;
   const head = join([`${STATUS_ICON[task.status]} `, bold(echoLine(task))]);
   const time = elapsed(i);
-  const state = [taskRef(task), statusWords(task.status), time].filter(Boolean).join(' · ');
+  const guessing = task.status === 'awaiting_approval' && task.gate === 'confirm';
+  const state = [taskRef(task), guessing ? 'waiting for Run' : statusWords(task.status), time]
+    .filter(Boolean)
+    .join(' · ');
   const keyboard: InlineKeyboardButton[][] = [];
   let body: RichText;
 
   if (task.status === 'awaiting_approval') {
     const inDocument = requestText(task).length > REQUEST_IN_CARD_CHARS;
     body = approvalBody(i, inDocument);
-    const row = [btn('Reject', taskCallback('reject', task.id))];
-    if (i.approval?.requiredPhrase == null)
-      row.unshift(btn('Approve', taskCallback('approve', task.id)));
-    keyboard.push(row);
+    if (guessing) {
+      // One tap runs a guess; nothing typed does (see approve-task's `via`).
+      keyboard.push([
+        btn('Run', taskCallback('approve', task.id)),
+        btn('Edit', taskCallback('edit', task.id)),
+        btn('Cancel', taskCallback('cancel', task.id)),
+      ]);
+    } else {
+      const row = [btn('Reject', taskCallback('reject', task.id))];
+      if (i.approval?.requiredPhrase == null)
+        row.unshift(btn('Approve', taskCallback('approve', task.id)));
+      keyboard.push(row);
+    }
   } else if (!isTerminal(task.status)) {
     const tail = i.tail ? lastLines(i.tail, LIVE_LINES, LIVE_CHARS) : '';
     body = lines(

@@ -43,8 +43,15 @@ export type ParsedRequest =
       readonly echo: string;
       /** What the parser assumed, for the confirmation ("host from this chat: build-vm"). */
       readonly assumptions: readonly string[];
+      /**
+       * The rules only guessed (the fallback to the default executor, or a model's reading):
+       * such a task waits for one confirming tap, whatever its risk, so nothing misread spends.
+       */
+      readonly guess: boolean;
     }
   | { readonly type: 'query'; readonly query: Query; readonly echo: string }
+  /** A greeting, thanks or chatter: answered with help, never a task. */
+  | { readonly type: 'chatter'; readonly reply: string }
   | {
       readonly type: 'clarify';
       /** The draft field the answer fills: host, repo, executor, environment or params.<name>. */
@@ -78,6 +85,7 @@ export function parseRequest(text: string, ctx: ParseContext): ParsedRequest {
           prompt: clean,
           confidence: 0.1,
           assumptions: [`parser error: ${String(e)}`],
+          guess: true,
         })
       : { type: 'unusable', reason: 'The message is empty.' };
   }
@@ -93,6 +101,7 @@ function parse(text: string, ctx: ParseContext): ParsedRequest {
       reason: `The message is ${clean.length} characters long; at most ${MAX_REQUEST_CHARS} are read.`,
     };
   const lower = clean.toLowerCase();
+  if (isChatter(lower)) return { type: 'chatter', reply: CHATTER_REPLY };
   const query = matchQuery(lower);
   if (query) return { type: 'query', query, echo: describeQuery(query) };
 
@@ -112,8 +121,50 @@ function parse(text: string, ctx: ParseContext): ParsedRequest {
 
   const runOn = matchRunOn(polite, ctx.vocabulary);
   if (runOn) return shellTask(ctx, runOn.command, runOn.rest, 0.8);
+  const commandLine = matchCommandOn(polite, ctx.vocabulary);
+  if (commandLine) return shellTask(ctx, commandLine.command, commandLine.rest, 0.8);
 
-  return agentTask(ctx, { prompt: clean, confidence: 0.6, assumptions: [], usePlaces: true });
+  // Nothing matched: handing the whole message to the default agent is only a guess.
+  return agentTask(ctx, {
+    prompt: clean,
+    confidence: 0.6,
+    assumptions: [],
+    usePlaces: true,
+    guess: true,
+  });
+}
+
+// --- chatter -------------------------------------------------------------------------------
+
+/** The one-line answer to a greeting or thanks: what the bot does, not a task. */
+export const CHATTER_REPLY =
+  'Say what you want done, e.g. “ask codex to fix the flaky test in api” or “df -h on build-vm”; /help lists more.';
+
+const CHATTER_WORDS = new Set(
+  (
+    'hi hii hey heya hello hallo yo sup hiya howdy morning good evening afternoon night gm gn ' +
+    'thanks thank thx ty tysm cheers you u very much so a lot lots ok okay k kk okey alright ' +
+    'fine cool nice great awesome perfect lol lmao rofl haha hahaha hehe ha yes yeah yep yup ' +
+    'no nope nah sure bye goodbye cya later see ya np welcome wow oh ah hmm hm well done ' +
+    'there all everyone folks guys bot again'
+  ).split(' '),
+);
+const MAX_CHATTER_WORDS = 6;
+
+/**
+ * Greetings, thanks and chatter ("hi", "thanks!", "ok", "lol", emoji only): short, and made
+ * of nothing but such words. Anything else is a request, however it is worded.
+ */
+function isChatter(lower: string): boolean {
+  // "$ ok" or "`yes`" is a command line, however chatty its words.
+  if (/[`$]/u.test(lower)) return false;
+  const words = wordsOf(lower);
+  return (
+    words.length <= MAX_CHATTER_WORDS &&
+    words.every(
+      (w) => CHATTER_WORDS.has(w.lower) || /^(?:ha)+h?$|^(?:he)+$|^l+o+l+$/u.test(w.lower),
+    )
+  );
 }
 
 const stripPolite = (text: string) => text.replace(POLITE, '').replace(MENTION, '').trim() || text;
@@ -170,21 +221,62 @@ function onlyPlaces(rest: string, vocabulary: Vocabulary): boolean {
   );
 }
 
-/** "run npm test on build-vm": a command on a host the configuration knows. */
+const HOST_WORDS = String.raw`(?:\s+(?:host|vm|server|box|machine))?`;
+const ON_HOST = String.raw`\s+on\s+(?:the\s+)?([\p{L}\p{N}._-]+)${HOST_WORDS}(?:\s+in\s+(?:the\s+)?([\p{L}\p{N}._-]+)(?:\s+(?:repo|project))?)?\s*[.!]?$`;
+const RUN_ON = new RegExp(String.raw`^(?:run|execute|exec)\s+(.+?)${ON_HOST}`, 'su');
+const COMMAND_ON = new RegExp(String.raw`^(.+?)${ON_HOST}`, 'su');
+
+const isKnown = (word: string, names: readonly { name: string; aliases: readonly string[] }[]) =>
+  names.some((x) =>
+    [x.name, ...x.aliases].some((n) => closeness(word.toLowerCase(), n.toLowerCase()) !== null),
+  );
+
+/** The host (and repo) words after the command, or null when either is not configured. */
+function placesAfter(m: RegExpExecArray, vocabulary: Vocabulary): string | null {
+  const [, , host, repo] = m;
+  if (!host || !isKnown(host, vocabulary.hosts)) return null;
+  if (repo && !isKnown(repo, vocabulary.repos)) return null;
+  return `on ${host}${repo ? ` in ${repo}` : ''}`;
+}
+
+/** "run npm test on build-vm [in api]": a command on a host the configuration knows. */
 function matchRunOn(
   text: string,
   vocabulary: Vocabulary,
 ): { command: string; rest: string } | null {
-  const m =
-    /^(?:run|execute|exec)\s+(.+?)\s+on\s+(?:the\s+)?([\p{L}\p{N}._-]+)(?:\s+(?:host|vm|server|box|machine))?\s*[.!]?$/su.exec(
-      text,
-    );
-  if (!m?.[1] || !m[2]) return null;
-  const hostWord = m[2].toLowerCase();
-  const known = vocabulary.hosts.some((h) =>
-    [h.name, ...h.aliases].some((n) => closeness(hostWord, n.toLowerCase()) !== null),
-  );
-  return known ? { command: m[1], rest: `on ${m[2]}` } : null;
+  const m = RUN_ON.exec(text);
+  const rest = m?.[1] ? placesAfter(m, vocabulary) : null;
+  return m?.[1] && rest ? { command: m[1], rest } : null;
+}
+
+// Words that make "… on build-vm" a sentence for an agent rather than a command line.
+const PROSE = new Set(
+  (
+    'the a an my our your their this that these those it its is are was why what how when ' +
+    'where which who please pls could would should can will me us i we you some any all ' +
+    'and or but if then than to for of with about into from by'
+  ).split(' '),
+);
+const MAX_COMMAND_WORDS = 8;
+
+/**
+ * "df -h on build-vm", "restart nginx on build-vm in api": a short command line that names a
+ * known host. It becomes a shell task under the shell policy (its own allow-list and gates),
+ * never an agent prompt; a sentence ("fix the login bug on build-vm") stays a prompt.
+ */
+function matchCommandOn(
+  text: string,
+  vocabulary: Vocabulary,
+): { command: string; rest: string } | null {
+  const m = COMMAND_ON.exec(text);
+  const command = m?.[1]?.trim();
+  const rest = m && command ? placesAfter(m, vocabulary) : null;
+  if (!command || !rest) return null;
+  const words = command.split(/\s+/u).map((w) => w.toLowerCase());
+  if (words.length > MAX_COMMAND_WORDS || command.endsWith('?')) return null;
+  if (!/^[a-z0-9][a-z0-9._+-]*$/u.test(words[0] ?? '')) return null;
+  if (words.some((w) => PROSE.has(w))) return null;
+  return { command, rest };
 }
 
 function shellTask(
@@ -221,6 +313,7 @@ function shellTask(
     confidence: confidence - fuzzy.penalty,
     assumptions,
     consensus: false,
+    guess: false,
   });
 }
 
@@ -235,6 +328,8 @@ interface AgentRequest {
   /** Read "in api" / "on build-vm" out of a free-form prompt. */
   readonly usePlaces?: boolean;
   readonly missingExecutor?: string;
+  /** Nothing in the message named the work: the default agent is the parser's guess. */
+  readonly guess?: boolean;
 }
 
 // "gemini pro", "claude opus": a model word may follow the executor's name.
@@ -342,6 +437,7 @@ function agentTask(ctx: ParseContext, request: AgentRequest): ParsedRequest {
     confidence: request.confidence - penalty,
     assumptions,
     consensus: request.consensus ?? false,
+    guess: request.guess ?? false,
   });
 }
 
@@ -447,6 +543,7 @@ function matchTemplate(text: string, ctx: ParseContext): ParsedRequest | null {
     confidence: 0.9 - 0.1 * hit.distance - applied.penalty,
     assumptions,
     consensus: false,
+    guess: false,
   });
 }
 
@@ -581,7 +678,12 @@ function clarify(
 /** Validates the finished draft; anything the schema refuses is reported, not thrown. */
 export function finishDraft(
   draft: DraftSoFar,
-  meta: { confidence: number; assumptions: readonly string[]; consensus: boolean },
+  meta: {
+    confidence: number;
+    assumptions: readonly string[];
+    consensus: boolean;
+    guess: boolean;
+  },
 ): ParsedRequest {
   const parsed = taskDraftSchema.safeParse(draft);
   if (!parsed.success) {
@@ -600,6 +702,7 @@ export function finishDraft(
     confidence,
     echo,
     assumptions: meta.assumptions,
+    guess: meta.guess,
   };
 }
 

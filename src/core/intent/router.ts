@@ -105,6 +105,8 @@ export function applyRoute(
     confidence: ROUTE_BELOW_CONFIDENCE,
     assumptions: [`read by ${router}`],
     consensus: false,
+    // A model's reading is still a reading of words nobody confirmed: one tap before it runs.
+    guess: true,
   });
   return result.type === 'task' ? result : null;
 }

@@ -62,7 +62,10 @@ export function pushNoticeFor(event: DomainEvent): PushNotice | null {
       return {
         audience: 'task.approve',
         message: {
-          title: `Approval needed: ${task.risk} risk${typed}`,
+          title:
+            approval.gate === 'confirm'
+              ? 'Run? A guess at what was asked'
+              : `Approval needed: ${task.risk} risk${typed}`,
           body: `#${shortRef(task.id)} ${whatItDoes(task)}`,
           url: `/#/approvals`,
           tag: `approval-${task.id}`,

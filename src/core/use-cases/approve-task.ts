@@ -21,6 +21,11 @@ export interface ApproveTaskInput {
   readonly taskId: string;
   /** Required for high-risk work: the exact phrase, typed by an approver. */
   readonly phrase?: string | undefined;
+  /**
+   * How the decision was made: a button (Approve, Run, the web app's form) or typed text
+   * (a chat reply). Typed text only ever opens a typed-phrase gate.
+   */
+  readonly via: 'button' | 'phrase';
 }
 
 /** Opens the gate: the task moves to the queue. Double and stale taps change nothing. */
@@ -36,6 +41,9 @@ export async function approveTask({
   const { approval, task: pendingTask } = pending.value;
   const selfApproval = await refuseSelfApproval(deps, actor, pendingTask, approval);
   if (selfApproval) return selfApproval;
+  if (input.via === 'phrase' && approval.gate !== 'typed_phrase') {
+    return err({ code: 'tap_required', taskId: input.taskId, gate: approval.gate });
+  }
   if (approval.requiredPhrase !== null && input.phrase?.trim() !== approval.requiredPhrase) {
     return err({ code: 'phrase_required', taskId: input.taskId, phrase: approval.requiredPhrase });
   }

@@ -1,6 +1,7 @@
 import { assessRisk, type RiskAssessment } from '../approval-policy.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
+import { gateForGuess } from '../guess-gate.js';
 import { parseRequest, type ParsedRequest } from '../intent/parse-request.js';
 import { applyRoute, ROUTE_BELOW_CONFIDENCE, routerPrompt } from '../intent/router.js';
 import { ok, type Result } from '../result.js';
@@ -43,6 +44,8 @@ export async function parseText({
     router &&
     parsed.type === 'task' &&
     !parsed.consensus &&
+    // A command line stays one: a router may only answer agent or template, never argv.
+    parsed.draft.kind !== 'shell' &&
     parsed.confidence < ROUTE_BELOW_CONFIDENCE
   ) {
     const answer = await router.ask(routerPrompt(input.text, deps.vocabulary)).catch(() => null);
@@ -54,5 +57,8 @@ export async function parseText({
     const issues = resolved.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
     return ok({ type: 'unusable', reason: `That cannot become a task: ${issues}.` });
   }
-  return ok({ ...parsed, assessment: assessRisk(resolved.value, deps.policy) });
+  return ok({
+    ...parsed,
+    assessment: gateForGuess(assessRisk(resolved.value, deps.policy), parsed.guess),
+  });
 }

@@ -35,6 +35,9 @@ export function refusalOf(error: DomainError): CallbackRefusal | null {
       return 'malformed';
     case 'phrase_required':
       return 'phrase_required';
+    // A button never carries typed text; a tap that got this was forged.
+    case 'tap_required':
+      return 'forbidden';
     case 'invalid_transition':
     case 'already_decided':
     case 'approval_expired':

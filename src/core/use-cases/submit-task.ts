@@ -5,6 +5,7 @@ import { newPipeline } from '../pipeline.js';
 import { taskSubject, type AuditEvent } from '../audit.js';
 import type { CoreDeps } from '../deps.js';
 import type { DomainError } from '../errors.js';
+import { gateForGuess } from '../guess-gate.js';
 import { err, ok, type Result } from '../result.js';
 import { pickDefaultExecutor } from './default-executor.js';
 import { resolveDraft, type ResolvedDraft, type TaskDraft } from '../task-draft.js';
@@ -31,6 +32,8 @@ export interface Continuation {
 export interface SubmitTaskInput {
   readonly draft: TaskDraft;
   readonly continuation?: Continuation | undefined;
+  /** The parser only guessed this draft from free text: it waits for one Run tap. */
+  readonly guess?: boolean | undefined;
 }
 
 export interface Submitted {
@@ -50,7 +53,7 @@ export async function submitTask({
   const resolved = resolveDraft(pick.draft, deps.catalog);
   if (!resolved.ok) return err({ code: 'invalid_input', issues: resolved.issues });
   const draft = resolved.value;
-  const assessment = assessRisk(draft, deps.policy);
+  const assessment = gateForGuess(assessRisk(draft, deps.policy), input.guess === true);
   const now = deps.clock.now();
   const at = now.toISOString();
   const id = deps.ids.next();
@@ -65,6 +68,7 @@ export async function submitTask({
       risk: task.risk,
       gate: task.gate,
       reason: task.riskReason,
+      ...(input.guess ? { guess: true } : {}),
       ...(pick.reason ? { executor: task.executor, executor_reason: pick.reason } : {}),
     }),
   ];

@@ -26,6 +26,8 @@ export interface SubmitWorkflowTaskInput {
   readonly workflowId: string;
   /** What the stage is called; a short description of the draft when absent. */
   readonly name?: string | undefined;
+  /** The draft is the parser's guess at free text: it waits for one Run tap. */
+  readonly guess?: boolean | undefined;
 }
 
 export interface SubmittedInWorkflow extends Submitted {
@@ -71,7 +73,11 @@ export async function submitWorkflowTask({
       ],
     });
   }
-  const submitted = await submitTask({ deps, actor, input: { draft: input.draft } });
+  const submitted = await submitTask({
+    deps,
+    actor,
+    input: { draft: input.draft, guess: input.guess },
+  });
   if (!submitted.ok) return submitted;
   const { task } = submitted.value;
   const stage = await deps.workflows.appendStage(

@@ -224,6 +224,7 @@ export function registerExecuteTool(
       let draft: TaskDraft | string;
       let echo: string | null = null;
       let consensusAsked = false;
+      let guess = false;
       if (input.text !== undefined) {
         if (input.prompt !== undefined || input.command || input.template) {
           return toolError('Give exactly one of text, prompt, command or template.');
@@ -238,9 +239,11 @@ export function registerExecuteTool(
         if (o.type === 'query')
           return toolError(`That is a question (${o.echo}); use the tasks or health tool.`);
         if (o.type === 'unusable') return toolError(o.reason);
+        if (o.type === 'chatter') return toolError(o.reply);
         draft = o.draft;
         echo = o.echo;
         consensusAsked = o.consensus;
+        guess = o.guess;
       } else draft = draftOf(input);
       if (typeof draft === 'string') return toolError(draft);
       if (input.consensus || consensusAsked) {
@@ -250,9 +253,9 @@ export function registerExecuteTool(
         ? await submitWorkflowTask({
             deps: core,
             actor,
-            input: { draft, workflowId: input.workflow_id, name: echo ?? undefined },
+            input: { draft, workflowId: input.workflow_id, name: echo ?? undefined, guess },
           })
-        : await submitTask({ deps: core, actor, input: { draft } });
+        : await submitTask({ deps: core, actor, input: { draft, guess } });
       if (!submitted.ok) return toolError(submitted.error);
       const workflowStage: WorkflowStage | null =
         'stage' in submitted.value ? (submitted.value as SubmittedInWorkflow).stage : null;
@@ -276,7 +279,11 @@ export function registerExecuteTool(
           ? {
               expires_at: approval.expiresAt,
               required_phrase: approval.requiredPhrase,
-              decide_in: 'Telegram or the web app',
+              // A guess at the text waits for a person's Run tap; this client cannot give it.
+              decide_in:
+                approval.gate === 'confirm'
+                  ? 'Run, in Telegram or the web app (the text was only guessed at)'
+                  : 'Telegram or the web app',
             }
           : null,
         result: stage

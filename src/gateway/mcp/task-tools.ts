@@ -106,7 +106,7 @@ export function registerTaskTools(server: McpServer, core: CoreDeps, actor: Acto
           ? await approveTask({
               deps: core,
               actor,
-              input: { taskId: input.id, phrase: input.phrase },
+              input: { taskId: input.id, phrase: input.phrase, via: 'button' },
             })
           : await rejectTask({
               deps: core,

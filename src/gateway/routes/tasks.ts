@@ -35,18 +35,18 @@ import {
  * something unusable. 422 with what the parser made of it, so a client can ask or redirect.
  */
 function notATask(c: Context<GatewayEnv>, outcome: Exclude<ParseOutcome, { type: 'task' }>) {
-  const message =
-    outcome.type === 'clarify'
-      ? outcome.question
-      : outcome.type === 'query'
-        ? `That is a question (${outcome.echo}), not a task.`
-        : outcome.reason;
-  const code =
-    outcome.type === 'clarify'
-      ? 'needs_clarification'
-      : outcome.type === 'query'
-        ? 'not_a_task'
-        : 'unusable_request';
+  const [code, message] = ((): [string, string] => {
+    switch (outcome.type) {
+      case 'clarify':
+        return ['needs_clarification', outcome.question];
+      case 'query':
+        return ['not_a_task', `That is a question (${outcome.echo}), not a task.`];
+      case 'chatter':
+        return ['not_a_request', outcome.reply];
+      case 'unusable':
+        return ['unusable_request', outcome.reason];
+    }
+  })();
   return c.json(errorBody(code, message, { parsed: presentParseOutcome(outcome) }), 422);
 }
 
@@ -67,7 +67,7 @@ export function createTaskRoutes(core: CoreDeps) {
       const result = await submitTask({
         deps: core,
         actor: c.get('actor'),
-        input: { draft },
+        input: { draft, guess: parsed?.guess },
       });
       if (!result.ok) return domainErrorResponse(c, result.error);
       const { task, approval } = result.value;
@@ -83,6 +83,7 @@ export function createTaskRoutes(core: CoreDeps) {
                   confidence: parsed.confidence,
                   assumptions: parsed.assumptions,
                   consensus: parsed.consensus,
+                  guess: parsed.guess,
                 },
               }
             : {}),
@@ -162,7 +163,11 @@ export function createTaskRoutes(core: CoreDeps) {
       validate('param', taskIdParamSchema),
       validate('json', approveBodySchema),
       async (c) => {
-        const input = { taskId: c.req.valid('param').id, phrase: c.req.valid('json').phrase };
+        const input = {
+          taskId: c.req.valid('param').id,
+          phrase: c.req.valid('json').phrase,
+          via: 'button' as const,
+        };
         const result = await approveTask({ deps: core, actor: c.get('actor'), input });
         return result.ok ? c.json(presentTask(result.value)) : domainErrorResponse(c, result.error);
       },

@@ -15,18 +15,26 @@ export function approvalControls(task, onDone) {
     (task.approvals ?? (await api(`/api/tasks/${task.id}`)).approvals).findLast(
       (a) => a.status === 'pending',
     );
+  // A guess at free text (gate "confirm") is run or dropped, not approved or rejected.
+  const guess = task.gate === 'confirm';
   const decide = async (verb, body) => {
     try {
       await api(`/api/tasks/${task.id}/${verb}`, { method: 'POST', body });
-      announce(verb === 'approve' ? 'Approved' : 'Rejected');
+      announce(
+        { approve: guess ? 'Running' : 'Approved', reject: 'Rejected', cancel: 'Cancelled' }[verb],
+      );
       await onDone?.();
     } catch (e) {
       announce(e.message);
       box.querySelector('.form-error').textContent = e.message;
     }
   };
-  const approve = h('button', { type: 'submit', class: 'primary' }, 'Approve');
-  const reject = h('button', { type: 'button', onclick: () => decide('reject', {}) }, 'Reject');
+  const approve = h('button', { type: 'submit', class: 'primary' }, guess ? 'Run' : 'Approve');
+  const reject = h(
+    'button',
+    { type: 'button', onclick: () => decide(guess ? 'cancel' : 'reject', {}) },
+    guess ? 'Cancel' : 'Reject',
+  );
   const error = h('p', { class: 'form-error', role: 'alert' });
   box.append(h('div', { class: 'actions' }, approve, reject), error);
   approve.setAttribute('aria-label', `Approve: ${taskTitle(task)}`);

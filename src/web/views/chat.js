@@ -9,7 +9,8 @@ const cards = new Map();
 
 /**
  * The chat: the same path as a Telegram message. The text is submitted as it is parsed (low
- * risk runs at once), the parsed draft is echoed, and the card offers Cancel while it runs.
+ * risk runs at once, a guess waits for its Run button), the parsed draft is echoed, and the
+ * card offers Cancel while it runs.
  */
 export function mount(main) {
   const log = h('ol', { class: 'chat-log', 'aria-label': 'Conversation', 'aria-live': 'polite' });
@@ -113,8 +114,24 @@ export function mount(main) {
             },
             'Cancel',
           ),
-        t.status === 'awaiting_approval' &&
-          h('a', { href: '#/approvals', class: 'button primary' }, 'Review approval'),
+        // A guess at the text waits for one Run tap, right here; a gate waits for an approver.
+        t.status === 'awaiting_approval' && t.gate === 'confirm'
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'primary',
+                'aria-label': 'Run this task',
+                onclick: async () => {
+                  await api(`/api/tasks/${t.id}/approve`, { method: 'POST' }).catch((e) =>
+                    announce(e.message),
+                  );
+                },
+              },
+              'Run',
+            )
+          : t.status === 'awaiting_approval' &&
+            h('a', { href: '#/approvals', class: 'button primary' }, 'Review approval'),
       ]);
       if (isTerminal(t.status)) {
         const r = await api(`/api/tasks/${t.id}/result`).catch(() => null);
