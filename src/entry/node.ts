@@ -9,6 +9,7 @@ import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permi
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import { createLibsqlStores } from '../db/stores.js';
+import { probeDatabaseHealth } from '../db/health-probe.js';
 import { createOAuthStore } from '../db/repositories/oauth-store.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
@@ -141,11 +142,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       {
         core,
         log,
-        probeDatabase: () =>
-          handle.client.execute('SELECT 1').then(
-            () => true,
-            () => false,
-          ),
+        probeDatabase: () => probeDatabaseHealth(handle.client),
         runners: createRunnerRegistry(handle.db),
         clients: createClientRegistry(handle.db),
         oauth,

@@ -8,6 +8,7 @@ import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permi
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import type { Database } from '../db/client.js';
+import { probeDatabaseHealth } from '../db/health-probe.js';
 import { createLibsqlChatStores } from '../db/repositories/chat-stores.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createOAuthStore } from '../db/repositories/oauth-store.js';
@@ -131,11 +132,7 @@ export function createWorkerGateway(wc: WorkerConfig, db: Database, log: Logger)
     {
       core,
       log,
-      probeDatabase: () =>
-        db.$client.execute('SELECT 1').then(
-          () => true,
-          () => false,
-        ),
+      probeDatabase: () => probeDatabaseHealth(db.$client),
       runners: createRunnerRegistry(db),
       clients: createClientRegistry(db),
       oauth,

@@ -2,6 +2,7 @@ import type { Update } from 'grammy/types';
 import type { Actor, Role } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
+import type { DatabaseHealth } from '../core/ports/database-health.js';
 import type { ClientRegistry } from '../core/ports/client-registry.js';
 import type { OAuthStore } from '../core/ports/oauth-store.js';
 import type { LoginLinks } from '../core/ports/login-links.js';
@@ -16,8 +17,8 @@ import type { StaticAssets } from './web/static-assets.js';
 export interface GatewayDeps {
   readonly core: CoreDeps;
   readonly log: Logger;
-  /** True when the database answers a trivial query. */
-  probeDatabase(): Promise<boolean>;
+  /** Whether the database answers a read and takes a write (/health). */
+  probeDatabase(): Promise<DatabaseHealth>;
   readonly runners: RunnerRegistry;
   /** Programs with their own static tokens (MCP clients, scripts). */
   readonly clients: ClientRegistry;

@@ -4,6 +4,8 @@ import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.
 import { createLibsqlChatStores } from '../../src/db/repositories/chat-stores.js';
 import { createWebSessionStore } from '../../src/db/repositories/web-sessions.js';
 import { createPushSubscriptionStore } from '../../src/db/repositories/push-subscriptions.js';
+import { probeDatabaseHealth } from '../../src/db/health-probe.js';
+import type { DatabaseHealth } from '../../src/core/ports/database-health.js';
 import type { PushSubscriptions } from '../../src/core/ports/push-subscriptions.js';
 import type { DomainEvent } from '../../src/core/events.js';
 import type { Role } from '../../src/core/actor.js';
@@ -79,8 +81,8 @@ export interface TestAppOptions {
   readonly now?: string;
   /** Seconds the gateway has been up when the test starts. */
   readonly uptimeS?: number;
-  /** Replace the database probe (the default runs `SELECT 1` on the real client). */
-  readonly probeDatabase?: (db: TempDb) => Promise<boolean>;
+  /** Replace the database probe (the default is the gateway's own, on the real client). */
+  readonly probeDatabase?: (db: TempDb) => Promise<DatabaseHealth>;
   /** Change the real stores before the app sees them, e.g. to make one method throw. */
   readonly wrapStores?: (stores: Stores) => Stores;
   /** Replace TEST_CATALOG, e.g. with the shipped templates. */
@@ -163,13 +165,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     {
       core,
       log,
-      probeDatabase: probe
-        ? () => probe(db)
-        : () =>
-            db.client.execute('SELECT 1').then(
-              () => true,
-              () => false,
-            ),
+      probeDatabase: probe ? () => probe(db) : () => probeDatabaseHealth(db.client),
       runners: createRunnerRegistry(db.db),
       clients: createClientRegistry(db.db),
       oauth: createOAuthStore(db.db),
