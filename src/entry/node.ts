@@ -31,6 +31,7 @@ import {
 } from './data-dir.js';
 import { openMigratedDatabase } from './open-database.js';
 import { createLogNotifier, systemClock, uuidV7Ids } from './system-ports.js';
+import type { HostResolver } from '../core/ports/host-resolver.js';
 import type { DomainEvent } from '../core/events.js';
 import { createRunner } from '../runner/runner.js';
 import { createInProcessWorkSource } from '../runner/work-source.js';
@@ -91,7 +92,16 @@ function agentMcpUrl(host: string | null, address: AddressInfo, publicUrl: strin
 }
 
 /** The one-machine deployment: gateway, maintenance loop and an embedded libSQL file. */
-export async function startSwitchboard(config: Config, log: Logger): Promise<RunningSwitchboard> {
+/** What a test may put in place of the machine's own: name resolution for push hosts. */
+export interface StartOverrides {
+  readonly resolver?: HostResolver;
+}
+
+export async function startSwitchboard(
+  config: Config,
+  log: Logger,
+  overrides: StartOverrides = {},
+): Promise<RunningSwitchboard> {
   ensureDataDir(config.dataDir);
   const lock = acquireDataDirLock(config.dataDir);
   const cleanups: (() => void)[] = [() => lock.release()];
@@ -133,7 +143,9 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     const events = createEventFeed(uuidV7Ids.next());
     listeners.push((event) => events.publish(event));
     const roleOf = (name: string) => config.users.find((u) => u.name === name)?.role ?? null;
-    const push = config.webPush.enabled ? startWebPush(config, core, roleOf, handle, log) : null;
+    const push = config.webPush.enabled
+      ? startWebPush(config, core, roleOf, handle, log, overrides.resolver)
+      : null;
     if (push) listeners.push((event) => push.sender.notify(event));
     const embeddedName = `embedded@${hostname()}:${process.pid}`;
     const telegram = createTelegramService(config, core, handle.db, log);

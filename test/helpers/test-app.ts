@@ -7,6 +7,9 @@ import { createPushSubscriptionStore } from '../../src/db/repositories/push-subs
 import { probeDatabaseHealth } from '../../src/db/health-probe.js';
 import type { DatabaseHealth } from '../../src/core/ports/database-health.js';
 import type { PushSubscriptions } from '../../src/core/ports/push-subscriptions.js';
+import type { HostResolver } from '../../src/core/ports/host-resolver.js';
+import { DEFAULT_PUSH_POLICY, type PushHostPolicy } from '../../src/core/push/endpoint-policy.js';
+import { createDnsHostResolver } from '../../src/entry/dns-host-resolver.js';
 import type { DomainEvent } from '../../src/core/events.js';
 import type { Role } from '../../src/core/actor.js';
 import type { LoginLinks } from '../../src/core/ports/login-links.js';
@@ -95,6 +98,9 @@ export interface TestAppOptions {
   readonly publicUrl?: string;
   /** Turns /api/push on with this VAPID public key. */
   readonly pushPublicKey?: string;
+  /** Push hosts and name resolution for /api/push; the shipped defaults and real DNS if not. */
+  readonly pushHosts?: PushHostPolicy;
+  readonly pushResolver?: HostResolver;
   /** Hears every domain event, as the listeners of `switchboard start` do. */
   readonly onEvent?: (event: DomainEvent) => void;
 }
@@ -175,7 +181,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       sessions: createWebSessionStore(db.db),
       events,
       push: options.pushPublicKey
-        ? { publicKey: options.pushPublicKey, subscriptions: pushSubscriptions }
+        ? {
+            publicKey: options.pushPublicKey,
+            subscriptions: pushSubscriptions,
+            pushHosts: options.pushHosts ?? DEFAULT_PUSH_POLICY,
+            resolver: options.pushResolver ?? createDnsHostResolver(),
+          }
         : null,
       waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
     },
