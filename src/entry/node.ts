@@ -7,6 +7,7 @@ import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
 import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
+import { expireLapsedConsents } from '../core/use-cases/oauth-consent.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import { createLibsqlStores } from '../db/stores.js';
 import { probeDatabaseHealth } from '../db/health-probe.js';
@@ -160,6 +161,10 @@ export async function startSwitchboard(
         oauth,
         roleOf,
         canAskOwner: telegram !== null && config.users.some((u) => u.role === 'owner'),
+        // The peer of the TCP connection: a forwarded-for header is the client's own claim.
+        sourceAddress: (c) =>
+          (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+            ?.socket?.remoteAddress ?? null,
         telegram: telegram?.webhook ?? null,
         logins: createLibsqlChatStores(handle.db).logins,
         sessions,
@@ -236,6 +241,7 @@ export async function startSwitchboard(
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
         ladder.run(),
+        expireLapsedConsents({ deps: { ...core, oauth } }),
         oauth.prune(systemClock.now().toISOString()),
         sessions.prune(systemClock.now().toISOString()),
       ]).catch((e: unknown) => log.error('maintenance failed', { error: String(e) }));

@@ -3,7 +3,7 @@ import { request } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import webpush from 'web-push';
 import type { PushTransport } from '../core/ports/push-transport.js';
-import { isPublicAddress } from '../core/push/address-ranges.js';
+import { isPublicAddress } from '../core/net/address-ranges.js';
 import type { PushHostPolicy } from '../core/push/endpoint-policy.js';
 import type { VapidKeys } from './vapid-keys.js';
 

@@ -6,6 +6,7 @@ import type { DomainEvent } from '../core/events.js';
 import type { Logger } from '../core/ports/logger.js';
 import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
+import { expireLapsedConsents } from '../core/use-cases/oauth-consent.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import type { Database } from '../db/client.js';
 import { probeDatabaseHealth } from '../db/health-probe.js';
@@ -138,6 +139,8 @@ export function createWorkerGateway(wc: WorkerConfig, db: Database, log: Logger)
       oauth,
       roleOf: (name) => config.users.find((u) => u.name === name)?.role ?? null,
       canAskOwner: bot !== null && config.users.some((u) => u.role === 'owner'),
+      // Cloudflare sets this from the connection and overwrites what a client sends.
+      sourceAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
       telegram:
         intake && wc.telegram
           ? { secret: wc.telegram.secret, accept: (u) => intake.accept(u) }
@@ -190,6 +193,7 @@ export function createWorkerGateway(wc: WorkerConfig, db: Database, log: Logger)
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
         ladder.run(),
+        expireLapsedConsents({ deps: { ...core, oauth } }),
         oauth.prune(now.toISOString()),
         sessions.prune(now.toISOString()),
         chatStores.inbox.prune(new Date(now.getTime() - KEEP_UPDATES_MS).toISOString()),

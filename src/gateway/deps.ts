@@ -1,4 +1,5 @@
 import type { Update } from 'grammy/types';
+import type { Context } from 'hono';
 import type { Actor, Role } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
@@ -28,6 +29,11 @@ export interface GatewayDeps {
   roleOf(name: string): Role | null;
   /** A bot is running and some owner can be asked (OAuth consent). */
   readonly canAskOwner: boolean;
+  /**
+   * The address the request came from, as the runtime knows it (the socket on Node,
+   * CF-Connecting-IP on Workers); never a header a client could set. For per-source limits.
+   */
+  readonly sourceAddress?: ((c: Context) => string | null) | undefined;
   /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
   /** The bot's one-time /login links, spent by the web app's sign-in. */

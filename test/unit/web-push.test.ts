@@ -19,7 +19,7 @@ import {
   vetPushEndpoint,
   type PushHostPolicy,
 } from '../../src/core/push/endpoint-policy.js';
-import { isPublicAddress } from '../../src/core/push/address-ranges.js';
+import { isPublicAddress } from '../../src/core/net/address-ranges.js';
 import { loadConfig } from '../../src/entry/config/load-config.js';
 import { aTask, anApproval } from '../helpers/builders.js';
 import { createRecordingLogger } from '../helpers/test-app.js';
@@ -89,6 +89,7 @@ describe('push notices', () => {
         redirectUris: [],
         secretHash: null,
         metadata: {},
+        source: null,
         createdAt: T0,
         expiresAt: T0,
         lastUsedAt: null,

@@ -1,5 +1,5 @@
 import type { HostResolver } from '../ports/host-resolver.js';
-import { isIpLiteral, isPublicAddress } from './address-ranges.js';
+import { isIpLiteral, isPublicAddress } from '../net/address-ranges.js';
 
 /** Where push messages may go. */
 export interface PushHostPolicy {

@@ -1,6 +1,6 @@
 /**
  * Whether an IP address is on the public internet. Push delivery POSTs to a URL a browser
- * handed in, so anything that could reach this machine or its network is refused: loopback,
+ * handed in (web push), so anything that could reach this machine or its network is refused: loopback,
  * private, link-local, CGNAT, unique-local, multicast, documentation and reserved ranges, and
  * IPv6 forms that embed such an IPv4 address (mapped, compatible, NAT64, 6to4).
  */
@@ -124,4 +124,20 @@ function isPublicIpv6(g: readonly number[]): boolean {
   // 3fff::/20 is documentation too (RFC 9637).
   if (g0 === 0x3fff && g1 < 0x1000) return false;
   return true;
+}
+
+/**
+ * The bucket a client address is counted in for rate limits: an IPv4 address itself, an
+ * IPv6 address by its /64 (one subscriber usually holds a whole /64), null for no address.
+ */
+export function addressBucket(address: string): string | null {
+  const v4 = parseIpv4(address);
+  if (v4) return v4.join('.');
+  const v6 = parseIpv6(address);
+  if (!v6) return null;
+  if (v6.slice(0, 5).every((x) => x === 0) && v6[5] === 0xffff) return embeddedV4(v6, 6).join('.');
+  return `${v6
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
