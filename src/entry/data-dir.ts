@@ -19,9 +19,21 @@ export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
+/** What Switchboard keeps in its data dir (the data dir may hold other things: left alone). */
+const OWN_FILES = new Set([
+  'switchboard.db',
+  'switchboard.db-wal',
+  'switchboard.db-shm',
+  'switchboard.db-journal',
+  'switchboard.lock',
+  'admin-token',
+  'vapid-keys.json',
+]);
+const OWN_DIRS = new Set(['output']);
+
 /**
  * The data dir holds the database, keys and task output: only its owner may enter it. mkdir's
- * mode applies only when it creates the dir, so an existing one (or what an older version
+ * mode applies only when it creates the dir, so an existing one (and what an older version
  * left in it with the umask's modes) is tightened on every start.
  */
 export function ensureDataDir(dir: string): void {
@@ -30,8 +42,8 @@ export function ensureDataDir(dir: string): void {
     accessSync(dir, constants.W_OK);
     chmodSync(dir, 0o700);
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isFile()) chmodSync(join(dir, entry.name), 0o600);
-      else if (entry.isDirectory()) chmodSync(join(dir, entry.name), 0o700);
+      if (entry.isFile() && OWN_FILES.has(entry.name)) chmodSync(join(dir, entry.name), 0o600);
+      if (entry.isDirectory() && OWN_DIRS.has(entry.name)) chmodSync(join(dir, entry.name), 0o700);
     }
   } catch (cause) {
     throw new StartupError(

@@ -22,6 +22,8 @@ describe('the data dir is private to its owner', () => {
       mode: 0o644,
     });
     writeFileSync(join(data, 'output', 'old.1.log'), 'x', { mode: 0o644 });
+    // Not Switchboard's: a data dir shared with other things keeps their modes.
+    writeFileSync(join(data, 'someone-elses.sh'), '#!/bin/sh\n', { mode: 0o755 });
     expect(modeOf(data)).toBe(0o755);
 
     app = await startInProcess({
@@ -42,5 +44,6 @@ describe('the data dir is private to its owner', () => {
     ]) {
       expect([file, modeOf(join(data, file))]).toEqual([file, 0o600]);
     }
+    expect(modeOf(join(data, 'someone-elses.sh'))).toBe(0o755);
   });
 });
