@@ -37,7 +37,7 @@ export async function benchGateway(
     {
       core,
       log: SILENT_LOGGER,
-      probeDatabase: async () => true,
+      probeDatabase: async () => 'ok' as const,
       runners: createRunnerRegistry(handle.db),
       clients: createClientRegistry(handle.db),
       oauth: createOAuthStore(handle.db),

@@ -15,7 +15,8 @@ import { editRich, sendRich, sendTextFile } from './send.js';
 import { getTaskOutput } from '../core/use-cases/get-task-output.js';
 import { completionLine, isLongOutput, outputFile } from './views/completion.js';
 import { breakerAlert } from './views/overview.js';
-import { consentCard } from './views/consent-card.js';
+import { consentCard, consentExpired } from './views/consent-card.js';
+import { oauthSubject } from '../core/use-cases/oauth-consent.js';
 import { consensusMessage } from './views/consensus-message.js';
 import { consensusReport } from '../core/use-cases/consensus-report.js';
 import { ladderTaskOf } from '../core/use-cases/advance-consensus-rung.js';
@@ -255,12 +256,35 @@ export function createTaskBoard(
   async function askConsent(client: OAuthClient, grant: OAuthGrant) {
     const card = consentCard(client, grant);
     for (const m of options.members.filter((x) => x.role === 'owner')) {
-      await sendRich(api, m.telegramId, card.text, { keyboard: card.keyboard }).catch(
-        (e: unknown) =>
-          deps.log.warn('telegram: could not send a connect request', {
-            to: m.name,
-            error: String(e),
-          }),
+      try {
+        const [sent] = (
+          await sendRich(api, m.telegramId, card.text, { keyboard: card.keyboard })
+        ).slice(-1);
+        // Stored, not kept in memory: the sweep that expires it may run in another process.
+        if (sent) {
+          await deps.chats.linkMessage({
+            chatId: m.telegramId,
+            messageId: sent.message_id,
+            taskId: oauthSubject(grant.id),
+            kind: 'consent',
+            createdAt: deps.core.clock.now().toISOString(),
+          });
+        }
+      } catch (e) {
+        deps.log.warn('telegram: could not send a connect request', {
+          to: m.name,
+          error: String(e),
+        });
+      }
+    }
+  }
+
+  /** A connect request lapsed: its cards lose their buttons and say so. */
+  async function consentExpiredCards(grant: OAuthGrant, clientName: string | null) {
+    const text = consentExpired(clientName);
+    for (const l of await deps.chats.messagesOf(oauthSubject(grant.id))) {
+      await editRich(api, l.chatId, l.messageId, text, []).catch((e: unknown) =>
+        deps.log.warn('telegram: could not update a connect card', { error: String(e) }),
       );
     }
   }
@@ -376,6 +400,13 @@ export function createTaskBoard(
           return;
         case 'oauth.consent_requested':
           spawn(askConsent(event.client, event.grant));
+          return;
+        case 'oauth.consent_expired':
+          spawn(
+            consentExpiredCards(event.grant, event.clientName).catch((e: unknown) =>
+              deps.log.warn('telegram: connect cards failed', { error: String(e) }),
+            ),
+          );
           return;
         case 'permission.requested':
         case 'permission.decided':

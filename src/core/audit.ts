@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'access.denied',
   'oauth.allowed',
   'oauth.denied',
+  'oauth.expired',
   'workflow.created',
   'workflow.specced',
   'workflow.stage_logged',

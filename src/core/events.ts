@@ -39,6 +39,13 @@ export type DomainEvent =
       readonly grant: OAuthGrant;
       readonly client: OAuthClient;
     }
+  /** Nobody allowed or denied a connect request in time: its cards say it expired. */
+  | {
+      readonly type: 'oauth.consent_expired';
+      readonly grant: OAuthGrant;
+      /** The client's name for the card, if its registration still exists. */
+      readonly clientName: string | null;
+    }
   /** An agent asks to use a tool: approvers get a card with Approve once / Deny. */
   | {
       readonly type: 'permission.requested';

@@ -34,7 +34,7 @@ export interface DatabaseHandle {
 export const isLocalUrl = (url: string): boolean => url.startsWith('file:') || url === ':memory:';
 
 /** `file:/abs/path` or `file:relative/path`; URLs with a host or query go to @libsql/client. */
-const plainFilePath = (url: string): string | null => {
+export const localFilePath = (url: string): string | null => {
   const m = /^file:(?!\/\/)([^?#]+)$/.exec(url) ?? /^file:\/\/(\/[^?#]+)$/.exec(url);
   return m?.[1] ?? null;
 };
@@ -47,7 +47,7 @@ const plainFilePath = (url: string): string | null => {
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const local = isLocalUrl(options.url);
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
-  const path = options.driver === 'libsql-client' ? null : plainFilePath(options.url);
+  const path = options.driver === 'libsql-client' ? null : localFilePath(options.url);
   const client = path
     ? createLocalClient(path, {
         busyTimeoutMs,

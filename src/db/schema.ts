@@ -464,8 +464,13 @@ export const oauthClients = sqliteTable(
     expiresAt: text('expires_at').notNull(),
     lastUsedAt: text('last_used_at'),
     revokedAt: text('revoked_at'),
+    /** The address bucket that registered it (per-source registration limit). */
+    source: text('source'),
   },
-  (t) => [index('oauth_clients_created').on(t.createdAt)],
+  (t) => [
+    index('oauth_clients_created').on(t.createdAt),
+    index('oauth_clients_source').on(t.source, t.createdAt),
+  ],
 );
 
 /** An authorization request waiting for the owner's consent, then the code it was granted. */
@@ -489,8 +494,14 @@ export const oauthGrants = sqliteTable(
     expiresAt: text('expires_at').notNull(),
     decidedAt: text('decided_at'),
     usedAt: text('used_at'),
+    /** The address bucket of the browser that asked (per-source pending limit). */
+    source: text('source'),
   },
-  (t) => [index('oauth_grants_status').on(t.status, t.expiresAt)],
+  (t) => [
+    index('oauth_grants_status').on(t.status, t.expiresAt),
+    index('oauth_grants_client').on(t.clientId, t.status, t.expiresAt),
+    index('oauth_grants_source').on(t.source, t.status, t.expiresAt),
+  ],
 );
 
 /** Access and refresh tokens, by SHA-256; refresh tokens rotate within a family. */

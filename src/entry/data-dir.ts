@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   accessSync,
+  chmodSync,
   constants,
+  existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeSync,
@@ -16,14 +19,47 @@ export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
+/** What Switchboard keeps in its data dir (the data dir may hold other things: left alone). */
+const OWN_FILES = new Set([
+  'switchboard.db',
+  'switchboard.db-wal',
+  'switchboard.db-shm',
+  'switchboard.db-journal',
+  'switchboard.lock',
+  'admin-token',
+  'vapid-keys.json',
+]);
+const OWN_DIRS = new Set(['output']);
+
+/**
+ * The data dir holds the database, keys and task output: only its owner may enter it. mkdir's
+ * mode applies only when it creates the dir, so an existing one (and what an older version
+ * left in it with the umask's modes) is tightened on every start.
+ */
 export function ensureDataDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK);
+    chmodSync(dir, 0o700);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isFile() && OWN_FILES.has(entry.name)) chmodSync(join(dir, entry.name), 0o600);
+      if (entry.isDirectory() && OWN_DIRS.has(entry.name)) chmodSync(join(dir, entry.name), 0o700);
+    }
   } catch (cause) {
     throw new StartupError(
       `data dir ${dir} is not writable (${(cause as NodeJS.ErrnoException).code ?? cause})`,
     );
+  }
+}
+
+/**
+ * A local database file is made 0600 before SQLite opens it: SQLite gives its -wal and -shm
+ * files the database file's mode, while a file it creates itself gets the umask's (often 0644).
+ */
+export function privateDatabaseFile(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
   }
 }
 

@@ -8,8 +8,10 @@ import type { Logger } from '../core/ports/logger.js';
 import { LOCAL_HOST } from '../core/runner-identity.js';
 import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
+import { expireLapsedConsents } from '../core/use-cases/oauth-consent.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import { createLibsqlStores } from '../db/stores.js';
+import { probeDatabaseHealth } from '../db/health-probe.js';
 import { createOAuthStore } from '../db/repositories/oauth-store.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createRunnerRegistry } from '../db/repositories/runner-registry.js';
@@ -31,6 +33,7 @@ import {
 } from './data-dir.js';
 import { openMigratedDatabase } from './open-database.js';
 import { createLogNotifier, systemClock, uuidV7Ids } from './system-ports.js';
+import type { HostResolver } from '../core/ports/host-resolver.js';
 import type { DomainEvent } from '../core/events.js';
 import { createRunner } from '../runner/runner.js';
 import { createInProcessWorkSource } from '../runner/work-source.js';
@@ -91,7 +94,16 @@ function agentMcpUrl(host: string | null, address: AddressInfo, publicUrl: strin
 }
 
 /** The one-machine deployment: gateway, maintenance loop and an embedded libSQL file. */
-export async function startSwitchboard(config: Config, log: Logger): Promise<RunningSwitchboard> {
+/** What a test may put in place of the machine's own: name resolution for push hosts. */
+export interface StartOverrides {
+  readonly resolver?: HostResolver;
+}
+
+export async function startSwitchboard(
+  config: Config,
+  log: Logger,
+  overrides: StartOverrides = {},
+): Promise<RunningSwitchboard> {
   ensureDataDir(config.dataDir);
   const lock = acquireDataDirLock(config.dataDir);
   const cleanups: (() => void)[] = [() => lock.release()];
@@ -133,7 +145,9 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
     const events = createEventFeed(uuidV7Ids.next());
     listeners.push((event) => events.publish(event));
     const roleOf = (name: string) => config.users.find((u) => u.name === name)?.role ?? null;
-    const push = config.webPush.enabled ? startWebPush(config, core, roleOf, handle, log) : null;
+    const push = config.webPush.enabled
+      ? startWebPush(config, core, roleOf, handle, log, overrides.resolver)
+      : null;
     if (push) listeners.push((event) => push.sender.notify(event));
     const embeddedName = `embedded@${hostname()}:${process.pid}`;
     const telegram = createTelegramService(config, core, handle.db, log);
@@ -142,16 +156,16 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
       {
         core,
         log,
-        probeDatabase: () =>
-          handle.client.execute('SELECT 1').then(
-            () => true,
-            () => false,
-          ),
+        probeDatabase: () => probeDatabaseHealth(handle.client),
         runners: createRunnerRegistry(handle.db),
         clients: createClientRegistry(handle.db),
         oauth,
         roleOf,
         canAskOwner: telegram !== null && config.users.some((u) => u.role === 'owner'),
+        // The peer of the TCP connection: a forwarded-for header is the client's own claim.
+        sourceAddress: (c) =>
+          (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+            ?.socket?.remoteAddress ?? null,
         telegram: telegram?.webhook ?? null,
         logins: createLibsqlChatStores(handle.db).logins,
         sessions,
@@ -233,6 +247,7 @@ export async function startSwitchboard(config: Config, log: Logger): Promise<Run
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
         ladder.run(),
+        expireLapsedConsents({ deps: { ...core, oauth } }),
         oauth.prune(systemClock.now().toISOString()),
         sessions.prune(systemClock.now().toISOString()),
       ]).catch((e: unknown) => log.error('maintenance failed', { error: String(e) }));

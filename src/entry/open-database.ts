@@ -1,7 +1,7 @@
-import { openDatabase, type DatabaseHandle } from '../db/client.js';
+import { localFilePath, openDatabase, type DatabaseHandle } from '../db/client.js';
 import { applyMigrations } from '../db/migrate.js';
 import type { Config } from './config/config.js';
-import { StartupError, ensureDataDir } from './data-dir.js';
+import { StartupError, ensureDataDir, privateDatabaseFile } from './data-dir.js';
 import { readMigrations } from './migrations.js';
 
 // Apart from node.ts so the short commands (token, migrate, task) load only the database,
@@ -14,6 +14,8 @@ export async function openMigratedDatabase(
   if (config.database.url.startsWith('file:')) ensureDataDir(config.dataDir);
   let handle: DatabaseHandle;
   try {
+    const file = localFilePath(config.database.url);
+    if (file) privateDatabaseFile(file);
     handle = await openDatabase({
       url: config.database.url,
       authToken: config.database.authToken,

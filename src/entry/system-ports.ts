@@ -22,6 +22,10 @@ export function createLogNotifier(log: Logger): Notifier {
         log.info(event.type, { client: event.client.name, redirect: event.grant.redirectUri });
         return;
       }
+      if (event.type === 'oauth.consent_expired') {
+        log.info(event.type, { grant: event.grant.id, client: event.grant.clientId });
+        return;
+      }
       if (event.type === 'permission.requested' || event.type === 'permission.decided') {
         const { request } = event;
         log.info(event.type, {

@@ -6,8 +6,10 @@ import type { DomainEvent } from '../core/events.js';
 import type { Logger } from '../core/ports/logger.js';
 import { expireOverduePermissions } from '../core/use-cases/expire-overdue-permissions.js';
 import { expireStaleApprovals } from '../core/use-cases/expire-stale-approvals.js';
+import { expireLapsedConsents } from '../core/use-cases/oauth-consent.js';
 import { reapExpiredLeases } from '../core/use-cases/reap-expired-leases.js';
 import type { Database } from '../db/client.js';
+import { probeDatabaseHealth } from '../db/health-probe.js';
 import { createLibsqlChatStores } from '../db/repositories/chat-stores.js';
 import { createClientRegistry } from '../db/repositories/client-registry.js';
 import { createOAuthStore } from '../db/repositories/oauth-store.js';
@@ -131,16 +133,14 @@ export function createWorkerGateway(wc: WorkerConfig, db: Database, log: Logger)
     {
       core,
       log,
-      probeDatabase: () =>
-        db.$client.execute('SELECT 1').then(
-          () => true,
-          () => false,
-        ),
+      probeDatabase: () => probeDatabaseHealth(db.$client),
       runners: createRunnerRegistry(db),
       clients: createClientRegistry(db),
       oauth,
       roleOf: (name) => config.users.find((u) => u.name === name)?.role ?? null,
       canAskOwner: bot !== null && config.users.some((u) => u.role === 'owner'),
+      // Cloudflare sets this from the connection and overwrites what a client sends.
+      sourceAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
       telegram:
         intake && wc.telegram
           ? { secret: wc.telegram.secret, accept: (u) => intake.accept(u) }
@@ -193,6 +193,7 @@ export function createWorkerGateway(wc: WorkerConfig, db: Database, log: Logger)
         reapExpiredLeases({ deps: core, actor: SYSTEM_ACTOR, input: {} }),
         pipelines.run(),
         ladder.run(),
+        expireLapsedConsents({ deps: { ...core, oauth } }),
         oauth.prune(now.toISOString()),
         sessions.prune(now.toISOString()),
         chatStores.inbox.prune(new Date(now.getTime() - KEEP_UPDATES_MS).toISOString()),

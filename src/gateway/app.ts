@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
 import { HTTPException } from 'hono/http-exception';
+import { addressBucket } from '../core/net/address-ranges.js';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { GatewayDeps, GatewayEnv, GatewayOptions } from './deps.js';
@@ -108,6 +109,10 @@ export function createApp(deps: GatewayDeps, options: GatewayOptions) {
     oauth: deps.oauth,
     roleOf: deps.roleOf,
     consentAvailable: deps.canAskOwner,
+    sourceOf: (c: Context) => {
+      const address = deps.sourceAddress?.(c);
+      return address ? addressBucket(address) : null;
+    },
   };
   const ours = hostCheck(servedNames(publicUrl, options.listenHost ?? null));
   for (const path of ['/mcp', '/.well-known/*', '/register', '/authorize/*', '/token', '/revoke']) {

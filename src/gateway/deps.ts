@@ -1,7 +1,9 @@
 import type { Update } from 'grammy/types';
+import type { Context } from 'hono';
 import type { Actor, Role } from '../core/actor.js';
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../core/ports/logger.js';
+import type { DatabaseHealth } from '../core/ports/database-health.js';
 import type { ClientRegistry } from '../core/ports/client-registry.js';
 import type { OAuthStore } from '../core/ports/oauth-store.js';
 import type { LoginLinks } from '../core/ports/login-links.js';
@@ -17,8 +19,8 @@ import type { StaticAssets } from './web/static-assets.js';
 export interface GatewayDeps {
   readonly core: CoreDeps;
   readonly log: Logger;
-  /** True when the database answers a trivial query. */
-  probeDatabase(): Promise<boolean>;
+  /** Whether the database answers a read and takes a write (/health). */
+  probeDatabase(): Promise<DatabaseHealth>;
   readonly runners: RunnerRegistry;
   /** Programs with their own static tokens (MCP clients, scripts). */
   readonly clients: ClientRegistry;
@@ -28,6 +30,11 @@ export interface GatewayDeps {
   roleOf(name: string): Role | null;
   /** A bot is running and some owner can be asked (OAuth consent). */
   readonly canAskOwner: boolean;
+  /**
+   * The address the request came from, as the runtime knows it (the socket on Node,
+   * CF-Connecting-IP on Workers); never a header a client could set. For per-source limits.
+   */
+  readonly sourceAddress?: ((c: Context) => string | null) | undefined;
   /** Resolves when work may have been queued, or after `ms`, or when `signal` aborts. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
   /** The bot's one-time /login links, spent by the web app's sign-in. */

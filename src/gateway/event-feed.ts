@@ -71,6 +71,8 @@ export function presentEvent(event: DomainEvent): { type: string; data: unknown 
           expires_at: event.grant.expiresAt,
         },
       };
+    case 'oauth.consent_expired':
+      return { type: event.type, data: { grant_id: event.grant.id } };
     case 'permission.requested':
     case 'permission.decided':
       return {

@@ -29,9 +29,14 @@ const client = {
   createdAt: T0,
   expiresAt: at(60),
   lastUsedAt: null,
+  source: '203.0.113.7',
 };
 
-const grant = (id: string, expiresAt = at(10)): OAuthGrant => ({
+const grant = (
+  id: string,
+  expiresAt = at(10),
+  over: Partial<Pick<OAuthGrant, 'clientId' | 'source'>> = {},
+): OAuthGrant => ({
   id,
   clientId: 'c1',
   redirectUri: client.redirectUris[0]!,
@@ -46,6 +51,8 @@ const grant = (id: string, expiresAt = at(10)): OAuthGrant => ({
   createdAt: T0,
   expiresAt,
   decidedAt: null,
+  source: '203.0.113.7',
+  ...over,
 });
 
 const token = (hash: string, kind: 'access' | 'refresh', family: string): OAuthToken => ({
@@ -77,8 +84,9 @@ describe.each(IMPLEMENTATIONS)('OAuthStore contract: %s', (_name, make) => {
       await s.registerClient(client);
       expect((await s.getClient('c1', at(59)))?.name).toBe('Claude');
       expect(await s.getClient('c1', at(60))).toBeNull();
-      expect(await s.countClientsSince(T0)).toBe(1);
-      expect(await s.countClientsSince(at(1))).toBe(0);
+      expect(await s.countClientsSince(T0, '203.0.113.7')).toBe(1);
+      expect(await s.countClientsSince(T0, '198.51.100.1')).toBe(0);
+      expect(await s.countClientsSince(at(1), '203.0.113.7')).toBe(0);
       await s.keepClient('c1', at(5), at(600));
       expect((await s.getClient('c1', at(300)))?.lastUsedAt).toBe(at(5));
     }));
@@ -87,12 +95,52 @@ describe.each(IMPLEMENTATIONS)('OAuthStore contract: %s', (_name, make) => {
     use(async (s) => {
       await s.createGrant(grant('g1'));
       await s.createGrant(grant('g2', at(1)));
-      expect(await s.countPendingGrants(T0)).toBe(2);
+      const of = { clientId: 'c1', source: '203.0.113.7' };
+      expect(await s.countPendingGrants(T0, of)).toEqual({ client: 2, source: 2 });
       expect((await s.decideGrant('g1', 'allowed', 'ops', at(2)))?.status).toBe('allowed');
       expect(await s.decideGrant('g1', 'denied', 'ops', at(3))).toBeNull();
       expect(await s.decideGrant('g2', 'allowed', 'ops', at(1))).toBeNull(); // lapsed
-      expect(await s.countPendingGrants(at(2))).toBe(0);
+      expect(await s.countPendingGrants(at(2), of)).toEqual({ client: 0, source: 0 });
       expect((await s.getGrant('g1'))?.subject).toBe('ops');
+    }));
+
+  it('counts pending requests per client and per address bucket, never across them', () =>
+    use(async (s) => {
+      await s.createGrant(grant('a1', at(10), { clientId: 'c1', source: '192.0.2.1' }));
+      await s.createGrant(grant('a2', at(10), { clientId: 'c1', source: '192.0.2.2' }));
+      await s.createGrant(grant('b1', at(10), { clientId: 'c2', source: '192.0.2.1' }));
+      await s.createGrant(grant('n1', at(10), { clientId: 'c3', source: null }));
+      await s.decideGrant('a2', 'denied', 'ops', at(1));
+      expect(await s.countPendingGrants(at(2), { clientId: 'c1', source: '192.0.2.1' })).toEqual({
+        client: 1,
+        source: 2,
+      });
+      expect(await s.countPendingGrants(at(2), { clientId: 'c9', source: '192.0.2.9' })).toEqual({
+        client: 0,
+        source: 0,
+      });
+      expect(await s.countPendingGrants(at(2), { clientId: 'c9', source: null })).toEqual({
+        client: 0,
+        source: 1,
+      });
+    }));
+
+  it('expires lapsed pending requests once, and prune keeps them until then', () =>
+    use(async (s) => {
+      await s.createGrant(grant('g1', at(5)));
+      await s.createGrant(grant('g2', at(20)));
+      await s.createGrant(grant('g3', at(5)));
+      await s.decideGrant('g3', 'allowed', 'ops', at(1));
+      await s.prune(at(6));
+      expect((await s.getGrant('g1'))?.status).toBe('pending');
+      expect((await s.expireGrants(at(5))).map((g) => [g.id, g.status])).toEqual([
+        ['g1', 'expired'],
+      ]);
+      expect(await s.expireGrants(at(6))).toEqual([]);
+      expect(await s.decideGrant('g1', 'allowed', 'ops', at(6))).toBeNull();
+      expect((await s.getGrant('g2'))?.status).toBe('pending');
+      await s.prune(at(6));
+      expect(await s.getGrant('g1')).toBeNull();
     }));
 
   it('issues one code per allowed grant and redeems it once', () =>
@@ -129,6 +177,7 @@ describe.each(IMPLEMENTATIONS)('OAuthStore contract: %s', (_name, make) => {
       await s.createGrant(grant('g1', at(5)));
       await s.saveTokens([{ ...token('old', 'access', 'f1'), expiresAt: at(5) }]);
       await s.saveTokens([token('new', 'refresh', 'f1')]);
+      await s.expireGrants(at(30));
       await s.prune(at(30));
       expect(await s.getGrant('g1')).toBeNull();
       expect(await s.findToken('old')).toBeNull();

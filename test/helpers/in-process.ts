@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { HostResolver } from '../../src/core/ports/host-resolver.js';
 import { SILENT_LOGGER } from '../../src/core/ports/logger.js';
 import { formatConfigError, loadConfig } from '../../src/entry/config/load-config.js';
 import { startSwitchboard, type RunningSwitchboard } from '../../src/entry/node.js';
@@ -14,6 +15,8 @@ export interface InProcessOptions {
   readonly version?: string;
   /** More environment, e.g. TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Name resolution for push hosts, in place of the machine's DNS. */
+  readonly resolver?: HostResolver;
 }
 
 /** Switchboard as `switchboard start` runs it — config file, data dir, PORT 0 — in this process. */
@@ -37,6 +40,7 @@ export async function startInProcess(o: InProcessOptions): Promise<RunningSwitch
   return startSwitchboard(
     config.value,
     process.env.SWITCHBOARD_TEST_LOG ? consoleLogger : SILENT_LOGGER,
+    o.resolver ? { resolver: o.resolver } : {},
   );
 }
 

@@ -4,7 +4,12 @@ import { createRunnerRegistry } from '../../src/db/repositories/runner-registry.
 import { createLibsqlChatStores } from '../../src/db/repositories/chat-stores.js';
 import { createWebSessionStore } from '../../src/db/repositories/web-sessions.js';
 import { createPushSubscriptionStore } from '../../src/db/repositories/push-subscriptions.js';
+import { probeDatabaseHealth } from '../../src/db/health-probe.js';
+import type { DatabaseHealth } from '../../src/core/ports/database-health.js';
 import type { PushSubscriptions } from '../../src/core/ports/push-subscriptions.js';
+import type { HostResolver } from '../../src/core/ports/host-resolver.js';
+import { DEFAULT_PUSH_POLICY, type PushHostPolicy } from '../../src/core/push/endpoint-policy.js';
+import { createDnsHostResolver } from '../../src/entry/dns-host-resolver.js';
 import type { DomainEvent } from '../../src/core/events.js';
 import type { Role } from '../../src/core/actor.js';
 import type { LoginLinks } from '../../src/core/ports/login-links.js';
@@ -80,8 +85,8 @@ export interface TestAppOptions {
   readonly now?: string;
   /** Seconds the gateway has been up when the test starts. */
   readonly uptimeS?: number;
-  /** Replace the database probe (the default runs `SELECT 1` on the real client). */
-  readonly probeDatabase?: (db: TempDb) => Promise<boolean>;
+  /** Replace the database probe (the default is the gateway's own, on the real client). */
+  readonly probeDatabase?: (db: TempDb) => Promise<DatabaseHealth>;
   /** Change the real stores before the app sees them, e.g. to make one method throw. */
   readonly wrapStores?: (stores: Stores) => Stores;
   /** Replace TEST_CATALOG, e.g. with the shipped templates. */
@@ -94,6 +99,9 @@ export interface TestAppOptions {
   readonly publicUrl?: string;
   /** Turns /api/push on with this VAPID public key. */
   readonly pushPublicKey?: string;
+  /** Push hosts and name resolution for /api/push; the shipped defaults and real DNS if not. */
+  readonly pushHosts?: PushHostPolicy;
+  readonly pushResolver?: HostResolver;
   /** Hears every domain event, as the listeners of `switchboard start` do. */
   readonly onEvent?: (event: DomainEvent) => void;
   /** The configured spend limits (the defaults otherwise). */
@@ -170,13 +178,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     {
       core,
       log,
-      probeDatabase: probe
-        ? () => probe(db)
-        : () =>
-            db.client.execute('SELECT 1').then(
-              () => true,
-              () => false,
-            ),
+      probeDatabase: probe ? () => probe(db) : () => probeDatabaseHealth(db.client),
       runners: createRunnerRegistry(db.db),
       clients: createClientRegistry(db.db),
       oauth: createOAuthStore(db.db),
@@ -186,7 +188,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       sessions: createWebSessionStore(db.db),
       events,
       push: options.pushPublicKey
-        ? { publicKey: options.pushPublicKey, subscriptions: pushSubscriptions }
+        ? {
+            publicKey: options.pushPublicKey,
+            subscriptions: pushSubscriptions,
+            pushHosts: options.pushHosts ?? DEFAULT_PUSH_POLICY,
+            resolver: options.pushResolver ?? createDnsHostResolver(),
+          }
         : null,
       waitForWork: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
       ...(options.hosts ? { hosts: options.hosts } : {}),

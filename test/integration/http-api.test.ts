@@ -282,7 +282,7 @@ describe('/health', () => {
   });
 
   it('answers 503 with db "error" when the database probe fails', async () => {
-    const h = await useApp({ probeDatabase: async () => false });
+    const h = await useApp({ probeDatabase: async () => 'unreachable' });
     const res = await h.raw('/health');
     expect(res.status).toBe(503);
     const body = await readJson<HealthJson>(res);
@@ -296,6 +296,22 @@ describe('/health', () => {
     const res = await t.raw('/health');
     expect(res.status).toBe(503);
     expect((await readJson<HealthJson>(res)).db).toBe('error');
+  });
+
+  it('answers 503 with db "read_only" when the real database refuses writes', async () => {
+    expect((await t.raw('/health')).status).toBe(200);
+    // Reads still work; every write is refused, as on a read-only file or a full lock.
+    await t.db.client.execute('PRAGMA query_only = ON');
+    try {
+      const res = await t.raw('/health');
+      expect(res.status).toBe(503);
+      expect(await readJson<HealthJson>(res)).toMatchObject({
+        status: 'degraded',
+        db: 'read_only',
+      });
+    } finally {
+      await t.db.client.execute('PRAGMA query_only = OFF');
+    }
   });
 
   it('answers 503 without detail when reading the status fails', async () => {

@@ -7,6 +7,7 @@ import type {
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
@@ -81,6 +82,34 @@ class Browser {
     if (set) this.cookie = set.split(';')[0] ?? '';
     return { res, body: await res.text() };
   }
+}
+
+/** An HTTP request from a chosen loopback address: each 127.x.y.z is another source to the server. */
+function fromAddress(
+  localAddress: string,
+  url: string | URL,
+  init: { method?: string; body?: string } = {},
+): Promise<{ status: number; location: string | null; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: init.method ?? 'GET',
+        localAddress,
+        headers: init.body ? { 'content-type': 'application/json' } : {},
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? null, body }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
 
 describe('MCP OAuth 2.1: discovery, registration, consent in Telegram, tokens', () => {
@@ -250,6 +279,20 @@ describe('MCP OAuth 2.1: discovery, registration, consent in Telegram, tokens', 
     expect(url.searchParams.get('redirect_uri')).toBe(CLAUDE_COM);
     const lead = await t.tap(APPROVER, { ...card, chatId: OWNER }, dataOf(card, 'Allow'));
     expect(lead).toBe('Only an owner can connect apps.');
+    // The refused tap is on the record: who, through which channel, and why.
+    const refusals = await auditRows(`oauth:${grant}`);
+    expect(refusals).toEqual([
+      {
+        actor: 'lead',
+        channel: 'telegram',
+        action: 'access.denied',
+        detail: {
+          action: 'oauth.allow',
+          role: 'approver',
+          reason: 'only an owner may connect a program',
+        },
+      },
+    ]);
     const pending = await finish(browser, grant);
     expect(pending.status.status).toBe('pending');
     expect(pending.back.status).toBe(200);
@@ -264,6 +307,37 @@ describe('MCP OAuth 2.1: discovery, registration, consent in Telegram, tokens', 
     // A second tap changes nothing.
     expect(await t.tap(OWNER, card, dataOf(card, 'Allow'))).toBe('Already denied.');
   });
+
+  /** Registers a client from `source` and asks to connect it from there; the redirect or page. */
+  async function floodFrom(source: string, name: string, times: number) {
+    const reg = await fromAddress(source, `${t.app.url}/register`, {
+      method: 'POST',
+      body: JSON.stringify({
+        client_name: name,
+        redirect_uris: [CLAUDE_AI],
+        token_endpoint_auth_method: 'none',
+      }),
+    });
+    expect(reg.status).toBe(201);
+    const clientId = (JSON.parse(reg.body) as { client_id: string }).client_id;
+    const url = new URL(`${t.app.url}/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: CLAUDE_AI,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      state: 'flood',
+    }).toString();
+    const outcomes: string[] = [];
+    for (let i = 0; i < times; i++) {
+      const r = await fromAddress(source, url);
+      outcomes.push(
+        r.status === 200 ? 'asked' : (new URL(r.location ?? 'x:').searchParams.get('error') ?? ''),
+      );
+    }
+    return { clientId, url, outcomes };
+  }
 
   it('releases the code only to the browser that asked', async () => {
     const provider = new ConnectorProvider();
@@ -328,6 +402,75 @@ describe('MCP OAuth 2.1: discovery, registration, consent in Telegram, tokens', 
       handle.close();
     }
   });
+
+  it('edits the cards of a connect request nobody decided in time to say it expired', async () => {
+    const provider = new ConnectorProvider();
+    const { browser, grant, card } = await startConnect(provider);
+    // Ten minutes pass for this request: its deadline is moved into the past.
+    const handle = await openDatabase({
+      url: `file:${join(t.dir, 'data', 'switchboard.db')}`,
+      driver: 'libsql-client',
+    });
+    try {
+      await handle.client.execute({
+        sql: 'UPDATE oauth_grants SET expires_at = ? WHERE id = ?',
+        args: [new Date(Date.now() - 1_000).toISOString(), grant],
+      });
+    } finally {
+      handle.close();
+    }
+    // The maintenance sweep (every few seconds) marks it expired and edits the card.
+    const expired = await ownerChat().until(card, 'This request expired', 15_000);
+    expect(expired.text).toContain('“Claude”');
+    expect(labelsOf(expired)).toEqual([]);
+    expect(await t.tap(OWNER, card, dataOf(card, 'Allow'))).toBe(
+      'This request expired; start connecting again from the app.',
+    );
+    const { status, back } = await finish(browser, grant);
+    expect(status.status).toBe('expired');
+    expect(new URL(back.headers.get('location') ?? '').searchParams.get('error')).toBe(
+      'access_denied',
+    );
+    expect((await auditRows(`oauth:${grant}`)).map((r) => [r.actor, r.action])).toEqual([
+      ['system', 'oauth.expired'],
+    ]);
+  });
+
+  // Last in this block: the flood's cards queue up in the owners' chats (Telegram's pacing).
+  it('a flood of connect requests is capped per client and per address, and cannot lock the owner out', async () => {
+    // One client asks at most three times at once, wherever from.
+    const first = await floodFrom('127.0.0.2', 'Flood one', 4);
+    expect(first.outcomes).toEqual(['asked', 'asked', 'asked', 'temporarily_unavailable']);
+    expect((await fromAddress('127.0.0.3', first.url)).status).toBe(302);
+    // One address holds at most five requests, whichever clients it registers.
+    const second = await floodFrom('127.0.0.2', 'Flood two', 3);
+    expect(second.outcomes).toEqual(['asked', 'asked', 'temporarily_unavailable']);
+    // Five requests wait now, the old global cap: the owner, connecting from elsewhere, is
+    // still asked.
+    await connect();
+  }, 30_000);
+
+  /** The audit log's entries for one subject, oldest first. */
+  async function auditRows(subject: string) {
+    const handle = await openDatabase({
+      url: `file:${join(t.dir, 'data', 'switchboard.db')}`,
+      driver: 'libsql-client',
+    });
+    try {
+      const { rows } = await handle.client.execute({
+        sql: 'SELECT actor, channel, action, detail FROM audit_log WHERE subject = ? ORDER BY at',
+        args: [subject],
+      });
+      return rows.map((r) => ({
+        actor: r.actor,
+        channel: r.channel,
+        action: r.action,
+        detail: JSON.parse(String(r.detail)) as unknown,
+      }));
+    } finally {
+      handle.close();
+    }
+  }
 
   async function tokenRequest(provider: ConnectorProvider, params: Record<string, string>) {
     const info = provider.info as { client_id: string; client_secret?: string };
@@ -478,17 +621,23 @@ describe('OAuth registration and redirect URIs: strict, bounded', () => {
     expect(long.searchParams.get('state')).toBeNull();
   });
 
-  it('stops a flood of registrations with 429', async () => {
+  it('stops a flood of registrations from one address with 429, and only that address', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) {
+    for (let i = 0; i < 15; i++) {
       statuses.push(
         (await register({ client_name: `bot ${i}`, redirect_uris: [CLAUDE_AI] })).status,
       );
     }
-    // Earlier tests registered a few; the hourly budget is 20 in all.
-    expect(statuses.filter((s) => s === 201).length).toBeLessThan(20);
+    // Earlier tests registered a few from this address; its hourly budget is 10.
+    expect(statuses.filter((s) => s === 201).length).toBeLessThan(10);
     expect(statuses.at(-1)).toBe(429);
     const first429 = statuses.indexOf(429);
     expect(statuses.slice(first429).every((s) => s === 429)).toBe(true);
+    // Someone else, meanwhile, can still register.
+    const elsewhere = await fromAddress('127.0.0.5', `${app.url}/register`, {
+      method: 'POST',
+      body: JSON.stringify({ client_name: 'Owner app', redirect_uris: [CLAUDE_AI] }),
+    });
+    expect(elsewhere.status).toBe(201);
   });
 });

@@ -158,6 +158,7 @@ describe('OAuth client registration: unused ones expire, used ones live on, re-r
       state: null,
       scope: OAUTH.scope,
       resource: MCP.href,
+      source: null,
       browserHash: 'b'.repeat(64),
       status: 'allowed',
       subject: 'ops',

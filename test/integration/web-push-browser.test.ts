@@ -8,6 +8,7 @@ import { PHONE, launchChromium, screenshot } from '../helpers/browser.js';
 import { startInProcess } from '../helpers/in-process.js';
 import { browserKeys } from '../helpers/push-service.js';
 import { makeTempDir } from '../helpers/temp-db.js';
+import { createStaticHostResolver } from '../../src/core/fakes/static-host-resolver.js';
 
 const TOKEN = 'push-admin-token-0123456789abcdef';
 const ENDPOINT = 'https://push.test/send/chromium-stand-in';
@@ -30,7 +31,12 @@ describe('Web Push in Chromium: the notifications control and the service worker
     app = await startInProcess({
       dir,
       adminToken: TOKEN,
-      yaml: 'users:\n  - { telegram_id: 1001, name: ops, role: owner }\n',
+      // The stand-in push host is on this machine: allowed here by name and by address, as a
+      // push service on the LAN would be; the default refuses both.
+      yaml:
+        'users:\n  - { telegram_id: 1001, name: ops, role: owner }\n' +
+        'web_push: { allowed_hosts: [push.test], allow_private_addresses: true }\n',
+      resolver: createStaticHostResolver({ 'push.test': ['127.0.0.1'] }),
     });
     db = createClient({ url: `file:${join(dir, 'data', 'switchboard.db')}` });
     browser = await launchChromium();

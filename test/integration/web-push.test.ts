@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../src/core/events.js';
@@ -14,11 +15,24 @@ import {
   type BrowserKeys,
 } from '../helpers/push-service.js';
 import { makeTempDir } from '../helpers/temp-db.js';
+import { createStaticHostResolver } from '../../src/core/fakes/static-host-resolver.js';
+import type { PushHostPolicy } from '../../src/core/push/endpoint-policy.js';
 import { createTestApp, T0, type TestApp } from '../helpers/test-app.js';
 
 const ORIGIN = 'http://localhost';
-/** Push services are https hosts by name; the transport's fetch maps this one to loopback. */
+/** Push services are https hosts by name; the transport's fetch maps these to loopback. */
 const PUSH_HOST = 'https://push.test';
+/** An allowed push host whose name resolves to this machine. */
+const REBOUND_HOST = 'https://rebound.push.test';
+const PUSH_HOSTS: PushHostPolicy = {
+  allowedHosts: ['push.test', '*.push.test'],
+  allowPrivateAddresses: false,
+};
+/** push.test stands in for a push service's public address (the fetch goes to loopback). */
+const RESOLVER = createStaticHostResolver({
+  'push.test': ['142.250.74.10'],
+  'rebound.push.test': ['127.0.0.1'],
+});
 const SUBJECT = 'mailto:ops@example.com';
 
 describe('Web Push end to end: a push service stand-in on loopback receives what the core says', () => {
@@ -36,11 +50,13 @@ describe('Web Push end to end: a push service stand-in on loopback receives what
     keyFile = join(dir, VAPID_KEYS_FILE);
     publicKey = vapid.keys.publicKey;
     const toLoopback: typeof fetch = (input, init) =>
-      fetch(String(input).replace(PUSH_HOST, service.origin), init);
+      fetch(String(input).replace(/^https:\/\/([a-z]+\.)?push\.test/, service.origin), init);
     t = await createTestApp({
       roleOf: (name) =>
         name === 'ops' ? 'approver' : name === 'boss' ? 'owner' : name === 'eve' ? 'viewer' : null,
       pushPublicKey: publicKey,
+      pushHosts: PUSH_HOSTS,
+      pushResolver: RESOLVER,
       onEvent: (event) => sender.notify(event),
     });
     sender = createPushSender(
@@ -55,6 +71,8 @@ describe('Web Push end to end: a push service stand-in on loopback receives what
         roleOf: (name) => (name === 'ops' ? 'approver' : name === 'boss' ? 'owner' : 'viewer'),
         clock: t.clock,
         log: t.log,
+        pushHosts: PUSH_HOSTS,
+        resolver: RESOLVER,
       },
       { maxFailures: 5 },
     );
@@ -259,6 +277,39 @@ describe('Web Push end to end: a push service stand-in on loopback receives what
     expect((await t.pushSubscriptions.list())[0]?.failureCount).toBe(1);
   });
 
+  it('a push host whose name resolves to 127.0.0.1 is refused at subscribe, and at send', async () => {
+    const keys = browserKeys();
+    const ops = await signIn('ops');
+    const res = await ops.call('POST', '/api/push/subscriptions', {
+      endpoint: `${REBOUND_HOST}/send/rebound`,
+      keys: { p256dh: keys.p256dh, auth: keys.auth },
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain('loopback or private address');
+    expect(await t.pushSubscriptions.list()).toEqual([]);
+
+    // A row stored before the check existed, or a name re-pointed since, is vetted per send.
+    await t.pushSubscriptions.save({
+      id: 'stored-earlier',
+      endpoint: `${REBOUND_HOST}/send/rebound`,
+      p256dh: keys.p256dh,
+      auth: keys.auth,
+      userName: 'boss',
+      role: 'owner',
+      createdAt: T0,
+      lastSuccessAt: null,
+      failureCount: 0,
+    });
+    await subscribe('boss', '/send/boss');
+    sender.notify(alert);
+    await sender.idle();
+    expect(service.received.map((r) => r.path)).toEqual(['/send/boss']);
+    expect((await t.pushSubscriptions.list()).map((s) => s.endpoint)).toEqual([
+      `${PUSH_HOST}/send/boss`,
+    ]);
+    expect(t.log.lines.some((l) => l.message.includes('endpoint refused'))).toBe(true);
+  });
+
   it('subscribing needs the CSRF token and a valid subscription; unsubscribing takes only your own', async () => {
     const keys = browserKeys();
     const body = (endpoint: string, over: Record<string, string> = {}) => ({
@@ -274,6 +325,11 @@ describe('Web Push end to end: a push service stand-in on loopback receives what
       body('http://push.test/a'),
       body('https://127.0.0.1/a'),
       body('https://localhost/a'),
+      body('https://localhost./a'),
+      body('https://[::1]/a'),
+      body('https://[::ffff:127.0.0.1]/a'),
+      body('https://pushtest/a'),
+      body('https://push.evil.example/a'),
       body('https://user:pw@push.test/a'),
       body(`${PUSH_HOST}/${'a'.repeat(2100)}`),
       body(`${PUSH_HOST}/a`, { p256dh: 'A'.repeat(87) }),
@@ -291,5 +347,43 @@ describe('Web Push end to end: a push service stand-in on loopback receives what
     expect(await t.pushSubscriptions.list()).toHaveLength(1);
     expect(await (await del(ops)).json()).toEqual({ removed: true });
     expect(await t.pushSubscriptions.list()).toEqual([]);
+  });
+});
+
+describe('the Web Push transport connects only where the check allows', () => {
+  it('refuses at connect time a push host that resolves to loopback (no DNS rebinding window)', async () => {
+    const connections: string[] = [];
+    const server = createNetServer((socket) => {
+      connections.push(socket.remoteAddress ?? '?');
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const keys = browserKeys();
+    const vapid = loadOrCreateVapidKeys(makeTempDir(), null).keys;
+    const sub = {
+      endpoint: `https://localhost:${port}/send/x`,
+      p256dh: keys.p256dh,
+      auth: keys.auth,
+    };
+    try {
+      // No injected fetch: the transport's own https client and name lookup.
+      const refusing = createWebPushTransport({ keys: vapid, subject: SUBJECT, timeoutMs: 2_000 });
+      const r = await refusing.send(sub, '{}');
+      expect(r).toMatchObject({ ok: false, status: null });
+      expect(r.ok || r.error).toMatch(/loopback or private address/);
+      expect(connections).toEqual([]);
+      // The same send with private addresses allowed does reach the socket.
+      const allowing = createWebPushTransport({
+        keys: vapid,
+        subject: SUBJECT,
+        timeoutMs: 2_000,
+        pushHosts: { allowPrivateAddresses: true },
+      });
+      expect((await allowing.send(sub, '{}')).ok).toBe(false);
+      expect(connections).toEqual(['127.0.0.1']);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -12,6 +12,14 @@ import {
   MAX_SUBSCRIPTIONS_PER_USER,
 } from '../../src/core/use-cases/push-subscription.js';
 import { createSequentialIds } from '../../src/core/fakes/sequential-ids.js';
+import { createStaticHostResolver } from '../../src/core/fakes/static-host-resolver.js';
+import {
+  DEFAULT_PUSH_POLICY,
+  pushEndpointProblem,
+  vetPushEndpoint,
+  type PushHostPolicy,
+} from '../../src/core/push/endpoint-policy.js';
+import { isPublicAddress } from '../../src/core/net/address-ranges.js';
 import { loadConfig } from '../../src/entry/config/load-config.js';
 import { aTask, anApproval } from '../helpers/builders.js';
 import { createRecordingLogger } from '../helpers/test-app.js';
@@ -34,6 +42,17 @@ const sub = (
   lastSuccessAt: null,
   failureCount: 0,
 });
+
+/** The hosts these tests push to, resolving to a public address. */
+const PUSH_HOSTS: PushHostPolicy = {
+  allowedHosts: ['push.example', 'p.example'],
+  allowPrivateAddresses: false,
+};
+const RESOLVER = createStaticHostResolver({
+  'push.example': ['8.8.8.8'],
+  'p.example': ['2606:4700::1111'],
+});
+const vetting = { pushHosts: PUSH_HOSTS, resolver: RESOLVER };
 
 const secretPrompt = `deploy with token sk-live-${'s'.repeat(200)} and more`;
 const approval: DomainEvent = {
@@ -70,6 +89,7 @@ describe('push notices', () => {
         redirectUris: [],
         secretHash: null,
         metadata: {},
+        source: null,
         createdAt: T0,
         expiresAt: T0,
         lastUsedAt: null,
@@ -100,11 +120,155 @@ describe('push notices', () => {
   });
 });
 
+describe('where pushes may go', () => {
+  it('only public unicast addresses count as public, IPv4 and IPv6 alike', () => {
+    for (const a of [
+      '8.8.8.8',
+      '142.250.74.10',
+      '1.1.1.1',
+      '2606:4700::1111',
+      '2a00:1450:4001::200e',
+    ]) {
+      expect([a, isPublicAddress(a)]).toEqual([a, true]);
+    }
+    for (const a of [
+      '127.0.0.1',
+      '127.255.0.9',
+      '0.0.0.0',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '100.127.255.254',
+      '192.0.2.1',
+      '198.18.0.1',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::',
+      '::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::FFFF:10.0.0.1',
+      '::127.0.0.1',
+      '64:ff9b::a9fe:a9fe',
+      '2002:7f00:1::',
+      'fc00::1',
+      'fd12:3456::1',
+      'fe80::1',
+      'fe80::1%eth0',
+      'ff02::1',
+      '2001:db8::1',
+      '2001::1',
+      'not-an-address',
+      '127.1',
+      '0x7f.0.0.1',
+      '1:2:3:4:5:6:7:8:9',
+      '1::2::3',
+    ]) {
+      expect([a, isPublicAddress(a)]).toEqual([a, false]);
+    }
+    // The IPv4 neighbours of the blocked ranges are public.
+    for (const a of ['172.32.0.1', '100.128.0.1', '11.0.0.1', '::ffff:8.8.8.8']) {
+      expect([a, isPublicAddress(a)]).toEqual([a, true]);
+    }
+  });
+
+  it('an endpoint is an https URL on an allowed host name', () => {
+    const ok = (e: string) => pushEndpointProblem(e, DEFAULT_PUSH_POLICY);
+    expect(ok('https://fcm.googleapis.com/fcm/send/abc')).toBeNull();
+    expect(ok('https://wns2-by3p.notify.windows.com/w/?token=x')).toBeNull();
+    expect(ok('https://web.push.apple.com/QAbc')).toBeNull();
+    expect(ok('https://updates.push.services.mozilla.com/wpush/v2/x')).toBeNull();
+    for (const bad of [
+      'http://fcm.googleapis.com/x',
+      'https://u:p@fcm.googleapis.com/x',
+      'https://127.0.0.1/x',
+      'https://[::1]/x',
+      'https://localhost/x',
+      'https://localhost./x',
+      'https://a.localhost/x',
+      'https://intranet/x',
+      'https://fcm.googleapis.com.evil.example/x',
+      'https://notify.windows.com.evil.example/x',
+      'https://evil.example/x',
+      'not a url',
+    ]) {
+      expect([bad, ok(bad)]).not.toEqual([bad, null]);
+    }
+    const any: PushHostPolicy = { allowedHosts: ['*'], allowPrivateAddresses: false };
+    expect(pushEndpointProblem('https://push.corp.example/x', any)).toBeNull();
+    expect(pushEndpointProblem('https://localhost/x', any)).not.toBeNull();
+  });
+
+  it('a name must resolve, and only to public addresses unless private ones are allowed', async () => {
+    const policy: PushHostPolicy = { allowedHosts: ['*'], allowPrivateAddresses: false };
+    const resolver = createStaticHostResolver({
+      'public.example': ['8.8.8.8', '2606:4700::1111'],
+      'loop.example': ['127.0.0.1'],
+      'mixed.example': ['8.8.8.8', '10.0.0.7'],
+      'mapped.example': ['::ffff:192.168.0.1'],
+    });
+    const vet = (host: string, p = policy) => vetPushEndpoint(`https://${host}/x`, p, resolver);
+    expect(await vet('public.example')).toBeNull();
+    expect(await vet('loop.example')).toMatch(/loopback or private/);
+    expect(await vet('mixed.example')).toMatch(/loopback or private/);
+    expect(await vet('mapped.example')).toMatch(/loopback or private/);
+    expect(await vet('nowhere.example')).toMatch(/does not resolve/);
+    const failing = { resolve: () => Promise.reject(new Error('SERVFAIL')) };
+    expect(await vetPushEndpoint('https://public.example/x', policy, failing)).toMatch(
+      /does not resolve/,
+    );
+    expect(await vet('loop.example', { ...policy, allowPrivateAddresses: true })).toBeNull();
+  });
+
+  it('subscribing and sending refuse a name that resolves to 127.0.0.1', async () => {
+    const store = createMemoryPushSubscriptions();
+    const resolver = createStaticHostResolver({ 'fcm.googleapis.com': ['127.0.0.1'] });
+    const deps = {
+      pushSubscriptions: store,
+      clock: createFixedClock(T0),
+      ids: createSequentialIds('s'),
+      pushHosts: DEFAULT_PUSH_POLICY,
+      resolver,
+    };
+    const endpoint = 'https://fcm.googleapis.com/fcm/send/x';
+    const r = await subscribePush({
+      deps,
+      actor: { id: 'boss', role: 'owner', channel: 'pwa' },
+      input: { endpoint, p256dh: 'k', auth: 'a' },
+    });
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await store.list()).toEqual([]);
+
+    await store.save({ ...sub('boss'), endpoint });
+    const sent: string[] = [];
+    const log = createRecordingLogger();
+    const sender = createPushSender({
+      subscriptions: store,
+      transport: { send: async (s) => (sent.push(s.endpoint), { ok: true }) },
+      roleOf,
+      clock: createFixedClock(T0),
+      log,
+      pushHosts: DEFAULT_PUSH_POLICY,
+      resolver,
+    });
+    sender.notify(approval);
+    await sender.idle();
+    expect(sent).toEqual([]);
+    expect(await store.list()).toEqual([]);
+    expect(log.lines.map((l) => l.message)).toContain(
+      'push: endpoint refused, subscription removed',
+    );
+  });
+});
+
 describe('subscribing', () => {
   it('keeps the newest devices per person', async () => {
     const store = createMemoryPushSubscriptions();
     const clock = createFixedClock(T0);
-    const deps = { pushSubscriptions: store, clock, ids: createSequentialIds('s') };
+    const deps = { pushSubscriptions: store, clock, ids: createSequentialIds('s'), ...vetting };
     const actor = { id: 'ops', role: 'approver' as const, channel: 'pwa' as const };
     for (let i = 0; i < MAX_SUBSCRIPTIONS_PER_USER + 2; i++) {
       clock.advance(1000);
@@ -148,7 +312,14 @@ describe('the push sender', () => {
     const { transport, open } = gatedTransport();
     const log = createRecordingLogger();
     const sender = createPushSender(
-      { subscriptions: store, transport, roleOf: () => 'owner', clock: createFixedClock(T0), log },
+      {
+        subscriptions: store,
+        transport,
+        roleOf: () => 'owner',
+        clock: createFixedClock(T0),
+        log,
+        ...vetting,
+      },
       { concurrency: 2, maxQueued: 3 },
     );
     sender.notify(approval);
@@ -191,6 +362,7 @@ describe('the push sender', () => {
       roleOf,
       clock: createFixedClock(T0),
       log,
+      ...vetting,
     });
     sender.notify(approval);
     await sender.idle();
@@ -218,6 +390,7 @@ describe('web push config', () => {
       enabled: true,
       subject: 'mailto:ops@example.com',
       keys: KEYS,
+      pushHosts: DEFAULT_PUSH_POLICY,
     });
     const one = load({ SWITCHBOARD_VAPID_PUBLIC_KEY: KEYS.publicKey });
     expect(one.ok).toBe(false);
@@ -234,6 +407,7 @@ describe('web push config', () => {
       enabled: true,
       subject: 'https://sb.example.com',
       keys: null,
+      pushHosts: DEFAULT_PUSH_POLICY,
     });
     const off = load({}, 'web_push: { enabled: false, subject: "mailto:a@b.example" }\n');
     expect(off.ok && off.value.webPush).toMatchObject({
@@ -241,5 +415,28 @@ describe('web push config', () => {
       subject: 'mailto:a@b.example',
     });
     expect(load({}, 'web_push: { subject: "http://x.example" }\n').ok).toBe(false);
+  });
+
+  it("push goes to the browsers' push services unless the file names others", () => {
+    expect(DEFAULT_PUSH_POLICY).toEqual({
+      allowedHosts: [
+        'fcm.googleapis.com',
+        'updates.push.services.mozilla.com',
+        '*.notify.windows.com',
+        '*.push.apple.com',
+      ],
+      allowPrivateAddresses: false,
+    });
+    const own = load(
+      {},
+      'web_push: { allowed_hosts: [Push.Corp.Example, "*.push.example"], allow_private_addresses: true }\n',
+    );
+    expect(own.ok && own.value.webPush.pushHosts).toEqual({
+      allowedHosts: ['push.corp.example', '*.push.example'],
+      allowPrivateAddresses: true,
+    });
+    for (const bad of ['"http://x.example"', '"*example"', '"a b.example"', '"*.*.example"']) {
+      expect(load({}, `web_push: { allowed_hosts: [${bad}] }\n`).ok, bad).toBe(false);
+    }
   });
 });

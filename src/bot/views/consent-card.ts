@@ -37,3 +37,11 @@ export function consentDecided(clientName: string, allowed: boolean, by: string)
     `${allowed ? '✅ Allowed' : '⛔ Denied'}: “${clientName.slice(0, MAX_NAME_CHARS)}” (by ${by}).`,
   );
 }
+
+/** What a connect card becomes when nobody answered in time: no buttons, and why. */
+export function consentExpired(clientName: string | null): RichText {
+  const name = clientName ? `“${clientName.slice(0, MAX_NAME_CHARS)}”` : 'the app';
+  return plain(
+    `⌛ This request expired: nobody allowed ${name} in time. Start connecting again from the app.`,
+  );
+}

@@ -26,9 +26,17 @@ export interface ChatState {
 }
 
 /** progress: follows a task started here; approval: a card sent to an approver; view: /task;
- * continue: the "what next?" prompt whose reply continues the agent session. */
+ * continue: the "what next?" prompt whose reply continues the agent session; consent: an
+ * OAuth connect card (its taskId is the grant's audit subject, `oauth:<grant id>`). */
 // edit: "send the corrected request" after Edit on a guess; a reply to it rewords that task.
-export const CHAT_MESSAGE_KINDS = ['progress', 'approval', 'view', 'continue', 'edit'] as const;
+export const CHAT_MESSAGE_KINDS = [
+  'progress',
+  'approval',
+  'view',
+  'continue',
+  'edit',
+  'consent',
+] as const;
 export type ChatMessageKind = (typeof CHAT_MESSAGE_KINDS)[number];
 
 /** A bot message that shows a task: edited as the task moves on. */

@@ -15,8 +15,9 @@ export function createMemoryOAuthStore(): OAuthStore {
       const { revokedAt: _, ...client } = c;
       return client;
     },
-    async countClientsSince(since) {
-      return [...clients.values()].filter((c) => c.createdAt >= since).length;
+    async countClientsSince(since, source) {
+      return [...clients.values()].filter((c) => c.createdAt >= since && c.source === source)
+        .length;
     },
     async keepClient(clientId, usedAt, expiresAt) {
       const c = clients.get(clientId);
@@ -31,8 +32,23 @@ export function createMemoryOAuthStore(): OAuthStore {
       const { usedAt: _, ...grant } = g;
       return grant;
     },
-    async countPendingGrants(now) {
-      return [...grants.values()].filter((g) => g.status === 'pending' && g.expiresAt > now).length;
+    async countPendingGrants(now, of) {
+      const live = [...grants.values()].filter((g) => g.status === 'pending' && g.expiresAt > now);
+      return {
+        client: live.filter((g) => g.clientId === of.clientId).length,
+        source: live.filter((g) => g.source === of.source).length,
+      };
+    },
+    async expireGrants(now) {
+      const lapsed = [...grants.values()].filter(
+        (g) => g.status === 'pending' && g.expiresAt <= now,
+      );
+      return lapsed.map((g) => {
+        const next = { ...g, status: 'expired' as const };
+        grants.set(g.id, next);
+        const { usedAt: _, ...grant } = next;
+        return grant;
+      });
     },
     async decideGrant(id, decision, subject, at) {
       const g = grants.get(id);
@@ -77,7 +93,9 @@ export function createMemoryOAuthStore(): OAuthStore {
       }
     },
     async prune(now) {
-      for (const [id, g] of grants) if (g.expiresAt < now) grants.delete(id);
+      for (const [id, g] of grants) {
+        if (g.expiresAt < now && g.status !== 'pending') grants.delete(id);
+      }
       for (const [h, t] of tokens) if (t.expiresAt < now) tokens.delete(h);
       for (const [id, c] of clients) if (c.expiresAt < now) clients.delete(id);
     },

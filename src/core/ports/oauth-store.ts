@@ -10,9 +10,12 @@ export interface OAuthClient {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly lastUsedAt: string | null;
+  /** The address bucket that registered it (addressBucket), null when unknown. */
+  readonly source: string | null;
 }
 
-export const GRANT_STATUSES = ['pending', 'allowed', 'denied', 'used'] as const;
+/** expired: nobody decided in time (the sweep marks it, so its cards can say so). */
+export const GRANT_STATUSES = ['pending', 'allowed', 'denied', 'expired', 'used'] as const;
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
 
 /** An authorization request waiting for the owner's consent, then the code it was granted. */
@@ -35,6 +38,8 @@ export interface OAuthGrant {
   /** While pending: when the consent request lapses; once a code is issued: when the code does. */
   readonly expiresAt: string;
   readonly decidedAt: string | null;
+  /** The address bucket of the browser that asked, null when unknown. */
+  readonly source: string | null;
 }
 
 export type OAuthTokenKind = 'access' | 'refresh';
@@ -59,15 +64,23 @@ export interface OAuthStore {
   registerClient(client: OAuthClient): Promise<void>;
   /** The client, unless it expired or was revoked. */
   getClient(clientId: string, now: string): Promise<OAuthClient | null>;
-  /** Registrations since `since` (the flood limit). */
-  countClientsSince(since: string): Promise<number>;
+  /** Registrations from this address bucket since `since` (the flood limit). */
+  countClientsSince(since: string, source: string | null): Promise<number>;
   /** A client in use lives on: tokens issued or refreshed push its expiry out. */
   keepClient(clientId: string, usedAt: string, expiresAt: string): Promise<void>;
 
   createGrant(grant: OAuthGrant): Promise<void>;
   getGrant(id: string): Promise<OAuthGrant | null>;
-  /** Pending consent requests not yet lapsed (the owner's Telegram is not a spam target). */
-  countPendingGrants(now: string): Promise<number>;
+  /**
+   * Pending consent requests not yet lapsed, of this client and of this address bucket: each
+   * is a card in the owner's Telegram, so each sender gets only a few at a time.
+   */
+  countPendingGrants(
+    now: string,
+    of: { readonly clientId: string; readonly source: string | null },
+  ): Promise<{ readonly client: number; readonly source: number }>;
+  /** pending → expired for every request that lapsed by `now`; the grants it changed. */
+  expireGrants(now: string): Promise<readonly OAuthGrant[]>;
   /** pending → allowed/denied, only while pending and not lapsed; null when it changed nothing. */
   decideGrant(
     id: string,
@@ -91,6 +104,6 @@ export interface OAuthStore {
   /** Marks a refresh token spent; 'reused' when it already was, 'unknown' when there is none. */
   spendRefreshToken(tokenHash: string, at: string): Promise<'spent' | 'reused' | 'unknown'>;
   revokeFamily(familyId: string, at: string): Promise<void>;
-  /** Deletes lapsed grants, expired tokens and expired registrations. */
+  /** Deletes lapsed grants (a pending one waits for expireGrants), expired tokens and clients. */
   prune(now: string): Promise<void>;
 }

@@ -95,6 +95,9 @@ export function pushNoticeFor(event: DomainEvent): PushNotice | null {
           tag: `consent-${event.grant.id}`,
         },
       };
+    case 'oauth.consent_expired':
+      // Nothing to act on any more; the waiting card says so.
+      return null;
     case 'permission.requested':
       return {
         audience: 'permission.decide',

@@ -1,9 +1,11 @@
 import type { Role } from '../actor.js';
 import type { DomainEvent } from '../events.js';
 import type { Clock } from '../ports/clock.js';
+import type { HostResolver } from '../ports/host-resolver.js';
 import type { Logger } from '../ports/logger.js';
 import type { PushSubscriptionRecord, PushSubscriptions } from '../ports/push-subscriptions.js';
 import type { PushTransport } from '../ports/push-transport.js';
+import { vetPushEndpoint, type PushHostPolicy } from './endpoint-policy.js';
 import { pushNoticeFor, recipientsOf, type PushMessage } from './push-message.js';
 
 export interface PushSenderDeps {
@@ -12,6 +14,8 @@ export interface PushSenderDeps {
   readonly roleOf: (name: string) => Role | null;
   readonly clock: Clock;
   readonly log: Logger;
+  readonly pushHosts: PushHostPolicy;
+  readonly resolver: HostResolver;
 }
 
 export interface PushSenderOptions {
@@ -82,8 +86,20 @@ export function createPushSender(
   };
 
   async function deliver(sub: PushSubscriptionRecord, message: PushMessage) {
-    const r = await deps.transport.send(sub, JSON.stringify(message));
     const host = new URL(sub.endpoint).host;
+    // Checked again at each send: a name may be re-pointed at this machine after subscribing,
+    // and rows stored before the check existed were never vetted.
+    const problem = await vetPushEndpoint(sub.endpoint, deps.pushHosts, deps.resolver);
+    if (problem) {
+      await deps.subscriptions.delete(sub.endpoint);
+      deps.log.warn('push: endpoint refused, subscription removed', {
+        user: sub.userName,
+        host,
+        problem,
+      });
+      return;
+    }
+    const r = await deps.transport.send(sub, JSON.stringify(message));
     if (r.ok) {
       await deps.subscriptions.recordSuccess(sub.endpoint, deps.clock.now().toISOString());
       return;

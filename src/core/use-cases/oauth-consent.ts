@@ -1,7 +1,8 @@
 import type { CoreDeps } from '../deps.js';
 import type { OAuthClient, OAuthGrant, OAuthStore } from '../ports/oauth-store.js';
 import { err, ok, type Result } from '../result.js';
-import { auditEntry, type UseCaseArgs } from './support.js';
+import { SYSTEM_ACTOR } from '../actor.js';
+import { auditEntry, notifySafely, type UseCaseArgs } from './support.js';
 
 type Deps = Pick<CoreDeps, 'clock' | 'ids' | 'audit' | 'notifier'> & {
   readonly oauth: OAuthStore;
@@ -10,7 +11,10 @@ type Deps = Pick<CoreDeps, 'clock' | 'ids' | 'audit' | 'notifier'> & {
 export type ConsentError =
   | { readonly code: 'forbidden' }
   | { readonly code: 'not_found' }
-  | { readonly code: 'already_decided'; readonly status: OAuthGrant['status'] }
+  | {
+      readonly code: 'already_decided';
+      readonly status: Exclude<OAuthGrant['status'], 'pending' | 'expired'>;
+    }
   | { readonly code: 'expired' };
 
 export const oauthSubject = (grantId: string) => `oauth:${grantId}`;
@@ -39,8 +43,18 @@ export async function decideConsent({
 }: UseCaseArgs<Deps, { grantId: string; allow: boolean }>): Promise<
   Result<{ grant: OAuthGrant; client: OAuthClient | null }, ConsentError>
 > {
-  if (actor.role !== 'owner') return err({ code: 'forbidden' });
   const now = deps.clock.now().toISOString();
+  if (actor.role !== 'owner') {
+    // A refused tap is on the record too: who tried to let a program in, and from where.
+    await deps.audit.append(
+      auditEntry(deps, actor, now, 'access.denied', oauthSubject(input.grantId), {
+        action: input.allow ? 'oauth.allow' : 'oauth.deny',
+        role: actor.role,
+        reason: 'only an owner may connect a program',
+      }),
+    );
+    return err({ code: 'forbidden' });
+  }
   const decided = await deps.oauth.decideGrant(
     input.grantId,
     input.allow ? 'allowed' : 'denied',
@@ -50,8 +64,8 @@ export async function decideConsent({
   if (!decided) {
     const grant = await deps.oauth.getGrant(input.grantId);
     if (!grant) return err({ code: 'not_found' });
-    if (grant.status !== 'pending') return err({ code: 'already_decided', status: grant.status });
-    return err({ code: 'expired' });
+    if (grant.status === 'pending' || grant.status === 'expired') return err({ code: 'expired' });
+    return err({ code: 'already_decided', status: grant.status });
   }
   await deps.audit.append(
     auditEntry(
@@ -64,4 +78,31 @@ export async function decideConsent({
     ),
   );
   return ok({ grant: decided, client: await deps.oauth.getClient(decided.clientId, now) });
+}
+
+/**
+ * The periodic sweep: connect requests nobody decided in time become expired (audited), and
+ * their cards are told, so an owner does not tap Allow on a request that can no longer work.
+ */
+export async function expireLapsedConsents({
+  deps,
+}: {
+  readonly deps: Deps;
+}): Promise<readonly string[]> {
+  const now = deps.clock.now().toISOString();
+  const expired = await deps.oauth.expireGrants(now);
+  for (const grant of expired) {
+    await deps.audit.append(
+      auditEntry(deps, SYSTEM_ACTOR, now, 'oauth.expired', oauthSubject(grant.id), {
+        clientId: grant.clientId,
+      }),
+    );
+    const client = await deps.oauth.getClient(grant.clientId, now);
+    await notifySafely(deps, {
+      type: 'oauth.consent_expired',
+      grant,
+      clientName: client?.name ?? null,
+    });
+  }
+  return expired.map((g) => g.id);
 }

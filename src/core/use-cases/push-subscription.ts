@@ -1,14 +1,19 @@
 import { isAllowed, type Actor } from '../actor.js';
 import type { DomainError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
+import type { HostResolver } from '../ports/host-resolver.js';
 import type { IdGen } from '../ports/id-gen.js';
 import type { PushSubscriptions } from '../ports/push-subscriptions.js';
+import { vetPushEndpoint, type PushHostPolicy } from '../push/endpoint-policy.js';
 import { err, ok, type Result } from '../result.js';
 
 export interface PushSubscriptionDeps {
   readonly pushSubscriptions: PushSubscriptions;
   readonly clock: Clock;
   readonly ids: IdGen;
+  /** Which push services the server will POST to, and how their names are resolved. */
+  readonly pushHosts: PushHostPolicy;
+  readonly resolver: HostResolver;
 }
 
 export interface BrowserSubscription {
@@ -35,6 +40,11 @@ export async function subscribePush({
 }): Promise<Result<{ endpoint: string }, DomainError>> {
   if (!isAllowed(actor, 'task.read') || actor.role === 'system') {
     return err({ code: 'forbidden', action: 'task.read', role: actor.role });
+  }
+  // The server will POST to this URL: it must lead to a push service, not into the network.
+  const problem = await vetPushEndpoint(input.endpoint, deps.pushHosts, deps.resolver);
+  if (problem) {
+    return err({ code: 'invalid_input', issues: [{ path: 'endpoint', message: problem }] });
   }
   await deps.pushSubscriptions.save({
     id: deps.ids.next(),

@@ -1,4 +1,4 @@
-import { and, count, eq, gt, gte, isNull, lt } from 'drizzle-orm';
+import { and, count, eq, gt, gte, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type {
   GrantStatus,
   OAuthClient,
@@ -19,6 +19,7 @@ const toClient = (r: typeof oauthClients.$inferSelect): OAuthClient => ({
   createdAt: r.createdAt,
   expiresAt: r.expiresAt,
   lastUsedAt: r.lastUsedAt,
+  source: r.source,
 });
 
 const toGrant = (r: typeof oauthGrants.$inferSelect): OAuthGrant => ({
@@ -36,6 +37,7 @@ const toGrant = (r: typeof oauthGrants.$inferSelect): OAuthGrant => ({
   createdAt: r.createdAt,
   expiresAt: r.expiresAt,
   decidedAt: r.decidedAt,
+  source: r.source,
 });
 
 const toToken = (r: typeof oauthTokens.$inferSelect): OAuthToken => ({
@@ -61,11 +63,16 @@ export function createOAuthStore(db: Database): OAuthStore {
         );
       return row ? toClient(row) : null;
     },
-    async countClientsSince(since) {
+    async countClientsSince(since, source) {
       const [row] = await db
         .select({ n: count() })
         .from(oauthClients)
-        .where(gte(oauthClients.createdAt, since));
+        .where(
+          and(
+            source === null ? isNull(oauthClients.source) : eq(oauthClients.source, source),
+            gte(oauthClients.createdAt, since),
+          ),
+        );
       return row?.n ?? 0;
     },
     async keepClient(clientId, usedAt, expiresAt) {
@@ -82,12 +89,32 @@ export function createOAuthStore(db: Database): OAuthStore {
       const [row] = await db.select().from(oauthGrants).where(eq(oauthGrants.id, id));
       return row ? toGrant(row) : null;
     },
-    async countPendingGrants(now) {
+    async countPendingGrants(now, of) {
+      const sameSource =
+        of.source === null ? isNull(oauthGrants.source) : eq(oauthGrants.source, of.source);
+      // Both counts in one statement, so they describe the same moment.
       const [row] = await db
-        .select({ n: count() })
+        .select({
+          client: sql<number>`coalesce(sum(${oauthGrants.clientId} = ${of.clientId}), 0)`,
+          source: sql<number>`coalesce(sum(${sameSource}), 0)`,
+        })
         .from(oauthGrants)
-        .where(and(eq(oauthGrants.status, 'pending'), gt(oauthGrants.expiresAt, now)));
-      return row?.n ?? 0;
+        .where(
+          and(
+            eq(oauthGrants.status, 'pending'),
+            gt(oauthGrants.expiresAt, now),
+            or(eq(oauthGrants.clientId, of.clientId), sameSource),
+          ),
+        );
+      return { client: Number(row?.client ?? 0), source: Number(row?.source ?? 0) };
+    },
+    async expireGrants(now) {
+      const rows = await db
+        .update(oauthGrants)
+        .set({ status: 'expired' })
+        .where(and(eq(oauthGrants.status, 'pending'), lte(oauthGrants.expiresAt, now)))
+        .returning();
+      return rows.map(toGrant);
     },
     async decideGrant(id, decision, subject, at) {
       const [row] = await db
@@ -168,7 +195,10 @@ export function createOAuthStore(db: Database): OAuthStore {
     async prune(now) {
       // A spent refresh token stays until it expires: its reuse must still revoke the family.
       await db.batch([
-        db.delete(oauthGrants).where(lt(oauthGrants.expiresAt, now)),
+        // A lapsed pending grant stays until expireGrants has marked it and its cards say so.
+        db
+          .delete(oauthGrants)
+          .where(and(lt(oauthGrants.expiresAt, now), ne(oauthGrants.status, 'pending'))),
         db.delete(oauthTokens).where(lt(oauthTokens.expiresAt, now)),
         db.delete(oauthClients).where(lt(oauthClients.expiresAt, now)),
       ]);

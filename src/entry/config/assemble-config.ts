@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import { allowCommand, DEFAULT_SHELL_ALLOW_LIST } from '../../core/approval-policy.js';
+import { BROWSER_PUSH_HOSTS } from '../../core/push/endpoint-policy.js';
 import type { TaskTemplate } from '../../core/template.js';
 import { DEFAULT_EXECUTORS, DEFAULT_LADDER, type Config, type ExecutorConfig } from './config.js';
 import type { Env } from './env-schema.js';
@@ -164,6 +165,10 @@ export function assembleConfig(parts: ConfigParts): Config {
               privateKey: e.SWITCHBOARD_VAPID_PRIVATE_KEY,
             }
           : null,
+      pushHosts: {
+        allowedHosts: file.web_push.allowed_hosts ?? BROWSER_PUSH_HOSTS,
+        allowPrivateAddresses: file.web_push.allow_private_addresses,
+      },
     },
     gateway: {
       url: e.SWITCHBOARD_GATEWAY_URL ?? null,

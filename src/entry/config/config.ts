@@ -1,6 +1,7 @@
 import type { ApprovalPolicy } from '../../core/approval-policy.js';
 import type { BreakerLimits } from '../../core/breaker.js';
 import type { ChooserSettings } from '../../core/chooser.js';
+import type { PushHostPolicy } from '../../core/push/endpoint-policy.js';
 import type { Catalog } from '../../core/task-draft.js';
 import type { TaskTemplate } from '../../core/template.js';
 import type { FileConfig } from './file-schema.js';
@@ -67,6 +68,8 @@ export interface Config {
     readonly enabled: boolean;
     readonly subject: string;
     readonly keys: { readonly publicKey: string; readonly privateKey: string } | null;
+    /** Which push services the server will POST to (endpoint-policy.ts). */
+    readonly pushHosts: PushHostPolicy;
   };
   /** For `switchboard runner`: the gateway to pull work from, and this runner's token. */
   readonly gateway: { readonly url: string | null; readonly runnerToken: string | null };

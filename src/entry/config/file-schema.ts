@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../../core/actor.js';
 import { modelNameSchema } from '../../core/cli-values.js';
+import { isHostPattern } from '../../core/push/endpoint-policy.js';
 
 const name = z
   .string()
@@ -156,8 +157,25 @@ export const fileConfigSchema = z.strictObject({
         .string()
         .regex(/^(mailto:.+@.+|https:\/\/.+)$/, 'a mailto: address or an https: URL')
         .optional(),
+      /**
+       * Push services the server may POST to: `host`, `*.suffix`, or `*` for any public host.
+       * The default is the browsers' own push services.
+       */
+      allowed_hosts: z
+        .array(
+          z
+            .string()
+            .max(253)
+            .transform((h) => h.toLowerCase())
+            .refine(isHostPattern, 'a host name, *.suffix, or *'),
+        )
+        .min(1)
+        .max(50)
+        .optional(),
+      /** Let push hosts resolve to loopback/private addresses (a push service on the LAN). */
+      allow_private_addresses: z.boolean().default(false),
     })
-    .default({ enabled: true }),
+    .default({ enabled: true, allow_private_addresses: false }),
   runner: z
     .strictObject({
       /** Run tasks inside `switchboard start`; off when only runner services run them. */

@@ -136,7 +136,15 @@ export function createAuthorizeRoutes(deps: OAuthDeps, publicUrl: string | null)
         503,
       );
     }
-    if ((await deps.oauth.countPendingGrants(now.toISOString())) >= OAUTH.maxPendingConsents) {
+    const source = deps.sourceOf(c);
+    const pending = await deps.oauth.countPendingGrants(now.toISOString(), {
+      clientId: client.clientId,
+      source,
+    });
+    if (
+      pending.client >= OAUTH.maxPendingPerClient ||
+      pending.source >= OAUTH.maxPendingPerSource
+    ) {
       return fail('temporarily_unavailable', 'Too many connect requests are waiting; try later.');
     }
 
@@ -156,6 +164,7 @@ export function createAuthorizeRoutes(deps: OAuthDeps, publicUrl: string | null)
       createdAt: now.toISOString(),
       expiresAt: addSeconds(now, OAUTH.consentTtlS),
       decidedAt: null,
+      source,
     };
     await requestConsent({
       deps: { ...deps.core, oauth: deps.oauth },
@@ -200,6 +209,9 @@ export function createAuthorizeRoutes(deps: OAuthDeps, publicUrl: string | null)
     const back = (error: string, description: string) =>
       errorRedirect(c, grant.redirectUri, error, description, grant.state, urls.issuer);
     if (grant.status === 'denied') return back('access_denied', 'The owner denied the request.');
+    if (grant.status === 'expired') {
+      return back('access_denied', 'Nobody allowed the request in time.');
+    }
     if (grant.status === 'pending') {
       if (lapsed(grant)) return back('access_denied', 'Nobody allowed the request in time.');
       const client = await deps.oauth.getClient(

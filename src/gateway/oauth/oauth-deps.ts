@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { Role } from '../../core/actor.js';
 import type { CoreDeps } from '../../core/deps.js';
 import type { OAuthStore } from '../../core/ports/oauth-store.js';
@@ -10,6 +11,8 @@ export interface OAuthDeps {
   roleOf(subject: string): Role | null;
   /** Whether anyone can be asked (a bot and at least one owner); if not, /authorize says so. */
   readonly consentAvailable: boolean;
+  /** The request's address bucket (addressBucket), null when the runtime cannot tell. */
+  sourceOf(c: Context): string | null;
 }
 
 /** An OAuth error body (RFC 6749 §5.2). */

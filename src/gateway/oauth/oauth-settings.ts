@@ -11,8 +11,13 @@ export const OAUTH = {
   unusedClientTtlS: 24 * 60 * 60,
   /** …and one in use lives this long after its last token. */
   usedClientTtlS: 90 * 24 * 60 * 60,
-  registrationsPerHour: 20,
-  /** Connect requests waiting for the owner at once: each one is a Telegram card. */
-  maxPendingConsents: 5,
+  /** Registrations per address bucket per hour: a flood from one place cannot lock others out. */
+  registrationsPerHourPerSource: 10,
+  /**
+   * Connect requests waiting for the owner at once, per client and per address bucket: each
+   * is a Telegram card. No global cap, so a flood cannot stop the owner connecting an app.
+   */
+  maxPendingPerClient: 3,
+  maxPendingPerSource: 5,
   scope: 'mcp',
 } as const;

@@ -26,8 +26,9 @@ const Registration = z.object({
 });
 
 /**
- * RFC 7591 dynamic client registration, open as MCP clients expect, but bounded: a flood is
- * refused with 429, and a registration that never gets a token expires after a day.
+ * RFC 7591 dynamic client registration, open as MCP clients expect, but bounded: a flood from
+ * one address is refused with 429 (others still register), and a registration that never gets
+ * a token expires after a day.
  */
 export function createRegisterRoute(deps: OAuthDeps) {
   const app = new Hono();
@@ -36,7 +37,10 @@ export function createRegisterRoute(deps: OAuthDeps) {
     c.header('Cache-Control', 'no-store');
     const now = deps.core.clock.now();
     const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
-    if ((await deps.oauth.countClientsSince(hourAgo)) >= OAUTH.registrationsPerHour) {
+    const source = deps.sourceOf(c);
+    if (
+      (await deps.oauth.countClientsSince(hourAgo, source)) >= OAUTH.registrationsPerHourPerSource
+    ) {
       c.header('Retry-After', '3600');
       return c.json(
         oauthError('temporarily_unavailable', 'Too many client registrations; try again later.'),
@@ -101,6 +105,7 @@ export function createRegisterRoute(deps: OAuthDeps) {
       createdAt: now.toISOString(),
       expiresAt: addSeconds(now, OAUTH.unusedClientTtlS),
       lastUsedAt: null,
+      source,
     });
     return c.json(registered, 201);
   });

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { HostResolver } from '../../core/ports/host-resolver.js';
 import type { PushSubscriptions } from '../../core/ports/push-subscriptions.js';
+import type { PushHostPolicy } from '../../core/push/endpoint-policy.js';
 import type { CoreDeps } from '../../core/deps.js';
 import { subscribePush, unsubscribePush } from '../../core/use-cases/push-subscription.js';
 import type { GatewayEnv } from '../deps.js';
@@ -8,10 +10,12 @@ import { domainErrorResponse, errorBody } from '../http-errors.js';
 import { requireJson } from '../middleware/require-json.js';
 import { validate } from '../validation.js';
 
-/** What /api/push needs: the VAPID public key browsers subscribe with, and the store. */
+/** What /api/push needs: the VAPID public key browsers subscribe with, the store, the policy. */
 export interface PushRouteDeps {
   readonly publicKey: string;
   readonly subscriptions: PushSubscriptions;
+  readonly pushHosts: PushHostPolicy;
+  readonly resolver: HostResolver;
 }
 
 const bytesOf = (b64url: string) =>
@@ -19,7 +23,8 @@ const bytesOf = (b64url: string) =>
 
 /**
  * Push services are public https hosts by name. The server will POST to whatever URL is stored,
- * so loopback, IP literals and credentials are refused: no pushing into the local network.
+ * so loopback, IP literals and credentials are refused here already; the use case then checks
+ * the host list and where the name resolves.
  */
 const endpoint = z
   .url({ protocol: /^https$/, hostname: /^(?!localhost$)(?=.*[a-z])[a-z0-9.-]+$/i })
@@ -53,7 +58,13 @@ export function createPushRoutes(core: CoreDeps, push: PushRouteDeps | null) {
       if (!push) return c.json(off(), 404);
       const body = c.req.valid('json');
       const r = await subscribePush({
-        deps: { pushSubscriptions: push.subscriptions, clock: core.clock, ids: core.ids },
+        deps: {
+          pushSubscriptions: push.subscriptions,
+          clock: core.clock,
+          ids: core.ids,
+          pushHosts: push.pushHosts,
+          resolver: push.resolver,
+        },
         actor: c.get('actor'),
         input: { endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth },
       });

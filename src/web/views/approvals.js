@@ -103,13 +103,17 @@ export async function mount(main) {
     }),
     live.on('reset', () => void load()),
     live.on('oauth.consent_requested', (g) => consents.append(consentItem(g))),
+    live.on('oauth.consent_expired', ({ grant_id }) => {
+      const item = [...consents.children].find((li) => li.dataset.grant === grant_id);
+      item?.replaceChildren(h('p', {}, 'This connection request expired.'));
+    }),
   ];
   return () => stops.forEach((s) => s());
 }
 
 /** An MCP client asks to connect (OAuth): Allow or Deny, owners only (the server checks). */
 function consentItem(g) {
-  const item = h('li', { class: 'card' });
+  const item = h('li', { class: 'card', 'data-grant': g.grant_id });
   const decide = async (allow) => {
     try {
       await api(`/api/oauth/grants/${g.grant_id}/decision`, { method: 'POST', body: { allow } });
