@@ -1,11 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -15,6 +10,7 @@ import { createOAuthStore } from '../../src/db/repositories/oauth-store.js';
 import { hashToken } from '../../src/gateway/token-hash.js';
 import type { RunningSwitchboard } from '../../src/entry/node.js';
 import { startInProcess } from '../helpers/in-process.js';
+import { CLAUDE_AI, CLAUDE_COM, ConnectorProvider } from '../helpers/oauth-connector.js';
 import { makeTempDir } from '../helpers/temp-db.js';
 import {
   APPROVER,
@@ -25,51 +21,7 @@ import {
   type TelegramApp,
 } from '../helpers/telegram-app.js';
 
-const CLAUDE_AI = 'https://claude.ai/api/mcp/auth_callback';
-const CLAUDE_COM = 'https://claude.com/api/mcp/auth_callback';
-
-/** Claude.ai's side of the flow, as the MCP SDK's auth helpers drive it; the browser is us. */
-class ConnectorProvider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
-  constructor(
-    readonly redirectUrl = CLAUDE_AI,
-    readonly method: 'none' | 'client_secret_post' | 'client_secret_basic' = 'client_secret_post',
-  ) {}
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'Claude',
-      redirect_uris: [CLAUDE_AI, CLAUDE_COM],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: this.method,
-    };
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-}
-
+/** A browser: follows nothing by itself, keeps the one cookie the consent page sets. */
 /** A browser: follows nothing by itself, keeps the one cookie the consent page sets. */
 class Browser {
   cookie = '';

@@ -1,60 +1,21 @@
-import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createUuidV7 } from '../../src/entry/uuid-v7.js';
 import { createOAuthStore } from '../../src/db/repositories/oauth-store.js';
 import { hashSecret } from '../../src/gateway/oauth/oauth-secrets.js';
 import { OAUTH } from '../../src/gateway/oauth/oauth-settings.js';
+import { CLAUDE_AI, ConnectorProvider } from '../helpers/oauth-connector.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const ORIGIN = 'http://localhost';
 const MCP = new URL(`${ORIGIN}/mcp`);
-const CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
+const CALLBACK = CLAUDE_AI;
 const DAY_MS = 24 * 3600_000;
 
-/** Claude's side as the MCP SDK drives it, including dropping credentials the server refuses. */
-class Provider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
+/** Claude's side, including dropping credentials the server refuses (as the MCP SDK asks). */
+class Provider extends ConnectorProvider {
   invalidated: string[] = [];
-  readonly redirectUrl = CALLBACK;
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'Claude',
-      redirect_uris: [CALLBACK],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_post',
-    };
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
   invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier') {
     this.invalidated.push(scope);
     if (scope === 'all' || scope === 'client') this.info = undefined;
