@@ -44,6 +44,27 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
   const composer = new Composer<BotContext>();
   const { core } = deps;
 
+  /** A message that asks for a reply; the reply is read as `kind` for this task. */
+  async function askForReply(
+    ctx: BotContext,
+    taskId: string,
+    kind: 'edit' | 'continue',
+    text: string,
+    placeholder: string,
+  ): Promise<void> {
+    if (!ctx.chat) return;
+    const sent = await ctx.reply(text, {
+      reply_markup: { force_reply: true, input_field_placeholder: placeholder },
+    });
+    await deps.chats.linkMessage({
+      chatId: ctx.chat.id,
+      messageId: sent.message_id,
+      taskId,
+      kind,
+      createdAt: core.clock.now().toISOString(),
+    });
+  }
+
   composer.on('callback_query:data', async (ctx, next) => {
     const data = parseCallback(ctx.callbackQuery.data);
     if (!data || data.action === 'answer') return next();
@@ -136,23 +157,13 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
           }));
         await ctx.answerCallbackQuery();
         // Telegram cannot prefill the input field: the old wording is its placeholder instead.
-        const sent = await ctx.reply(
+        return askForReply(
+          ctx,
+          task.id,
+          'edit',
           `Send the corrected request as a reply to this message; ${taskRef(task)} is dropped when it arrives.`,
-          {
-            reply_markup: {
-              force_reply: true,
-              input_field_placeholder: requestText(task).slice(0, 64),
-            },
-          },
+          requestText(task).slice(0, 64),
         );
-        await deps.chats.linkMessage({
-          chatId: ctx.chat.id,
-          messageId: sent.message_id,
-          taskId: task.id,
-          kind: 'edit',
-          createdAt: core.clock.now().toISOString(),
-        });
-        return;
       }
       case 'continue': {
         const found = await findTask({ deps: core, actor, input: { ref: data.taskId } });
@@ -162,20 +173,13 @@ export function taskButtons(deps: BotDeps, config: BotConfig) {
           return found.ok ? undefined : refused(found.error);
         }
         await ctx.answerCallbackQuery();
-        const sent = await ctx.reply(
+        return askForReply(
+          ctx,
+          task.id,
+          'continue',
           `What should ${task.executor ?? 'the agent'} do next in ${taskRef(task)}? Reply to this message.`,
-          {
-            reply_markup: { force_reply: true, input_field_placeholder: 'Next instruction…' },
-          },
+          'Next instruction…',
         );
-        await deps.chats.linkMessage({
-          chatId: ctx.chat.id,
-          messageId: sent.message_id,
-          taskId: task.id,
-          kind: 'continue',
-          createdAt: core.clock.now().toISOString(),
-        });
-        return;
       }
     }
   });
