@@ -41,7 +41,7 @@ export function createTelegramService(
   const token = config.telegram.botToken;
   if (!token) return null;
   const chatStores = createLibsqlChatStores(db);
-  const { bot, board } = createBot(
+  const { bot, board, abortCalls } = createBot(
     {
       core,
       chats: chatStores.chats,
@@ -119,6 +119,7 @@ export function createTelegramService(
       // Pending edits get a moment; a hung Bot API must not hold the shutdown.
       await Promise.race([board.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       board.stop();
+      abortCalls();
     },
   };
 }
