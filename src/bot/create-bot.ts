@@ -18,11 +18,6 @@ export interface TelegramBot {
   readonly bot: Bot<BotContext>;
   /** The notifier side: keeps each task's messages current, sends cards and alerts. */
   readonly board: TaskBoard;
-  /**
-   * Ends every Bot API call still in flight or waiting to retry. auto-retry retries network
-   * errors without end, so a call made just before shutdown would otherwise keep the process up.
-   */
-  abortCalls(): void;
 }
 
 /** Retries after a 429 at most this long; longer waits fail the call instead of stalling. */
@@ -48,15 +43,6 @@ export function createBot(
     autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: config.maxRetryAfterS ?? MAX_RETRY_AFTER_S }),
   );
   bot.api.config.use(apiThrottler());
-  // Installed last, so it runs first: every call, retries included, carries the shutdown signal.
-  const shutdown = new AbortController();
-  bot.api.config.use((prev, method, payload, signal) => {
-    // grammY types its signal with its own shim of AbortSignal; at run time both are Node's.
-    const merged = signal
-      ? AbortSignal.any([signal as unknown as AbortSignal, shutdown.signal])
-      : shutdown.signal;
-    return prev(method, payload, merged as unknown as typeof signal);
-  });
   const board = createTaskBoard(bot.api, deps, {
     members: config.members,
     taskHaltUsd: config.taskHaltUsd,
@@ -85,5 +71,5 @@ export function createBot(
       error: String(e.error),
     }),
   );
-  return { bot, board, abortCalls: () => shutdown.abort() };
+  return { bot, board };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RunnerHandle } from '@grammyjs/runner';
 import { COMMANDS } from '../bot/features/commands.js';
+import { abortableCalls } from '../bot/abortable-calls.js';
 import { createBot } from '../bot/create-bot.js';
 import { createUpdateIntake } from '../bot/intake.js';
 import { startPolling } from '../bot/polling.js';
@@ -41,7 +42,7 @@ export function createTelegramService(
   const token = config.telegram.botToken;
   if (!token) return null;
   const chatStores = createLibsqlChatStores(db);
-  const { bot, board, abortCalls } = createBot(
+  const { bot, board } = createBot(
     {
       core,
       chats: chatStores.chats,
@@ -59,6 +60,8 @@ export function createTelegramService(
       editEveryMs: config.telegram.editEveryMs,
     },
   );
+  // A long-running process must be able to stop while a call still retries (see abortable-calls).
+  const abortCalls = abortableCalls(bot.api);
   let ready: Promise<void> | null = null;
   const init = () => (ready ??= bot.init());
   const intake = createUpdateIntake({

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { abortableCalls } from '../../src/bot/abortable-calls.js';
 import { createBot } from '../../src/bot/create-bot.js';
 import { createMemoryOAuthStore } from '../../src/core/fakes/memory-oauth-store.js';
 import { createMemoryChatStores } from '../../src/core/fakes/memory-chat-stores.js';
@@ -21,7 +22,7 @@ async function closedPort(): Promise<number> {
 describe('telegram shutdown', () => {
   it('ends a call that auto-retry would retry without end once the bot is told to stop', async () => {
     const chats = createMemoryChatStores();
-    const { bot, abortCalls } = createBot(
+    const { bot } = createBot(
       {
         core: coreDepsFor(createMemoryStores()),
         chats: chats.chats,
@@ -39,6 +40,7 @@ describe('telegram shutdown', () => {
         taskHaltUsd: 5,
       },
     );
+    const abortCalls = abortableCalls(bot.api);
     const call = bot.api.sendMessage(1001, 'still there?').then(
       () => 'sent',
       () => 'ended',
