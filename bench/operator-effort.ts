@@ -58,10 +58,13 @@ export async function measureOperatorEffort(): Promise<EffortRow[]> {
       ['deploy web to staging', '1 tap'],
       ['deploy api to production', 'typed phrase only'],
       ['hi', 'no task'],
+      ['thanks!', 'no task'],
       // Text the parser can only hand to the default agent: a guess, run after one Run tap.
       ['make onboarding nicer', '1 tap (Run)'],
       // A command line naming a host: a shell task under the shell policy (df is allow-listed).
       ['df -h on local', '0 taps'],
+      // Not on the allow-list: a shell command behind Approve, never an agent prompt.
+      ['restart nginx on local', '1 tap'],
     ] as const) {
       const since = emu.messages(OWNER).at(-1)?.messageId ?? 0;
       await ops.send(request);
@@ -132,7 +135,10 @@ export function renderEffortSection(rows: readonly EffortRow[]): string {
 \`bench/operator-effort.ts\`: the real bot (long polling) against the Bot API emulator, an owner
 sending each request and doing only what the bot asks for (tap Approve or Run, or reply with the
 phrase) until the task runs; counted, not assumed. Chatter ("hi") gets one line of help and no task;
-text the parser could only guess at waits for one Run tap, whatever its risk.
+text the parser could only guess at waits for one Run tap (a riskier reading keeps its stronger
+gate); a command line naming a host is a shell task under the allow-list, never an agent prompt
+(\`restart\` is no command on this machine, so that one ends \`failed\` after its tap). Rerun just
+this section and the Telegram intake one with \`npx tsx bench/run.ts --only telegram\`.
 
 | Request | Target | Taps | Typed confirmations | Outcome | |
 | --- | --- | --- | --- | --- | --- |
