@@ -31,8 +31,8 @@ const alertsOf = (t: TestApp): Alert[] =>
   t.notifier.events.filter((e): e is Alert => e.type === 'breaker.alert');
 
 let n = 0;
-/** Queues, claims and completes one agent task that cost `costUsd`, as a runner would. */
-async function spend(t: TestApp, costUsd: number) {
+/** Queues one agent task and claims it as a runner would (null: the claim dispatched nothing). */
+async function queueAndClaim(t: TestApp) {
   n += 1;
   const task = aTask({ id: `lim-${n}`, kind: 'agent', executor: 'codex', argv: null });
   await t.stores.tasks.create(task, null, [], null);
@@ -41,9 +41,16 @@ async function spend(t: TestApp, costUsd: number) {
     actor: RUNNER,
     input: { runnerId: RUNNER.id, serves: ['local'] },
   });
-  if (!c.ok || !c.value) throw new Error('nothing claimed');
+  if (!c.ok) throw new Error(c.error.code);
+  return { task, claim: c.value };
+}
+
+/** Queues, claims and completes one agent task that cost `costUsd`, as a runner would. */
+async function spend(t: TestApp, costUsd: number) {
+  const { task, claim } = await queueAndClaim(t);
+  if (!claim) throw new Error('nothing claimed');
   const result = { ...EMPTY_STAGE_RESULT, exitCode: 0, costUsd };
-  const input = { taskId: task.id, fencingToken: c.value.lease.fencingToken, result };
+  const input = { taskId: task.id, fencingToken: claim.lease.fencingToken, result };
   const r = await completeTask({
     deps: t.core,
     actor: RUNNER,
@@ -139,15 +146,8 @@ describe('spend limits after a config change and a restart (one libSQL file)', (
 
   it('a dispatch the day has no room for is blocked without showing the day over its limit', async () => {
     const t = await start(limits(0.2, 80));
-    n += 1;
-    const task = aTask({ id: `lim-${n}`, kind: 'agent', executor: 'codex', argv: null });
-    await t.stores.tasks.create(task, null, [], null);
-    const c = await claimNextTask({
-      deps: t.core,
-      actor: RUNNER,
-      input: { runnerId: RUNNER.id, serves: ['local'] },
-    });
-    expect(c.ok && c.value).toBeNull();
+    const { task, claim } = await queueAndClaim(t);
+    expect(claim).toBeNull();
     expect((await t.stores.tasks.get(task.id))?.status).toBe('failed');
     const s = await shown(t);
     expect(s.health[0]).toEqual(['day', 0, 0.2, 'ok']);
