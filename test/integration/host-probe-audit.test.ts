@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostDirectory, HostProbe } from '../../src/gateway/host-directory.js';
-import { hashToken } from '../../src/gateway/token-hash.js';
+import { signInAs } from '../helpers/web-session.js';
 import { createTestApp, T0, type TestApp } from '../helpers/test-app.js';
 
 const ORIGIN = 'http://localhost';
@@ -34,20 +34,7 @@ describe('POST /api/hosts/:name/probe is on the record, refusals too', () => {
 
   /** A session of `user` (sign-in link), with what a state-changing request needs. */
   async function as(user: string) {
-    const secret = `secret-${user}`;
-    await t.logins.create({
-      tokenHash: await hashToken(secret),
-      userName: user,
-      createdAt: T0,
-      expiresAt: new Date(Date.parse(T0) + 60_000).toISOString(),
-    });
-    const res = await t.raw('/auth/link', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Origin: ORIGIN },
-      body: JSON.stringify({ token: secret }),
-    });
-    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const { csrf_token: csrf } = (await res.json()) as { csrf_token: string };
+    const { cookie, csrf } = await signInAs(t, user);
     return (path: string) =>
       t.raw(path, {
         method: 'POST',

@@ -364,10 +364,8 @@ describe('runner protocol: nothing a runner reports becomes a CLI argument unche
     };
     return { id: body.claim.task.id, token: body.claim.lease.fencingToken, task: body.claim.task };
   };
-  const follow = (taskId: string) =>
-    continueTask({ deps: t.core, actor: OWNER, input: { taskId, prompt: 'and now the docs' } });
-
-  it('refuses a reported session id that is not one, so Continue can never resume it', async () => {
+  /** A codex task on build-vm, queued through the API and claimed by this runner. */
+  const queueAndClaimAgent = async () => {
     const created = await t.send('POST', '/api/tasks', {
       kind: 'agent',
       executor: 'codex',
@@ -375,7 +373,13 @@ describe('runner protocol: nothing a runner reports becomes a CLI argument unche
       prompt: 'tidy up',
     });
     expect(created.status).toBe(201);
-    const first = await claimAgent();
+    return claimAgent();
+  };
+  const follow = (taskId: string) =>
+    continueTask({ deps: t.core, actor: OWNER, input: { taskId, prompt: 'and now the docs' } });
+
+  it('refuses a reported session id that is not one, so Continue can never resume it', async () => {
+    const first = await queueAndClaimAgent();
     for (const bad of [FLAG, '-r', 'latest', `${'a'.repeat(8)}-not-a-uuid`]) {
       const res = await runnerPost(`/tasks/${first.id}/complete`, agentDone(first.token, bad));
       expect(res.status).toBe(400);
@@ -417,14 +421,7 @@ describe('runner protocol: nothing a runner reports becomes a CLI argument unche
   });
 
   it('will not continue from a session id stored before the check, nor run one if it got through', async () => {
-    const created = await t.send('POST', '/api/tasks', {
-      kind: 'agent',
-      executor: 'codex',
-      host: 'build-vm',
-      prompt: 'tidy up',
-    });
-    expect(created.status).toBe(201);
-    const first = await claimAgent();
+    const first = await queueAndClaimAgent();
     expect(
       (await runnerPost(`/tasks/${first.id}/complete`, agentDone(first.token, null))).status,
     ).toBe(200);

@@ -6,7 +6,6 @@ import type { DomainEvent } from '../../src/core/events.js';
 import { createPushSender, type PushSender } from '../../src/core/push/push-sender.js';
 import { loadOrCreateVapidKeys, VAPID_KEYS_FILE } from '../../src/entry/vapid-keys.js';
 import { createWebPushTransport } from '../../src/entry/web-push-transport.js';
-import { hashToken } from '../../src/gateway/token-hash.js';
 import {
   browserKeys,
   decryptPush,
@@ -17,6 +16,7 @@ import {
 import { makeTempDir } from '../helpers/temp-db.js';
 import { createStaticHostResolver } from '../../src/core/fakes/static-host-resolver.js';
 import type { PushHostPolicy } from '../../src/core/push/endpoint-policy.js';
+import { signInAs } from '../helpers/web-session.js';
 import { createTestApp, T0, type TestApp } from '../helpers/test-app.js';
 
 const ORIGIN = 'http://localhost';
@@ -85,21 +85,8 @@ describe('Web Push end to end: a push service stand-in on loopback receives what
   });
 
   async function signIn(user: string) {
-    const secret = `secret-${Math.random()}`;
-    await t.logins.create({
-      tokenHash: await hashToken(secret),
-      userName: user,
-      createdAt: T0,
-      expiresAt: new Date(Date.parse(T0) + 60_000).toISOString(),
-    });
-    const res = await t.raw('/auth/link', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Origin: ORIGIN },
-      body: JSON.stringify({ token: secret }),
-    });
-    expect(res.status).toBe(201);
-    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const { csrf_token: csrf } = (await res.json()) as { csrf_token: string };
+    const { status, cookie, csrf } = await signInAs(t, user);
+    expect(status).toBe(201);
     const call = (method: string, path: string, body?: unknown, csrfToken = csrf) =>
       t.raw(path, {
         method,
