@@ -10,25 +10,8 @@ const POLL_MS = 25;
  * `kill(-pgid, 0)` still counts it, so /proc is read where there is one.
  */
 export function liveGroupMembers(pgid: number): number[] | null {
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return null;
-  }
-  const members: number[] = [];
-  for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // "pid (comm) state ppid pgrp …": comm may hold spaces and parens, so split after the last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') members.push(Number(pid));
-  }
-  return members;
+  const table = readProcTable();
+  return table && table.filter((p) => p.pgrp === pgid && p.live).map((p) => p.pid);
 }
 
 /** True while any live process of the group exists. */
@@ -91,6 +74,7 @@ function readProcTable(): ProcEntry[] | null {
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // "pid (comm) state ppid pgrp …": comm may hold spaces and parens, so split after the last ')'.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const [state, ppid, pgrp, session] = fields;
       table.push({
